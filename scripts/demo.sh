@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job on the embedded default (SQLite, eager tasks, local tantivy + usearch index,
+# bundled model): install, migrate, load the real catalog, generate media, index, serve.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements.txt
+export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
+py=.venv/bin/python
+$py manage.py migrate --noinput
+$py manage.py load_catalog --no-index
+$py manage.py generate_media --no-index
+$py manage.py rebuild_index
+$py manage.py ensure_admin
+$py manage.py collectstatic --noinput --verbosity 0
+echo "== serving on http://127.0.0.1:8000/api/search?q=bluetooth+speaker (docs: /api/docs/, admin: /admin/)" >&2
+exec .venv/bin/gunicorn searchapp.wsgi --bind 127.0.0.1:8000 --workers "${WEB_WORKERS:-2}" --timeout 60 \
+  --access-logfile -
