@@ -147,6 +147,8 @@ class Video(TimestampedModel):
     likes = models.PositiveBigIntegerField(default=0)
     published_at = models.DateTimeField(db_index=True)
     products = models.ManyToManyField(Product, blank=True, related_name="videos")
+    # Demo media made by `manage.py generate_media`; a rerun replaces these rows and only these.
+    is_generated = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-published_at"]
@@ -171,6 +173,7 @@ class LiveStream(TimestampedModel):
     ended_at = models.DateTimeField(null=True, blank=True)
     viewer_count = models.PositiveIntegerField(default=0)
     products = models.ManyToManyField(Product, blank=True, related_name="live_streams")
+    is_generated = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-scheduled_at"]

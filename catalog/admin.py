@@ -1,0 +1,172 @@
+"""Admin for merchandisers: find products fast, see what sells, and link media to products."""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.utils.html import format_html
+
+from .models import Brand, Category, LiveStream, Product, Shop, Video
+
+
+class VideoProductInline(admin.TabularInline):
+    model = Video.products.through
+    verbose_name = "tagged product"
+    verbose_name_plural = "tagged products"
+    autocomplete_fields = ["product"]
+    extra = 0
+
+
+class LiveStreamProductInline(VideoProductInline):
+    model = LiveStream.products.through
+
+
+class ProductVideoInline(admin.TabularInline):
+    model = Video.products.through
+    verbose_name = "video tagging this product"
+    verbose_name_plural = "videos tagging this product"
+    autocomplete_fields = ["video"]
+    extra = 0
+
+
+class ProductLiveStreamInline(ProductVideoInline):
+    model = LiveStream.products.through
+    verbose_name = "live stream featuring this product"
+    verbose_name_plural = "live streams featuring this product"
+    autocomplete_fields = ["livestream"]
+
+
+# URLs typed without a scheme are https (Django 6's default; this silences the transition warning).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ProductCountMixin:
+    """A sortable product count column, computed in the changelist query."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("products", distinct=True))
+
+    @admin.display(description="products", ordering="product_count")
+    def product_count(self, obj):
+        return obj.product_count
+
+
+@admin.register(Shop)
+class ShopAdmin(ProductCountMixin, admin.ModelAdmin):
+    list_display = [
+        "name", "is_official", "is_verified", "rating", "fulfilment_rate", "return_rate", "followers",
+        "product_count", "created_at",
+    ]  # fmt: skip
+    list_filter = ["is_official", "is_verified", "created_at"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["name"]
+
+
+@admin.register(Brand)
+class BrandAdmin(ProductCountMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "product_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["name"]
+
+
+class TopLevelCategoryFilter(admin.SimpleListFilter):
+    title = "top-level category"
+    parameter_name = "root"
+
+    def lookups(self, request, model_admin):
+        return Category.objects.filter(parent=None).values_list("path", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(path__startswith=self.value())
+        return queryset
+
+
+@admin.register(Category)
+class CategoryAdmin(ProductCountMixin, admin.ModelAdmin):
+    list_display = ["name", "path", "parent", "product_count"]
+    list_filter = [TopLevelCategoryFilter]
+    list_select_related = ["parent"]
+    search_fields = ["name", "path"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["path", "created_at", "updated_at"]
+    ordering = ["path"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "title", "external_id", "brand", "category", "shop", "price", "currency", "stock", "rating",
+        "review_count", "sales_count", "status",
+    ]  # fmt: skip
+    list_filter = ["status", "shop__is_official", "shop__is_verified", "category", "brand", "currency"]
+    list_select_related = ["brand", "category", "shop"]
+    search_fields = ["title", "external_id", "brand__name", "category__name"]
+    autocomplete_fields = ["brand", "category", "shop"]
+    readonly_fields = ["image_preview", "in_stock", "created_at", "updated_at"]
+    list_per_page = 50
+    formfield_overrides = URL_FIELDS
+    show_full_result_count = False  # exact counts over large catalogs are slow on PostgreSQL
+    ordering = ["-sales_count"]
+    date_hierarchy = "released_at"
+    inlines = [ProductVideoInline, ProductLiveStreamInline]
+    fieldsets = [
+        (None, {"fields": ["external_id", "title", "description", "status"]}),
+        ("Classification", {"fields": ["brand", "category", "shop", "attributes"]}),
+        ("Offer", {"fields": ["price", "currency", "stock", "in_stock"]}),
+        ("Signals", {"fields": ["rating", "review_count", "sales_count", "released_at"]}),
+        ("Media", {"fields": ["image_url", "image_preview"]}),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="image")
+    def image_preview(self, obj):
+        if not obj.image_url:
+            return "-"
+        return format_html('<img src="{}" alt="" style="max-height: 160px">', obj.image_url)
+
+    @admin.display(boolean=True)
+    def in_stock(self, obj):
+        return obj.in_stock
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "creator", "shop", "views", "likes", "duration_seconds", "published_at"]
+    list_filter = ["kind", "is_generated", "shop__is_official", "published_at"]
+    list_select_related = ["shop"]
+    search_fields = ["title", "creator", "caption", "products__title"]
+    autocomplete_fields = ["shop"]
+    readonly_fields = ["is_generated", "created_at", "updated_at"]
+    exclude = ["products"]  # edited through the inline, which scales to many products
+    formfield_overrides = URL_FIELDS
+    inlines = [VideoProductInline]
+    ordering = ["-published_at"]
+    date_hierarchy = "published_at"
+
+
+@admin.register(LiveStream)
+class LiveStreamAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "shop",
+        "host",
+        "status",
+        "scheduled_at",
+        "started_at",
+        "ended_at",
+        "viewer_count",
+    ]
+    list_filter = ["status", "is_generated", "shop__is_official", "scheduled_at"]
+    list_select_related = ["shop"]
+    search_fields = ["title", "host", "shop__name", "products__title"]
+    autocomplete_fields = ["shop"]
+    readonly_fields = ["is_generated", "created_at", "updated_at"]
+    exclude = ["products"]
+    inlines = [LiveStreamProductInline]
+    ordering = ["-scheduled_at"]
+    date_hierarchy = "scheduled_at"

@@ -1,0 +1,53 @@
+"""manage.py categorize: apply the taxonomy rules to uncategorised products, or --report on them."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalog import taxonomy
+from catalog.importers.references import References
+from catalog.models import Product
+from catalog.search_index import schedule_index
+
+
+class Command(BaseCommand):
+    help = (
+        "Assign taxonomy categories (catalog/taxonomy.py) to products that have none; with --report, "
+        "change nothing and list the most frequent title patterns no rule matches."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--report", action="store_true", help="only report coverage and gaps")
+        parser.add_argument("--top", type=int, default=30, help="patterns to list in the report")
+        parser.add_argument("--no-index", action="store_true", help="do not schedule search indexing")
+
+    def handle(self, *args, report, top, no_index, **options):
+        total = Product.objects.count()
+        uncategorised = Product.objects.filter(category=None).select_related("brand")
+        if report:
+            self._report(total, uncategorised, top)
+            return
+        references = References()
+        assigned = []
+        with transaction.atomic():
+            for product in uncategorised.iterator(chunk_size=2000):
+                path = taxonomy.categorize(product.title, product.attributes)
+                if path:
+                    product.category_id = references.category_id(tuple(taxonomy.split_path(path)))
+                    assigned.append(product)
+            Product.objects.bulk_update(assigned, ["category"], batch_size=1000)
+            if not no_index:
+                schedule_index("product", [product.pk for product in assigned])
+        self.stdout.write(f"categorised {len(assigned):,} more products")
+        self._report(total, Product.objects.filter(category=None).select_related("brand"), top=0)
+
+    def _report(self, total, uncategorised, top):
+        missing = uncategorised.count()
+        share = 100 * (total - missing) / total if total else 0.0
+        self.stdout.write(f"categorised {share:.1f}% of products ({missing:,} uncategorised)")
+        if top:
+            products = (
+                (p.title, p.brand.name if p.brand else "", p.attributes)
+                for p in uncategorised.iterator(chunk_size=2000)
+            )
+            for pattern, count in taxonomy.uncategorised_patterns(products, top=top):
+                self.stdout.write(f"{count:6,}  {pattern or '(model number only)'}")

@@ -1,0 +1,102 @@
+"""The declared taxonomy rules: coverage over the full real catalog, and precise cases."""
+
+import pytest
+
+from catalog import taxonomy
+from catalog.importers.chorus import iter_chorus
+from catalog.management.commands.load_catalog import CHORUS_DIR
+
+COVERAGE_FLOOR = 0.95
+
+
+@pytest.fixture(scope="module")
+def chorus_products():
+    return [
+        row.fields for path in sorted(CHORUS_DIR.glob("products-*.json.zip")) for row in iter_chorus(path)
+    ]
+
+
+def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_products):
+    # given every Chorus title and its attributes
+    assert len(chorus_products) > 19_000
+
+    # when the rules are applied
+    paths = [taxonomy.categorize(p["title"], p["attributes"]) for p in chorus_products]
+
+    # then the share with a category is above the floor, and the rules use a sane number of leaves
+    share = sum(path is not None for path in paths) / len(paths)
+    gaps = taxonomy.uncategorised_patterns((p["title"], p["brand"], p["attributes"]) for p in chorus_products)
+    assert share >= COVERAGE_FLOOR, f"{share:.1%} categorised; top gaps: {gaps[:10]}"
+    used = {path for path in paths if path}
+    assert 30 <= len(used) <= 80
+    assert 8 <= len({path.split(" > ")[0] for path in used}) <= 14
+
+
+@pytest.mark.parametrize(
+    ("title", "attributes", "expected"),
+    [
+        ("Xerox 006R90321 toner cartridge Original Black 6 pc(s)", {}, "Printing > Toner cartridges"),
+        ("HP 55X Original Black 1 pc(s)", {"black_toner_page_yield": 12500.0}, "Printing > Toner cartridges"),
+        ("HP 901 Original Black", {"ink_type": "Pigment-based ink"}, "Printing > Ink cartridges"),
+        ("Xerox Waste Toner Container 31000 pages", {}, "Printing > Printer parts & maintenance"),
+        (
+            "HERMA Labels Premium A4 70x37 mm white paper matt 2400 pcs.",
+            {},
+            "Office supplies > Labels & label tapes",
+        ),
+        (
+            "StarTech.com 5m Duplex MM Fiber Optic Cable LC-SC fibre optic cable Orange",
+            {},
+            "Cables > Fibre optic cables",
+        ),
+        ("C2G 1.5m Cat6 Booted Unshielded (UTP) Network Patch Cable - Black", {}, "Cables > Network cables"),
+        ("Tripp Lite USB 2.0 Hi-Speed A/B Cable (M/M), 1.83 m (6-ft.)", {}, "Cables > USB cables"),
+        (
+            "Urban Factory Mouse Small Jerry's, Retractable USB cable, 800dpi, Pink",
+            {},
+            "Computers > Keyboards & mice",
+        ),
+        (
+            "StarTech.com 6 ft PS/2 Keyboard or Mouse Extension Cable - M/F",
+            {},
+            "Cables > KVM & computer cables",
+        ),
+        (
+            "Tripp Lite 16-Outlet Vertical Power Strip, 15-ft. Cord, 5-15P, 48 in.",
+            {},
+            "Batteries & power > Power distribution & surge protection",
+        ),
+        ('Lenovo ThinkBook 15 Notebook Gray 39.6 cm (15.6") 1920 x 1080 pixels', {}, "Computers > Laptops"),
+        (
+            'Case Logic VLS-110 notebook case 25.4 cm (10") Sleeve case Black',
+            {},
+            "Computers > Laptop bags & cases",
+        ),
+        ("DELL PowerEdge R440 server Intel Xeon Silver 2.1 GHz 16 GB DDR4-SDRAM", {}, "Computers > Servers"),
+        ("Intel Xeon E5320 processor 1.86 GHz Box 8 MB L2", {}, "Computer components > Processors"),
+        ("Acer EC.J6000.001 projector lamp 230 W P-VIP", {}, "TV & video > Projector lamps"),
+        ("Canon EF 100mm f/2.0 USM Black", {}, "Cameras > Lenses & filters"),
+        ("Philips SPA2600/00 speaker set 5.1 channels", {}, "Audio > Speakers"),
+        (
+            "Philips HAIRCLIPPER Series 1000 Hair clipper QC5070/80",
+            {},
+            "Home & personal care > Personal care",
+        ),
+        (
+            "Castorland Kittens Play Time 1500 pcs Jigsaw puzzle 1500 pc(s)",
+            {},
+            "Toys & games > Games & puzzles",
+        ),
+    ],
+)
+def test_precise_rules(title, attributes, expected):
+    assert taxonomy.categorize(title, attributes) == expected
+
+
+def test_an_unknown_product_gets_no_category_rather_than_a_junk_bucket():
+    assert taxonomy.categorize("Acme XJ-9000", {}) is None
+
+
+def test_paths_split_with_either_separator():
+    assert taxonomy.split_path("Cables > HDMI cables") == ["Cables", "HDMI cables"]
+    assert taxonomy.split_path("Cables/HDMI cables") == ["Cables", "HDMI cables"]
