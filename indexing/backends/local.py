@@ -1,0 +1,351 @@
+"""The embedded default backend: tantivy (BM25) + usearch/numpy (vectors) in files under
+SEARCH_BACKENDS["local"]["PATH"]. One writer process at a time per index (flock), any number of
+reader processes (web workers) that never lock and pick up commits on their next search.
+
+Storage layout and atomicity: local_storage.py; BM25 side: local_lexical.py; vector side:
+local_vectors.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..schema import DOC_TYPES, DocTypeSchema, get_schema
+from .base import (
+    BackendUnavailable,
+    BaseSearchBackend,
+    BulkResult,
+    Filters,
+    Hit,
+    LexicalQuery,
+    Rebuild,
+    SearchDocument,
+    VectorQuery,
+)
+from .local_lexical import LexicalIndex, create_lexical_index
+from .local_storage import Commit, IndexDirectory, Layout, file_signature
+from .local_vectors import EXACT_MAX_ROWS, GenerationBuilder, VectorSnapshot
+
+
+class IndexReader:
+    """One versioned index opened for searching. Each use stats its COMMIT file (microseconds)
+    and reloads the tantivy searcher and the vector generation when a writer committed."""
+
+    def __init__(self, directory: IndexDirectory, schema: DocTypeSchema):
+        self.directory = directory
+        self.schema = schema
+        self.lexical = LexicalIndex(directory.lexical_path, schema)
+        self.vectors = VectorSnapshot.empty(schema)
+        self.commit = Commit()
+        self._commit_signature = None
+        self._reload_lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        signature = file_signature(self.directory.commit_path)
+        if signature is None:
+            raise FileNotFoundError(f"{self.directory.path} has no COMMIT: index removed")
+        if signature == self._commit_signature:
+            return
+        with self._reload_lock:
+            commit = self.directory.read_commit()
+            self.lexical.reload()
+            if commit.vectors != self.commit.vectors:
+                self.vectors = (
+                    VectorSnapshot.load(self.schema, self.directory.generation_path(commit.vectors))
+                    if commit.vectors
+                    else VectorSnapshot.empty(self.schema)
+                )
+            self.commit = commit
+            self._commit_signature = signature
+
+
+class LocalRebuild(Rebuild):
+    def __init__(self, backend: SearchBackend, doc_type: str, directory: IndexDirectory):
+        self.backend = backend
+        self.doc_type = doc_type
+        self.directory = directory
+        self.name = directory.name
+
+    def index_documents(self, docs: Iterable[SearchDocument]) -> BulkResult:
+        return self.backend._write(self.doc_type, self.directory, list(docs), (), keep_graph=False)
+
+    def commit(self) -> None:
+        self.backend._commit_rebuild(self)
+
+    def abort(self) -> None:
+        self.backend._abort_rebuild(self)
+
+
+class SearchBackend(BaseSearchBackend):
+    def __init__(self, alias, params):
+        super().__init__(alias, params)
+        self.layout = Layout(Path(self.params["PATH"]), self.index_prefix)
+        self.lock_timeout = float(self.params.get("LOCK_TIMEOUT", 30.0))
+        # Below this many live vectors every search is exact and no HNSW graph is kept.
+        self.exact_max_rows = int(self.params.get("EXACT_SEARCH_MAX_ROWS", EXACT_MAX_ROWS))
+        self._readers: dict[str, IndexReader] = {}  # by versioned index name
+        self._aliases: dict[str, tuple[tuple[int, int], str]] = {}  # doc_type -> (signature, name)
+        self._readers_lock = threading.Lock()
+
+    # Index management.
+
+    def ensure_index(self, doc_type: str) -> None:
+        get_schema(doc_type)
+        if self._live_directory(doc_type) is not None:
+            return
+        with self.layout.alias_lock(doc_type, shared=False, timeout=self.lock_timeout):
+            if self._live_directory(doc_type) is None:
+                self.layout.write_alias(doc_type, self._new_index(doc_type))
+
+    def start_rebuild(self, doc_type: str) -> Rebuild:
+        self.ensure_index(doc_type)
+        with self.layout.alias_lock(doc_type, shared=False, timeout=self.lock_timeout):
+            directory = self._new_index(doc_type)
+            self.layout.write_rebuild_marker(doc_type, directory)
+        return LocalRebuild(self, doc_type, directory)
+
+    def _new_index(self, doc_type: str) -> IndexDirectory:
+        schema = get_schema(doc_type)
+        return self.layout.new_index(doc_type, lambda path: create_lexical_index(path, schema))
+
+    def open_rebuild(self, doc_type: str, name: str) -> Rebuild:
+        get_schema(doc_type)
+        directory = self.layout.index(name)
+        if not self.layout.is_index_of(doc_type, name) or not directory.exists():
+            raise ValueError(f"no rebuild {name!r} of {doc_type} under {self.layout.root}")
+        return LocalRebuild(self, doc_type, directory)
+
+    def _commit_rebuild(self, rebuild: LocalRebuild) -> None:
+        doc_type, directory = rebuild.doc_type, rebuild.directory
+        with self.layout.alias_lock(doc_type, shared=False, timeout=self.lock_timeout):
+            with directory.writing(self.lock_timeout):
+                self._require_exists(directory)
+                # Chunks skipped the HNSW graph; build it once, now, over everything.
+                self._write_locked(doc_type, directory, [], (), keep_graph=True)
+            old = self._live_directory(doc_type)
+            self.layout.write_alias(doc_type, directory)
+            self.layout.clear_rebuild_marker(doc_type, directory)
+            if old is not None and old.name != directory.name:
+                self._remove_directory(old)
+
+    def _abort_rebuild(self, rebuild: LocalRebuild) -> None:
+        with self.layout.alias_lock(rebuild.doc_type, shared=False, timeout=self.lock_timeout):
+            self.layout.clear_rebuild_marker(rebuild.doc_type, rebuild.directory)
+            self._remove_directory(rebuild.directory)
+
+    def _remove_directory(self, directory: IndexDirectory) -> None:
+        with directory.writing(self.lock_timeout):  # waits for a writer still in it
+            directory.remove()
+        self._readers.pop(directory.name, None)
+
+    # Writing.
+
+    def index_documents(self, doc_type: str, docs: Iterable[SearchDocument]) -> BulkResult:
+        return self._write_live(doc_type, list(docs), ())
+
+    def delete_documents(self, doc_type: str, ids: Iterable[str]) -> int:
+        ids = list(dict.fromkeys(ids))
+        if not ids or self._live_directory(doc_type) is None:
+            return 0
+        existing = self._reader(doc_type).lexical.count_ids(ids)
+        self._write_live(doc_type, [], ids)
+        return existing
+
+    def _write_live(self, doc_type: str, docs: list[SearchDocument], delete_ids: Sequence[str]) -> BulkResult:
+        """Write to the live index and to a rebuild in progress, so the rebuild does not lose
+        changes made while it runs. The shared alias lock keeps a rebuild from swapping in the
+        middle of the batch."""
+        self.ensure_index(doc_type)
+        with self.layout.alias_lock(doc_type, shared=True, timeout=self.lock_timeout):
+            live = self._live_directory(doc_type)
+            result = self._write(doc_type, live, docs, delete_ids, keep_graph=True)
+            rebuilding = self.layout.read_rebuild_marker(doc_type)
+            if rebuilding is not None and rebuilding.exists():
+                self._write(doc_type, rebuilding, docs, delete_ids, keep_graph=False)
+        return result
+
+    def _write(self, doc_type, directory, docs, delete_ids, *, keep_graph: bool) -> BulkResult:
+        """`keep_graph`: maintain the HNSW graph. Rebuild chunks skip it; commit builds it once."""
+        with directory.writing(self.lock_timeout):
+            self._require_exists(directory)
+            return self._write_locked(doc_type, directory, docs, delete_ids, keep_graph=keep_graph)
+
+    def _write_locked(self, doc_type, directory, docs, delete_ids, *, keep_graph: bool) -> BulkResult:
+        """One batch: the next vector generation, then the tantivy commit, then COMMIT, which
+        is what readers watch. A crash before the tantivy commit leaves everything at the
+        previous state; only a crash in the short window before COMMIT is replaced leaves
+        the lexical half one batch ahead until the next write."""
+        schema = get_schema(doc_type)
+        reader = self._open(directory, schema)
+        reader.refresh()
+        commit = reader.commit
+        directory.collect_garbage(commit)  # leftovers of a writer killed mid-batch
+        accepted, result = _validate_documents(doc_type, docs, reader.vectors.dim)
+        builder = GenerationBuilder(schema, reader.vectors, _generation_path(directory, commit))
+        builder.apply(accepted, delete_ids)
+        new_graph = keep_graph and builder.graph_missing(self.exact_max_rows)
+        if not (accepted or delete_ids or new_graph):
+            return result
+        with reader.lexical.staged_write(accepted, delete_ids) as commit_lexical:
+            generation = commit.vectors
+            if builder.changed or new_graph:
+                generation = f"gen-{commit.seq + 1:010d}"
+                builder.write(
+                    directory.vectors_path, generation, with_ann=keep_graph, ann_min_rows=self.exact_max_rows
+                )
+            commit_lexical()
+            previous = commit.previous if generation == commit.vectors else commit.vectors
+            new_commit = Commit(seq=commit.seq + 1, vectors=generation, previous=previous)
+            directory.write_commit(new_commit)
+        directory.collect_garbage(new_commit)
+        reader.refresh()
+        return result
+
+    @staticmethod
+    def _require_exists(directory: IndexDirectory) -> None:
+        if not directory.exists():
+            raise ValueError(f"index {directory.name} no longer exists (rebuild committed or aborted)")
+
+    # Reading.
+
+    def search_lexical(self, doc_type: str, query: LexicalQuery) -> list[Hit]:
+        if query.operator not in ("or", "and"):
+            raise ValueError(f"unknown operator {query.operator!r}; expected 'or' or 'and'")
+        _validate_filters(get_schema(doc_type), query.filters)
+        reader = self._reader(doc_type)
+        return [] if reader is None else reader.lexical.search(query)
+
+    def search_vector(self, doc_type: str, query: VectorQuery) -> list[Hit]:
+        _validate_filters(get_schema(doc_type), query.filters)
+        reader = self._reader(doc_type)
+        if reader is None:
+            return []
+        vector = _normalised(query.vector)
+        nearest = reader.vectors.search(vector, query.filters, query.limit, self.exact_max_rows)
+        stored = reader.lexical.fetch([doc_id for doc_id, _ in nearest])
+        hits = []
+        for doc_id, cosine in nearest:
+            hit = stored.get(doc_id)
+            if hit is not None:  # absent only if a writer died between its two commits
+                hit.score = cosine
+                hit.field_scores = {"cosine": cosine}
+                hits.append(hit)
+        return hits
+
+    def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
+        suggestions = []
+        for doc_type in doc_types:
+            reader = self._reader(doc_type)
+            if reader is not None:
+                suggestions += reader.lexical.suggest(prefix)
+        suggestions.sort(key=lambda s: s.sort_key())
+        return [s.as_dict() for s in suggestions[:limit]]
+
+    def count(self, doc_type: str) -> int:
+        reader = self._reader(doc_type)
+        return 0 if reader is None else reader.lexical.count()
+
+    def refresh(self, doc_type: str) -> None:
+        # Every search already checks for new commits; this just does it now.
+        self._reader(doc_type)
+
+    def health(self) -> dict:
+        try:
+            return {"status": "ok", "doc_counts": {doc_type: self.count(doc_type) for doc_type in DOC_TYPES}}
+        except Exception as exc:
+            return {"status": "down", "error": f"{type(exc).__name__}: {exc}"}
+
+    def _live_directory(self, doc_type: str) -> IndexDirectory | None:
+        directory = self.layout.read_alias(doc_type)
+        return directory if directory is not None and directory.exists() else None
+
+    def _reader(self, doc_type: str) -> IndexReader | None:
+        """The reader of the index the alias names now, or None before the first ensure_index.
+        One retry covers a rebuild swapping the alias and removing the old index meanwhile."""
+        schema = get_schema(doc_type)
+        for attempt in range(2):
+            signature = file_signature(self.layout.alias_path(doc_type))
+            if signature is None:
+                return None
+            try:
+                cached = self._aliases.get(doc_type)
+                if cached is not None and cached[0] == signature and cached[1] in self._readers:
+                    reader = self._readers[cached[1]]
+                    reader.refresh()
+                else:
+                    reader = self._open(self.layout.read_alias(doc_type), schema)
+                    self._aliases[doc_type] = (signature, reader.directory.name)
+                    if cached is not None and cached[1] != reader.directory.name:
+                        # The alias moved: let go of the old index so its deleted files are freed.
+                        self._readers.pop(cached[1], None)
+                return reader
+            except (OSError, ValueError) as exc:
+                if attempt:
+                    raise BackendUnavailable(f"cannot read the {doc_type} index: {exc}") from exc
+        return None
+
+    def _open(self, directory: IndexDirectory, schema: DocTypeSchema) -> IndexReader:
+        with self._readers_lock:
+            reader = self._readers.get(directory.name)
+            if reader is None or not reader.directory.exists():
+                reader = self._readers[directory.name] = IndexReader(directory, schema)
+            else:
+                reader.refresh()
+            return reader
+
+
+def _generation_path(directory: IndexDirectory, commit: Commit) -> Path | None:
+    return directory.generation_path(commit.vectors) if commit.vectors else None
+
+
+def _normalised(vector) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def _validate_documents(
+    doc_type: str, docs: Sequence[SearchDocument], dim: int
+) -> tuple[list[SearchDocument], BulkResult]:
+    """Documents fit for the index, last one winning per id, with vectors normalised; the
+    rest counted as failed with a reason."""
+    result = BulkResult()
+    accepted: dict[str, SearchDocument] = {}
+    for doc in docs:
+        vector = None if doc.vector is None else np.asarray(doc.vector, dtype=np.float32).reshape(-1)
+        expected_dim = dim or (len(vector) if vector is not None else 0)
+        if doc.doc_type != doc_type or not doc.id.startswith(f"{doc_type}:"):
+            error = f"not a {doc_type} document"
+        elif vector is not None and (len(vector) != expected_dim or not np.isfinite(vector).all()):
+            error = f"vector must be {expected_dim} finite floats"
+        else:
+            if vector is not None:
+                dim = expected_dim
+                doc = dataclasses.replace(doc, vector=_normalised(vector))
+            accepted[doc.id] = doc
+            continue
+        result.failed += 1
+        result.errors.append(f"{doc.id}: {error}")
+    result.indexed = len(accepted)
+    return list(accepted.values()), result
+
+
+def _validate_filters(schema: DocTypeSchema, filters: Filters) -> None:
+    """Both channels reject a filter on a field the doc type cannot filter on, the same way."""
+    allowed = {
+        **dict.fromkeys(schema.keyword_fields, "terms"),
+        **dict.fromkeys(schema.numeric_fields, "ranges"),
+    }
+    for kind, names in (("terms", filters.terms), ("ranges", filters.ranges)):
+        for name in names:
+            if allowed.get(name) != kind:
+                raise ValueError(f"cannot use a {kind} filter on {schema.name}.{name}")
+    for name in filters.exists:
+        if name not in allowed:
+            raise ValueError(f"cannot use an exists filter on {schema.name}.{name}")

@@ -1,0 +1,298 @@
+"""The lexical half of the local backend: a tantivy index per versioned index directory.
+
+Field layout (prefixes keep a text field and a keyword field of the same name apart):
+`text.<f>` en_stem BM25 fields, `kw.<f>` raw keyword fields (fast, for `exists`), `num.<f>` f64
+fast fields, `suggest.<f>` completion terms, `stored` a JSON blob with keywords, numbers and
+display values so a hit renders without the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+from ..schema import DocTypeSchema
+from .base import Filters, Hit, LexicalQuery, SearchDocument
+
+# Mirrors tantivy's built-in "en_stem" analyzer so query terms match indexed terms exactly;
+# building the query from analysed terms means no user text is ever parsed as query syntax.
+QUERY_ANALYZER = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.stemmer("english"))
+    .build()
+)
+MAX_QUERY_TERMS = 32
+WRITER_HEAP_BYTES = 64_000_000
+# Separates the lowercased completion key from the text shown, inside one raw term.
+SUGGEST_SEPARATOR = "\x00"
+SUGGEST_TERM_CHARS = 200
+SUGGEST_SCAN_LIMIT = 256
+# terms_with_prefix walks every matching term: a one-letter prefix over all title word
+# suffixes costs tens of milliseconds, and completes to noise anyway.
+MIN_TITLE_PREFIX = 2
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    field: str
+    doc_type: str
+    count: int
+    # 0: a keyword value (brand, category); 1: a title starting with the prefix; 2: a title
+    # with a later word starting with it.
+    group: int
+
+    def sort_key(self):
+        return self.group, -self.count, self.text
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "field": self.field, "doc_type": self.doc_type, "count": self.count}
+
+
+def text_field(name: str) -> str:
+    return f"text.{name}"
+
+
+def keyword_field(name: str) -> str:
+    return f"kw.{name}"
+
+
+def numeric_field(name: str) -> str:
+    return f"num.{name}"
+
+
+def suggest_field(name: str) -> str:
+    return f"suggest.{name}"
+
+
+def build_tantivy_schema(schema: DocTypeSchema) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in schema.text_fields:
+        builder.add_text_field(text_field(name), tokenizer_name="en_stem")
+    for name in schema.keyword_fields:
+        builder.add_text_field(keyword_field(name), tokenizer_name="raw", fast=True)
+    for name in schema.numeric_fields:
+        builder.add_float_field(numeric_field(name), indexed=True, fast=True)
+    for name in schema.suggest_fields:
+        builder.add_text_field(suggest_field(name), tokenizer_name="raw")
+    builder.add_bytes_field("stored", stored=True)
+    return builder.build()
+
+
+def suggest_values(schema: DocTypeSchema, doc: SearchDocument, name: str) -> list[str]:
+    if name in schema.keyword_fields:
+        return list(doc.keywords.get(name, ()))
+    value = doc.text.get(name)
+    return [value] if value else []
+
+
+def suggest_terms(value: str, *, every_word: bool) -> list[str]:
+    """`key\\0value` terms: the whole value, and for titles every word suffix as well, so that
+    "air" completes to "Nike Air Max" as well as "Air Max 90"."""
+    shown = " ".join(value.split())[:SUGGEST_TERM_CHARS]
+    words = shown.lower().split()
+    starts = range(len(words)) if every_word else range(min(1, len(words)))
+    return [" ".join(words[start:]) + SUGGEST_SEPARATOR + shown for start in starts]
+
+
+def to_tantivy_document(schema: DocTypeSchema, doc: SearchDocument) -> tantivy.Document:
+    fields: dict[str, list] = {"id": [doc.id]}
+    for name in schema.text_fields:
+        if doc.text.get(name):
+            fields[text_field(name)] = [doc.text[name]]
+    for name in schema.keyword_fields:
+        if doc.keywords.get(name):
+            fields[keyword_field(name)] = [str(value) for value in doc.keywords[name]]
+    for name in schema.numeric_fields:
+        if doc.numbers.get(name) is not None:
+            fields[numeric_field(name)] = [float(doc.numbers[name])]
+    for name in schema.suggest_fields:
+        every_word = name not in schema.keyword_fields
+        terms = [
+            t for v in suggest_values(schema, doc, name) for t in suggest_terms(v, every_word=every_word)
+        ]
+        if terms:
+            fields[suggest_field(name)] = terms
+    stored = {"keywords": doc.keywords, "numbers": doc.numbers, "display": doc.display}
+    fields["stored"] = [json.dumps(stored, separators=(",", ":")).encode()]
+    return tantivy.Document(**fields)
+
+
+def analyse(text: str) -> list[str]:
+    return list(dict.fromkeys(QUERY_ANALYZER.analyze(text)))[:MAX_QUERY_TERMS]
+
+
+def filter_query(tantivy_schema: tantivy.Schema, schema: DocTypeSchema, filters: Filters) -> Query | None:
+    """Filters (already validated against the schema) as one non-scoring query: constant
+    score 0 keeps the BM25 score pure."""
+    if not filters:
+        return None
+    clauses = []
+    for name, values in filters.terms.items():
+        clauses.append(Query.term_set_query(tantivy_schema, keyword_field(name), [str(v) for v in values]))
+    for name, bounds in filters.ranges.items():
+        clauses.append(
+            Query.range_query(tantivy_schema, numeric_field(name), FieldType.Float, bounds.gte, bounds.lte)
+        )
+    for name in filters.exists:
+        field = keyword_field(name) if name in schema.keyword_fields else numeric_field(name)
+        clauses.append(Query.exists_query(field))
+    return Query.const_score_query(Query.boolean_query([(Occur.Must, q) for q in clauses]), 0.0)
+
+
+def effective_boosts(schema: DocTypeSchema, overrides: Mapping[str, float] | None) -> dict[str, float]:
+    """Schema defaults with the query's overrides; fields the doc type lacks are ignored so one
+    boost map can serve every doc type. A boost of 0 takes the field out of the match."""
+    boosts = dict(schema.text_fields)
+    boosts.update({k: float(v) for k, v in (overrides or {}).items() if k in boosts})
+    return {name: boost for name, boost in boosts.items() if boost > 0}
+
+
+def create_lexical_index(path: Path, schema: DocTypeSchema) -> None:
+    tantivy.Index(build_tantivy_schema(schema), path=str(path), reuse=False)
+
+
+class LexicalIndex:
+    """A tantivy index opened for reading (one searcher, reloaded on demand) and writing."""
+
+    def __init__(self, path: Path, schema: DocTypeSchema):
+        self.schema = schema
+        # Index.open, unlike Index(schema, path), fails on a damaged index instead of
+        # silently creating an empty one over it.
+        self.index = tantivy.Index.open(str(path))
+        self.tantivy_schema = self.index.schema
+        # Readers reload when the COMMIT file changes; no watcher thread per process.
+        self.index.config_reader(reload_policy="manual")
+        self.searcher = self.index.searcher()
+
+    def reload(self) -> None:
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    # Writing: callers hold the index directory's write lock.
+
+    @contextmanager
+    def staged_write(self, upserts: Sequence[SearchDocument], delete_ids: Iterable[str]):
+        """Stage deletes and adds, yield the function that commits them (atomically, in
+        tantivy): the caller commits only once the vector generation is on disk, so a crash
+        in between leaves both halves at the previous commit."""
+        writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        try:
+            for doc_id in {*delete_ids, *(doc.id for doc in upserts)}:
+                writer.delete_documents_by_term("id", doc_id)
+            for doc in upserts:
+                writer.add_document(to_tantivy_document(self.schema, doc))
+            yield writer.commit
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()  # also releases tantivy's own writer lock
+
+    # Reading.
+
+    def count(self) -> int:
+        return self.searcher.num_docs
+
+    def count_ids(self, ids: Sequence[str]) -> int:
+        if not ids:
+            return 0
+        return self.searcher.search(self._ids_query(ids), limit=1, count=True).count
+
+    def search(self, query: LexicalQuery) -> list[Hit]:
+        terms = analyse(query.text)
+        boosts = effective_boosts(self.schema, query.boosts)
+        if not terms or not boosts:
+            return []
+        per_term = [
+            Query.boolean_query(
+                [
+                    (Occur.Should, Query.boost_query(self._term(name, term), boost))
+                    for name, boost in boosts.items()
+                ]
+            )
+            for term in terms
+        ]
+        occur = Occur.Must if query.operator == "and" else Occur.Should
+        clauses = [(Occur.Must, Query.boolean_query([(occur, q) for q in per_term]))]
+        filters = filter_query(self.tantivy_schema, self.schema, query.filters)
+        if filters is not None:
+            clauses.append((Occur.Must, filters))
+        searcher = self.searcher
+        results = searcher.search(Query.boolean_query(clauses), limit=query.limit, count=False).hits
+        hits = [self._hit(searcher, address, score) for score, address in results]
+        self._add_field_scores(searcher, hits, [address for _, address in results], terms)
+        return hits
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, Hit]:
+        """Stored values by id, to render vector hits."""
+        if not ids:
+            return {}
+        searcher = self.searcher
+        results = searcher.search(self._ids_query(ids), limit=len(ids), count=False).hits
+        hits = (self._hit(searcher, address, 0.0) for _, address in results)
+        return {hit.id: hit for hit in hits}
+
+    def suggest(self, prefix: str) -> list[Suggestion]:
+        key = " ".join(prefix.lower().split())
+        suggestions = []
+        for name in self.schema.suggest_fields:
+            is_keyword = name in self.schema.keyword_fields
+            if len(key) < (1 if is_keyword else MIN_TITLE_PREFIX):
+                continue
+            seen = set()
+            terms = self.searcher.terms_with_prefix(suggest_field(name), key, limit=SUGGEST_SCAN_LIMIT)
+            for term, count in terms:
+                text = term.partition(SUGGEST_SEPARATOR)[2]
+                if text in seen:
+                    continue
+                seen.add(text)
+                group = 0 if is_keyword else 1 if text.lower().startswith(key) else 2
+                suggestions.append(Suggestion(text, name, self.schema.name, count, group))
+        return suggestions
+
+    def _term(self, name: str, term: str) -> Query:
+        return Query.term_query(self.tantivy_schema, text_field(name), term)
+
+    def _ids_query(self, ids: Sequence[str]) -> Query:
+        return Query.term_set_query(self.tantivy_schema, "id", list(ids))
+
+    def _hit(self, searcher: tantivy.Searcher, address, score: float) -> Hit:
+        document = searcher.doc(address)
+        stored = json.loads(document.get_first("stored"))
+        return Hit(
+            doc_type=self.schema.name,
+            id=document.get_first("id"),
+            score=score,
+            keywords=stored["keywords"],
+            numbers=stored["numbers"],
+            display=stored["display"],
+        )
+
+    def _add_field_scores(self, searcher, hits: list[Hit], addresses: list, terms: list[str]) -> None:
+        """Unboosted BM25 of every text field for each hit (ranking features): one query per
+        field, restricted to the hits, skipping fields none of the terms occur in."""
+        for hit in hits:
+            hit.field_scores = dict.fromkeys(self.schema.text_fields, 0.0)
+        if not hits:
+            return
+        position = {(a.segment_ord, a.doc): i for i, a in enumerate(addresses)}
+        only_hits = Query.const_score_query(self._ids_query([hit.id for hit in hits]), 0.0)
+        for name in self.schema.text_fields:
+            present = [t for t in terms if searcher.doc_freq(text_field(name), t)]
+            if not present:
+                continue
+            field_query = Query.boolean_query(
+                [(Occur.Must, only_hits), *((Occur.Should, self._term(name, t)) for t in present)]
+            )
+            for score, address in searcher.search(field_query, limit=len(hits), count=False).hits:
+                hits[position[(address.segment_ord, address.doc)]].field_scores[name] = score

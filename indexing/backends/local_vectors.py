@@ -1,0 +1,296 @@
+"""The vector half of the local backend: immutable generations of numpy columns + a usearch
+HNSW index, searched exactly under selective filters and approximately otherwise.
+
+A generation directory holds `ids.npy` (row -> document id, "" for a free row), `vectors.npy`
+(float32, L2-normalised), `numbers.npy` (float64, NaN = absent), `keywords.npz` (per keyword
+field: the value vocabulary and (code, row) pairs, multi-valued) and optionally `ann.usearch`
+(keys are row numbers). Rows are stable across generations (updates rewrite a row in place,
+deletes free it, inserts reuse free rows), so the HNSW graph is patched, not rebuilt, per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index as AnnIndex
+
+from ..schema import DocTypeSchema
+from .base import Filters, SearchDocument
+from .local_storage import fsync_directory
+
+# Passing sets up to this size, or under this share of the index, are scored exactly: it is
+# exact, and at this scale cheaper than an over-sampled graph search.
+EXACT_MAX_ROWS = 4096
+EXACT_MAX_SHARE = 0.2
+ANN_OVERSAMPLING = 1.5
+ANN_SEARCH_EXPANSION = 64
+
+
+def new_ann_index(dim: int) -> AnnIndex:
+    # f16 halves the graph's memory; scores are recomputed exactly from vectors.npy anyway.
+    return AnnIndex(
+        ndim=dim,
+        metric="cos",
+        dtype="f16",
+        connectivity=16,
+        expansion_add=128,
+        expansion_search=ANN_SEARCH_EXPANSION,
+    )
+
+
+class VectorSnapshot:
+    """One generation opened for reading; arrays are memory-mapped (shared page cache across
+    worker processes)."""
+
+    def __init__(self, schema: DocTypeSchema, ids, vectors, numbers, keywords: dict, ann: AnnIndex | None):
+        self.schema = schema
+        self.ids = ids
+        self.vectors = vectors
+        self.numbers = numbers
+        self.keywords = keywords  # field -> (values, codes, rows)
+        self.ann = ann
+        self.live = ids != ""
+        self.live_count = int(self.live.sum())
+        self._postings_by_field: dict[str, tuple] = {}
+
+    @classmethod
+    def empty(cls, schema: DocTypeSchema) -> VectorSnapshot:
+        empty_keywords = {
+            name: (np.array([], dtype=str), np.array([], np.int32), np.array([], np.int32))
+            for name in schema.keyword_fields
+        }
+        return cls(
+            schema,
+            np.array([], dtype=str),
+            np.zeros((0, 0), np.float32),
+            np.zeros((0, len(schema.numeric_fields))),
+            empty_keywords,
+            None,
+        )
+
+    @classmethod
+    def load(cls, schema: DocTypeSchema, path: Path) -> VectorSnapshot:
+        meta = json.loads((path / "meta.json").read_bytes())
+        with np.load(path / "keywords.npz") as archive:
+            keywords = {
+                name: (archive[f"{name}.values"], archive[f"{name}.codes"], archive[f"{name}.rows"])
+                for name in schema.keyword_fields
+            }
+        ann = AnnIndex.restore(str(path / "ann.usearch"), view=True) if meta["ann"] else None
+        if ann is not None:
+            ann.expansion_search = ANN_SEARCH_EXPANSION
+        return cls(
+            schema,
+            np.load(path / "ids.npy"),  # small, and indexed per hit: not worth a memory map
+            np.load(path / "vectors.npy", mmap_mode="r"),
+            np.load(path / "numbers.npy"),
+            keywords,
+            ann,
+        )
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    def search(
+        self, vector: np.ndarray, filters: Filters, limit: int, exact_max_rows: int = EXACT_MAX_ROWS
+    ) -> list[tuple[str, float]]:
+        """(id, cosine) of the true nearest live rows passing `filters` (approximate only for
+        large passing sets, where the graph search is re-checked and falls back to exact)."""
+        if self.live_count == 0 or limit <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.dim:
+            raise ValueError(f"query vector has {query.shape[0]} dimensions, the index {self.dim}")
+        mask = self.filter_mask(filters)
+        passing = self.live_count if mask is None else int(mask.sum())
+        exact = self.ann is None or passing <= exact_max_rows or passing < EXACT_MAX_SHARE * self.live_count
+        rows = None if exact else self._ann_candidates(query, mask, passing, limit)
+        if rows is None:
+            rows = np.flatnonzero(self.live if mask is None else mask)
+        scores = self.vectors[rows] @ query
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return list(zip(self.ids[rows[top]].tolist(), scores[top].tolist(), strict=True))
+
+    def _ann_candidates(self, query, mask, passing: int, limit: int) -> np.ndarray | None:
+        """Graph candidates over-sampled for the filter's selectivity; None when too few pass."""
+        wanted = min(self.live_count, math.ceil(limit * ANN_OVERSAMPLING * self.live_count / passing))
+        rows = self.ann.search(query, wanted, threads=1).keys.astype(np.int64)
+        if mask is not None:
+            rows = rows[mask[rows]]
+        return rows if len(rows) >= min(limit, passing) else None
+
+    def filter_mask(self, filters: Filters) -> np.ndarray | None:
+        """Rows passing `filters` (None: no filter); same semantics as Filters.matches."""
+        if not filters:
+            return None
+        mask = self.live.copy()
+        for name, values in filters.terms.items():
+            mask &= self._keyword_rows_mask(name, values)
+        for name, bounds in filters.ranges.items():
+            column = self.numbers[:, self.schema.numeric_fields.index(name)]
+            with np.errstate(invalid="ignore"):  # NaN (absent) compares False: excluded
+                if bounds.gte is not None:
+                    mask &= column >= bounds.gte
+                if bounds.lte is not None:
+                    mask &= column <= bounds.lte
+        for name in filters.exists:
+            if name in self.schema.keyword_fields:
+                mask &= self._keyword_rows_mask(name, None)
+            else:
+                mask &= ~np.isnan(self.numbers[:, self.schema.numeric_fields.index(name)])
+        return mask
+
+    def _keyword_rows_mask(self, name: str, values: Sequence[str] | None) -> np.ndarray:
+        mask = np.zeros(len(self.ids), dtype=bool)
+        if values is None:
+            mask[self.keywords[name][2]] = True
+            return mask
+        vocabulary, rows_by_code, offsets = self._postings(name)
+        for code in (vocabulary[v] for v in map(str, values) if v in vocabulary):
+            mask[rows_by_code[offsets[code] : offsets[code + 1]]] = True
+        return mask
+
+    def _postings(self, name: str):
+        """Rows grouped by value (built on first use): a terms filter then touches only the
+        rows it selects."""
+        if name not in self._postings_by_field:
+            values, codes, rows = self.keywords[name]
+            order = np.argsort(codes, kind="stable")
+            offsets = np.searchsorted(codes[order], np.arange(len(values) + 1))
+            vocabulary = {str(v): i for i, v in enumerate(values)}
+            self._postings_by_field[name] = (vocabulary, rows[order], offsets)
+        return self._postings_by_field[name]
+
+
+class GenerationBuilder:
+    """Applies one write batch to a copy of the current generation and writes the next one."""
+
+    def __init__(self, schema: DocTypeSchema, current: VectorSnapshot, current_path: Path | None):
+        self.schema = schema
+        self.current_path = current_path
+        self.ids = current.ids.tolist()
+        self.vectors = np.array(current.vectors, dtype=np.float32)
+        self.numbers = np.array(current.numbers, dtype=np.float64)
+        self.keywords = {name: [arr.copy() for arr in arrays] for name, arrays in current.keywords.items()}
+        self.had_ann = current.ann is not None
+        self.touched_rows: list[int] = []
+        self.upserted_rows: list[int] = []
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.touched_rows)
+
+    def graph_missing(self, ann_min_rows: int) -> bool:
+        return not self.had_ann and len(self._live_rows()) >= ann_min_rows
+
+    def _live_rows(self) -> np.ndarray:
+        return np.array([row for row, doc_id in enumerate(self.ids) if doc_id], dtype=np.uint64)
+
+    def apply(self, upserts: Sequence[SearchDocument], delete_ids: Iterable[str]) -> None:
+        row_of = {doc_id: row for row, doc_id in enumerate(self.ids) if doc_id}
+        free = [row for row, doc_id in enumerate(self.ids) if not doc_id]
+        # Documents without a vector are not in the dense channel: an upsert drops an old one.
+        removed = {*delete_ids, *(doc.id for doc in upserts if doc.vector is None)}
+        for doc_id in removed & row_of.keys():
+            row = row_of.pop(doc_id)
+            self.ids[row] = ""
+            free.append(row)
+            self.touched_rows.append(row)
+        with_vectors = [doc for doc in upserts if doc.vector is not None]
+        if with_vectors and self.vectors.shape[1] == 0:
+            self.vectors = np.zeros((len(self.ids), len(with_vectors[0].vector)), np.float32)
+        placements = []
+        for doc in with_vectors:
+            row = row_of.get(doc.id)
+            if row is None:
+                row = free.pop() if free else len(self.ids)
+                if row == len(self.ids):
+                    self.ids.append("")
+                row_of[doc.id] = row
+            placements.append((row, doc))
+        self._grow_to(len(self.ids))
+        for row, doc in placements:
+            self.ids[row] = doc.id
+            self.vectors[row] = doc.vector
+            self.numbers[row] = [doc.numbers.get(n, math.nan) for n in self.schema.numeric_fields]
+        for row in self.touched_rows:
+            if not self.ids[row]:
+                self.vectors[row] = 0.0
+                self.numbers[row] = math.nan
+        self.upserted_rows = [row for row, _ in placements]
+        self.touched_rows += self.upserted_rows
+        self._rewrite_keywords(placements)
+
+    def _grow_to(self, rows: int) -> None:
+        extra = rows - len(self.vectors)
+        if extra > 0:
+            self.vectors = np.vstack([self.vectors, np.zeros((extra, self.vectors.shape[1]), np.float32)])
+            self.numbers = np.vstack([self.numbers, np.full((extra, self.numbers.shape[1]), math.nan)])
+
+    def _rewrite_keywords(self, placements: list[tuple[int, SearchDocument]]) -> None:
+        touched = np.array(self.touched_rows, dtype=np.int32)
+        for name, (values, codes, rows) in self.keywords.items():
+            keep = ~np.isin(rows, touched)
+            vocabulary = {str(v): i for i, v in enumerate(values)}
+            new_codes, new_rows = [], []
+            for row, doc in placements:
+                for value in map(str, doc.keywords.get(name, ())):
+                    new_codes.append(vocabulary.setdefault(value, len(vocabulary)))
+                    new_rows.append(row)
+            self.keywords[name] = [
+                np.array(list(vocabulary), dtype=str),
+                np.concatenate([codes[keep], np.array(new_codes, np.int32)]),
+                np.concatenate([rows[keep], np.array(new_rows, np.int32)]),
+            ]
+
+    def write(self, directory: Path, name: str, *, with_ann: bool, ann_min_rows: int) -> None:
+        """Write the generation into a temporary directory, fsync, then rename it to `name`:
+        a crash leaves only a temporary directory, which the next writer collects."""
+        temp = directory / f".tmp-{secrets.token_hex(4)}"
+        temp.mkdir()
+        ann = self._ann(ann_min_rows) if with_ann else None
+        if ann is not None:
+            ann.save(str(temp / "ann.usearch"))
+        np.save(temp / "ids.npy", np.array(self.ids, dtype=str))
+        np.save(temp / "vectors.npy", self.vectors)
+        np.save(temp / "numbers.npy", self.numbers)
+        np.savez(
+            temp / "keywords.npz",
+            **{
+                f"{field}.{part}": array
+                for field, arrays in self.keywords.items()
+                for part, array in zip(("values", "codes", "rows"), arrays, strict=True)
+            },
+        )
+        (temp / "meta.json").write_text(
+            json.dumps({"dim": int(self.vectors.shape[1]), "ann": ann is not None})
+        )
+        for file in temp.iterdir():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+        fsync_directory(temp)
+        os.rename(temp, directory / name)
+        fsync_directory(directory)
+
+    def _ann(self, ann_min_rows: int) -> AnnIndex | None:
+        live_rows = self._live_rows()
+        if len(live_rows) < ann_min_rows:
+            return None
+        if self.had_ann and self.current_path is not None:
+            # Patch the graph: far cheaper than rebuilding it for a small batch.
+            ann = AnnIndex.restore(str(self.current_path / "ann.usearch"))
+            ann.remove(np.array(self.touched_rows, dtype=np.uint64))
+            rows = np.array(self.upserted_rows, dtype=np.uint64)
+        else:
+            ann = new_ann_index(self.vectors.shape[1])
+            rows = live_rows
+        if len(rows):
+            ann.add(rows, self.vectors[rows.astype(np.int64)], threads=os.cpu_count() or 1)
+        return ann

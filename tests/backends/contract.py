@@ -1,0 +1,324 @@
+"""The behaviour every search backend promises, as one test mixin (Wagtail's backend tests
+style). A backend's test module subclasses `BackendContract` and provides a `backend` fixture
+yielding a fresh, empty backend; `refresh` must make writes searchable.
+
+Documents are products with small deterministic 8-dimensional vectors, so no model is needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexing.backends.base import Filters, LexicalQuery, Range, SearchDocument, VectorQuery
+
+DOC_TYPE = "product"
+DIM = 8
+EVERYWHERE = "item"  # a word in every title, so a lexical query can list everything
+
+
+def unit_vector(seed: int, dim: int = DIM) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def product(
+    pk: int,
+    title: str = "",
+    description: str = "",
+    *,
+    brand: str | None = None,
+    category: str | None = None,
+    price: float | None = None,
+    rating: float | None = None,
+    vector: np.ndarray | None = None,
+) -> SearchDocument:
+    title = title or f"{EVERYWHERE} {pk}"
+    keywords = {name: [value] for name, value in (("brand", brand), ("category", category)) if value}
+    numbers = {name: value for name, value in (("price", price), ("rating", rating)) if value is not None}
+    return SearchDocument(
+        id=f"{DOC_TYPE}:{pk}",
+        doc_type=DOC_TYPE,
+        text={"title": title, "description": description, "brand": brand or "", "category": category or ""},
+        keywords=keywords,
+        numbers=numbers,
+        display={"title": title, "price": price, "image_url": f"/media/{pk}.jpg"},
+        embedding_text=title,
+        vector=unit_vector(pk) if vector is None else vector,
+    )
+
+
+def catalog(size: int = 40) -> list[SearchDocument]:
+    """Varied brands, categories and prices, with gaps so that `exists` filters bite."""
+    brands = ["Acme", "Nike", "Zed", None]
+    categories = ["shoes", "jackets", "bags"]
+    return [
+        product(
+            pk,
+            f"{EVERYWHERE} {pk}",
+            brand=brands[pk % 4],
+            category=categories[pk % 3],
+            price=None if pk % 5 == 0 else float(pk * 3 % 97),
+            rating=float(pk % 6),
+        )
+        for pk in range(1, size + 1)
+    ]
+
+
+def ids(hits) -> list[str]:
+    return [hit.id for hit in hits]
+
+
+def brute_force(docs, vector, filters: Filters, limit: int) -> list[str]:
+    passing = [d for d in docs if filters.matches(d.keywords, d.numbers)]
+    passing.sort(key=lambda d: -float(np.dot(d.vector, vector)))
+    return [d.id for d in passing[:limit]]
+
+
+FILTER_CASES = {
+    "terms": Filters(terms={"brand": ("Nike",)}),
+    "terms any of": Filters(terms={"brand": ("Nike", "Zed"), "category": ("shoes",)}),
+    "range": Filters(ranges={"price": Range(gte=10, lte=50)}),
+    "open range": Filters(ranges={"price": Range(gte=60)}),
+    "exists keyword": Filters(exists=("brand",)),
+    "exists number": Filters(exists=("price",)),
+    "combined": Filters(
+        terms={"category": ("shoes", "bags")}, ranges={"rating": Range(lte=3)}, exists=("brand", "price")
+    ),
+    "nothing passes": Filters(terms={"brand": ("Nobody",)}),
+}
+
+
+class BackendContract:
+    def index(self, backend, docs):
+        result = backend.index_documents(DOC_TYPE, docs)
+        backend.refresh(DOC_TYPE)
+        return result
+
+    def lexical(self, backend, text, **options):
+        return backend.search_lexical(DOC_TYPE, LexicalQuery(text, **options))
+
+    def vector(self, backend, vector, **options):
+        return backend.search_vector(DOC_TYPE, VectorQuery(vector, **options))
+
+    # Index management.
+
+    def test_ensure_index_is_idempotent(self, backend):
+        backend.ensure_index(DOC_TYPE)
+        backend.ensure_index(DOC_TYPE)
+        backend.refresh(DOC_TYPE)
+
+        assert backend.count(DOC_TYPE) == 0
+
+    def test_indexed_documents_are_counted_after_refresh(self, backend):
+        result = self.index(backend, catalog(5))
+
+        assert (result.indexed, result.failed) == (5, 0)
+        assert backend.count(DOC_TYPE) == 5
+        assert backend.health()["status"] == "ok"
+
+    def test_stored_values_round_trip_on_both_channels(self, backend):
+        doc = product(7, "Trail runner", brand="Acme", category="shoes", price=49.5, rating=4.0)
+        self.index(backend, [doc, product(8)])
+
+        lexical_hit = self.lexical(backend, "trail")[0]
+        vector_hit = self.vector(backend, doc.vector, limit=1)[0]
+
+        for hit in (lexical_hit, vector_hit):
+            assert (hit.doc_type, hit.id) == (DOC_TYPE, doc.id)
+            assert hit.keywords == doc.keywords
+            assert hit.numbers == doc.numbers
+            assert hit.display == doc.display
+
+    # Lexical channel.
+
+    def test_title_match_ranks_above_description_match(self, backend):
+        self.index(
+            backend,
+            [
+                product(1, "Cotton shirt", "A shirt that goes well under a wool jacket"),
+                product(2, "Wool jacket", "Warm and waterproof"),
+            ],
+        )
+
+        assert ids(self.lexical(backend, "wool")) == ["product:2", "product:1"]
+        flipped = self.lexical(backend, "wool", boosts={"title": 0.01, "description": 10.0})
+        assert ids(flipped) == ["product:1", "product:2"]
+
+    def test_hits_carry_per_field_bm25_scores(self, backend):
+        self.index(backend, [product(1, "Wool jacket", "Wool lining"), product(2, "Cotton shirt", "Plain")])
+
+        [hit] = self.lexical(backend, "wool")
+
+        assert hit.field_scores["title"] > 0
+        assert hit.field_scores["description"] > 0
+        assert hit.field_scores["category"] == 0
+
+    def test_and_operator_requires_every_term(self, backend):
+        self.index(
+            backend, [product(1, "Red wool jacket"), product(2, "Red shirt"), product(3, "Blue wool hat")]
+        )
+
+        assert set(ids(self.lexical(backend, "red wool"))) == {"product:1", "product:2", "product:3"}
+        assert ids(self.lexical(backend, "red wool", operator="and")) == ["product:1"]
+
+    def test_text_is_stemmed(self, backend):
+        self.index(backend, [product(1, "Running shoes"), product(2, "Leather bag")])
+
+        assert ids(self.lexical(backend, "run shoe")) == ["product:1"]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '"a:b (c) -d AND',
+            "title:wool",
+            "AND OR NOT",
+            "((( [ ] { } ^ ~ * ? \\ / !",
+            "wool 👟🔥 jacket",
+            "",
+            "   ",
+            "wool " * 2000,
+            "\x00\x01 wool",
+        ],
+    )
+    def test_query_syntax_never_raises(self, backend, text):
+        self.index(backend, [product(1, "Wool jacket")])
+
+        hits = self.lexical(backend, text)
+
+        assert ids(hits) in ([], ["product:1"])
+
+    def test_query_syntax_characters_do_not_change_semantics(self, backend):
+        self.index(backend, [product(1, "Wool jacket"), product(2, "Cotton shirt")])
+
+        assert ids(self.lexical(backend, "wool -jacket")) == ["product:1"]
+        assert ids(self.lexical(backend, "description:wool")) == ["product:1"]
+
+    # Vector channel.
+
+    def test_vector_search_finds_the_nearest_neighbour(self, backend):
+        docs = catalog(30)
+        self.index(backend, docs)
+
+        for doc in docs[:5]:
+            hits = self.vector(backend, doc.vector, limit=5)
+            assert hits[0].id == doc.id
+            assert hits[0].score == pytest.approx(1.0, abs=1e-3)
+            assert ids(hits) == brute_force(docs, doc.vector, Filters(), 5)
+
+    def test_selective_filter_returns_the_exact_neighbours(self, backend):
+        docs = catalog(120)
+        rare = [product(1000 + i, brand="Rare", price=5.0) for i in range(4)]
+        self.index(backend, docs + rare)
+        filters = Filters(terms={"brand": ("Rare",)})
+
+        for seed in range(3):
+            query = unit_vector(5000 + seed)
+            hits = self.vector(backend, query, filters=filters, limit=10)
+            assert ids(hits) == brute_force(docs + rare, query, filters, 10)
+
+    # Filters: both channels, one meaning.
+
+    @pytest.mark.parametrize("case", FILTER_CASES)
+    def test_filters_select_the_same_documents_on_both_channels(self, backend, case):
+        docs = catalog(40)
+        self.index(backend, docs)
+        filters = FILTER_CASES[case]
+        expected = {d.id for d in docs if filters.matches(d.keywords, d.numbers)}
+
+        lexical = self.lexical(backend, EVERYWHERE, filters=filters, limit=100)
+        vector = self.vector(backend, unit_vector(99), filters=filters, limit=100)
+
+        assert set(ids(lexical)) == expected
+        assert set(ids(vector)) == expected
+        assert len(ids(lexical)) == len(ids(vector)) == len(expected)
+
+    # Writes.
+
+    def test_upsert_replaces_the_document(self, backend):
+        self.index(backend, [product(1, "Wool jacket"), product(2)])
+        replacement = product(1, "Linen trousers", vector=unit_vector(77))
+        self.index(backend, [replacement])
+
+        assert backend.count(DOC_TYPE) == 2
+        assert self.lexical(backend, "wool") == []
+        assert ids(self.lexical(backend, "linen")) == ["product:1"]
+        vector_ids = ids(self.vector(backend, replacement.vector, limit=10))
+        assert vector_ids[0] == "product:1"
+        assert sorted(vector_ids) == ["product:1", "product:2"]
+
+    def test_delete_removes_from_both_channels(self, backend):
+        docs = [product(1, "Wool jacket"), product(2, "Wool hat")]
+        self.index(backend, docs)
+
+        deleted = backend.delete_documents(DOC_TYPE, ["product:1", "product:404"])
+        backend.refresh(DOC_TYPE)
+
+        assert deleted == 1
+        assert backend.count(DOC_TYPE) == 1
+        assert ids(self.lexical(backend, "wool")) == ["product:2"]
+        assert ids(self.vector(backend, docs[0].vector, limit=10)) == ["product:2"]
+
+    # Rebuilds.
+
+    def test_rebuild_swaps_atomically_and_searches_work_meanwhile(self, backend):
+        self.index(backend, [product(1, "Old jacket"), product(2, "Old hat")])
+        rebuild = backend.start_rebuild(DOC_TYPE)
+        rebuild.index_documents([product(2, "New hat"), product(3, "New bag")])
+        # Another worker fills a chunk of the same rebuild, found by name.
+        backend.open_rebuild(DOC_TYPE, rebuild.name).index_documents([product(4, "New shoe")])
+        backend.refresh(DOC_TYPE)
+
+        assert set(ids(self.lexical(backend, "old"))) == {"product:1", "product:2"}
+        assert self.lexical(backend, "new") == []
+
+        rebuild.commit()
+        backend.refresh(DOC_TYPE)
+
+        assert backend.count(DOC_TYPE) == 3
+        assert self.lexical(backend, "old") == []
+        assert sorted(ids(self.lexical(backend, "new"))) == ["product:2", "product:3", "product:4"]
+        assert sorted(ids(self.vector(backend, unit_vector(3), limit=10))) == [
+            "product:2",
+            "product:3",
+            "product:4",
+        ]
+
+    def test_aborted_rebuild_leaves_the_old_index(self, backend):
+        self.index(backend, [product(1, "Old jacket")])
+        rebuild = backend.start_rebuild(DOC_TYPE)
+        rebuild.index_documents([product(2, "New hat")])
+
+        rebuild.abort()
+        backend.refresh(DOC_TYPE)
+
+        assert backend.count(DOC_TYPE) == 1
+        assert ids(self.lexical(backend, "old")) == ["product:1"]
+        with pytest.raises(ValueError):
+            backend.open_rebuild(DOC_TYPE, rebuild.name)
+
+    # Suggestions.
+
+    def test_suggest_completes_brands_first_then_titles(self, backend):
+        self.index(
+            backend,
+            [
+                product(1, "Nike Air Max", brand="Nike", category="shoes"),
+                product(2, "Running vest by Nike", brand="Nike", category="shoes"),
+                product(3, "Nimbus trail shoe", brand="Acme", category="shoes"),
+            ],
+        )
+
+        suggestions = backend.suggest("ni", [DOC_TYPE], limit=10)
+
+        assert suggestions[0] == {"text": "Nike", "field": "brand", "doc_type": DOC_TYPE, "count": 2}
+        titles = [s["text"] for s in suggestions if s["field"] == "title"]
+        assert set(titles[:2]) == {"Nike Air Max", "Nimbus trail shoe"}
+        assert "Running vest by Nike" in titles
+        assert backend.suggest("sho", [DOC_TYPE])[0] == {
+            "text": "shoes",
+            "field": "category",
+            "doc_type": DOC_TYPE,
+            "count": 3,
+        }
+        assert backend.suggest("qqq", [DOC_TYPE]) == []

@@ -1,0 +1,218 @@
+"""The local (tantivy + usearch) backend: the shared contract, plus what only an embedded
+backend must prove: several processes on the same files, crashes, and HNSW recall."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexing.backends import get_backend
+from indexing.backends.base import BackendUnavailable, Filters, LexicalQuery, VectorQuery
+from indexing.backends.local import SearchBackend
+
+from .contract import DOC_TYPE, BackendContract, brute_force, ids, product, unit_vector
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def backend(local_index_dir):
+    return get_backend("local")
+
+
+def spawn(script: str, backend: SearchBackend, *args: str) -> subprocess.Popen:
+    """Another process on the same index files, as a web worker or a Celery worker would be."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, backend.params["PATH"], backend.index_prefix, *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+OPEN_BACKEND = """
+import sys
+from indexing.backends.local import SearchBackend
+from indexing.backends.base import LexicalQuery
+from tests.backends.contract import product
+backend = SearchBackend("local", {"PATH": sys.argv[1], "INDEX_PREFIX": sys.argv[2]})
+"""
+
+READER = (
+    OPEN_BACKEND
+    + """
+for line in sys.stdin:
+    hits = backend.search_lexical("product", LexicalQuery(line.strip()))
+    print(backend.count("product"), " ".join(hit.id for hit in hits), flush=True)
+"""
+)
+
+WRITER = (
+    OPEN_BACKEND
+    + """
+first = int(sys.argv[3])
+for batch in range(5):
+    backend.index_documents("product", [product(first + batch * 10 + i) for i in range(10)])
+"""
+)
+
+WRITER_KILLED_MID_GENERATION = (
+    OPEN_BACKEND
+    + """
+import time
+from indexing.backends import local_vectors
+
+def stall(path):
+    print("writing a generation", flush=True)
+    time.sleep(600)
+
+local_vectors.fsync_directory = stall
+backend.index_documents("product", [product(100 + i, "Crashed batch") for i in range(10)])
+"""
+)
+
+
+class TestLocalBackend(BackendContract):
+    def test_reader_process_sees_commits_without_restart(self, backend):
+        self.index(backend, [product(1, "Wool jacket")])
+        reader = spawn(READER, backend)
+        try:
+            reader.stdin.write("linen\n")
+            reader.stdin.flush()
+            assert reader.stdout.readline().split() == ["1"]
+
+            backend.index_documents(DOC_TYPE, [product(2, "Linen shirt")])
+            reader.stdin.write("linen\n")
+            reader.stdin.flush()
+
+            assert reader.stdout.readline().split() == ["2", "product:2"]
+        finally:
+            reader.kill()
+            reader.wait()
+
+    def test_writer_killed_mid_generation_leaves_the_committed_state(self, backend):
+        docs = [product(1, "Wool jacket"), product(2, "Wool hat")]
+        self.index(backend, docs)
+        writer = spawn(WRITER_KILLED_MID_GENERATION, backend)
+        assert writer.stdout.readline() == "writing a generation\n"
+
+        writer.kill()  # SIGKILL: no cleanup runs
+        writer.wait()
+        survivor = SearchBackend("local", backend.params)
+
+        for reader in (backend, survivor):
+            assert reader.count(DOC_TYPE) == 2
+            assert reader.search_lexical(DOC_TYPE, LexicalQuery("crashed")) == []
+            assert (
+                ids(reader.search_vector(DOC_TYPE, VectorQuery(docs[0].vector, limit=10)))[0] == "product:1"
+            )
+        # The OS released the dead writer's locks; its half-written generation is collected.
+        survivor.ensure_index(DOC_TYPE)
+        result = survivor.index_documents(DOC_TYPE, [product(3, "Wool scarf")])
+        backend.refresh(DOC_TYPE)
+        assert result.indexed == 1
+        assert sorted(ids(self.lexical(backend, "wool"))) == ["product:1", "product:2", "product:3"]
+        directory = backend.layout.read_alias(DOC_TYPE)
+        assert not [p for p in directory.vectors_path.iterdir() if p.name.startswith(".tmp")]
+
+    def test_concurrent_writer_processes_serialise(self, backend):
+        backend.ensure_index(DOC_TYPE)
+
+        writers = [spawn(WRITER, backend, str(first)) for first in (1000, 2000)]
+        for writer in writers:
+            assert writer.wait(timeout=120) == 0
+        backend.refresh(DOC_TYPE)
+
+        assert backend.count(DOC_TYPE) == 100
+        vector_ids = ids(self.vector(backend, unit_vector(1), limit=200))
+        assert len(vector_ids) == len(set(vector_ids)) == 100
+        assert backend.layout.read_alias(DOC_TYPE).read_commit().seq == 10
+
+    def test_live_writes_during_a_rebuild_reach_the_new_index(self, backend):
+        self.index(backend, [product(1, "Old jacket"), product(2, "Old hat")])
+        rebuild = backend.start_rebuild(DOC_TYPE)
+        rebuild.index_documents([product(1, "Rebuilt jacket"), product(2, "Rebuilt hat")])
+
+        backend.index_documents(DOC_TYPE, [product(3, "Fresh scarf")])
+        backend.delete_documents(DOC_TYPE, ["product:2"])
+        rebuild.commit()
+        backend.refresh(DOC_TYPE)
+
+        assert backend.count(DOC_TYPE) == 2
+        assert ids(self.lexical(backend, "fresh")) == ["product:3"]
+        assert self.lexical(backend, "hat") == []
+
+    def test_only_the_current_and_previous_generations_are_kept(self, backend):
+        for pk in range(1, 5):
+            self.index(backend, [product(pk)])
+
+        directory = backend.layout.read_alias(DOC_TYPE)
+        commit = directory.read_commit()
+        assert sorted(p.name for p in directory.vectors_path.iterdir()) == sorted(
+            [commit.previous, commit.vectors]
+        )
+
+    def test_invalid_documents_are_reported_not_indexed(self, backend):
+        wrong_dim = product(2, vector=np.ones(3, np.float32))
+        wrong_type = product(3)
+        wrong_type.doc_type = "video"
+
+        result = self.index(backend, [product(1), wrong_dim, wrong_type])
+
+        assert (result.indexed, result.failed) == (1, 2)
+        assert backend.count(DOC_TYPE) == 1
+
+    def test_unreadable_index_raises_backend_unavailable(self, backend):
+        self.index(backend, [product(1)])
+        directory = backend.layout.read_alias(DOC_TYPE)
+        (directory.lexical_path / "meta.json").unlink()
+        fresh = SearchBackend("local", backend.params)
+
+        with pytest.raises(BackendUnavailable):
+            fresh.search_lexical(DOC_TYPE, LexicalQuery("item"))
+        assert fresh.health()["status"] == "down"
+
+
+def clustered_vectors(count: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Low intrinsic dimension, like real text embeddings (uniform noise defeats any ANN)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal((count, 6)) @ rng.standard_normal((6, dim))
+    vectors = (latent + 0.3 * rng.standard_normal((count, dim))).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_hnsw_recall_and_filtered_exactness(tmp_path):
+    # Small thresholds so that 3000 documents take the graph path.
+    backend = SearchBackend(
+        "local", {"PATH": str(tmp_path), "INDEX_PREFIX": "ann", "EXACT_SEARCH_MAX_ROWS": 100}
+    )
+    vectors = clustered_vectors(3000, 32)
+    brands = np.where(np.arange(3000) % 20 == 0, "Rare", np.where(np.arange(3000) % 2, "Common", "Other"))
+    docs = [product(i, brand=str(brands[i]), vector=vectors[i]) for i in range(3000)]
+    for start in range(0, 3000, 1000):  # the graph is built once, then patched per batch
+        backend.index_documents(DOC_TYPE, docs[start : start + 1000])
+    directory = backend.layout.read_alias(DOC_TYPE)
+    assert (directory.generation_path(directory.read_commit().vectors) / "ann.usearch").exists()
+    queries = clustered_vectors(20, 32, seed=1)
+
+    def recall(filters: Filters) -> float:
+        found = 0
+        for query in queries:
+            hits = backend.search_vector(DOC_TYPE, VectorQuery(query, filters=filters, limit=10))
+            found += len(set(ids(hits)) & set(brute_force(docs, query, filters, 10)))
+        return found / (10 * len(queries))
+
+    assert recall(Filters()) >= 0.95
+    assert recall(Filters(terms={"brand": ("Common",)})) >= 0.95
+    assert recall(Filters(terms={"brand": ("Rare",)})) == 1.0
+
+    moved = product(5, brand="Common", vector=unit_vector(12345, 32))
+    backend.index_documents(DOC_TYPE, [moved])
+    assert ids(backend.search_vector(DOC_TYPE, VectorQuery(moved.vector, limit=1))) == ["product:5"]
