@@ -138,6 +138,8 @@ EMBEDDINGS_DEVICE = env.str("EMBEDDINGS_DEVICE", default="cpu")
 # "auto" uses bf16 only where the CPU has native support and it keeps cosine >= 0.999 to fp32.
 EMBEDDINGS_PRECISION = env.str("EMBEDDINGS_PRECISION", default="auto")
 EMBEDDINGS_QUERY_CACHE_SIZE = env.int("EMBEDDINGS_QUERY_CACHE_SIZE", default=10000)
+# Where the locally exported ONNX model is kept (derived from the model files, safe to delete).
+EMBEDDINGS_CACHE_DIR = Path(env.str("EMBEDDINGS_CACHE_DIR", default=str(SEARCH_DATA_DIR / "embeddings")))
 
 # --- API
 REST_FRAMEWORK = {

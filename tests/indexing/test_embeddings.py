@@ -1,0 +1,119 @@
+"""The embedder: shape and normalisation, the two-level query cache, the bf16 decision, and
+faithfulness of the accelerated runtime to torch fp32."""
+
+import numpy as np
+import pytest
+
+from indexing.embedding_runtimes import TorchRuntime
+from indexing.embeddings import (
+    DOCUMENT_MAX_TOKENS,
+    MIN_COSINE_TO_FP32,
+    bundled_model_path,
+    choose_precision,
+    cpu_flags,
+    normalise_query,
+)
+
+
+def test_documents_are_normalised_float32_rows(embedder):
+    vectors = embedder.encode_documents(["wireless headphones", "toner cartridge", "hdmi cable 2m"])
+    assert vectors.shape == (3, embedder.dimension) == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_query_vector_matches_the_document_encoding(embedder):
+    query = embedder.encode_query("Wireless   HEADPHONES")
+    assert query.shape == (384,) and query.dtype == np.float32
+    [document] = embedder.encode_documents(["wireless headphones"])
+    assert float(query @ document) > 0.9999
+
+
+def test_query_cache_answers_repeats_from_memory_then_the_shared_cache(embedder, monkeypatch):
+    # given a query encoded once
+    calls = []
+    encode = embedder.encode_queries
+    monkeypatch.setattr(embedder, "encode_queries", lambda texts: calls.append(texts) or encode(texts))
+    first = embedder.encode_query("usb-c charger 65w cache test")
+
+    # when it is asked again, with other case and spacing
+    again = embedder.encode_query("  USB-C charger 65W   cache test")
+    # and again after this process forgot it (the shared Django cache still has it)
+    embedder.query_cache.clear()
+    from_shared = embedder.encode_query("usb-c charger 65w cache test")
+
+    # then the model ran once
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, from_shared)
+    assert not first.flags.writeable
+
+
+def test_normalise_query():
+    assert normalise_query("  \uff23af\u00e9\tLATTE ") == "café latte"
+
+
+def test_bf16_is_never_chosen_without_native_support():
+    # given a CPU with avx2 only (this machine): the cosine check is not even run
+    def must_not_run():
+        raise AssertionError("no point checking bf16 without native support")
+
+    assert choose_precision("auto", {"avx2", "fma"}, must_not_run) == "fp32"
+
+
+@pytest.mark.parametrize(
+    ("cosine", "expected"), [(0.9995, "bf16"), (MIN_COSINE_TO_FP32, "bf16"), (0.998, "fp32")]
+)
+def test_bf16_is_chosen_with_native_support_only_when_faithful(cosine, expected):
+    assert choose_precision("auto", {"avx2", "avx512_bf16"}, lambda: cosine) == expected
+    assert choose_precision("auto", {"amx_bf16"}, lambda: cosine) == expected
+
+
+def test_explicit_precision_wins_and_nonsense_is_refused():
+    assert choose_precision("fp32", {"amx_bf16"}, lambda: 1.0) == "fp32"
+    assert choose_precision("bf16", set(), lambda: 0.0) == "bf16"
+    with pytest.raises(ValueError, match="EMBEDDINGS_PRECISION"):
+        choose_precision("int4", set(), lambda: 1.0)
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512_bf16\n\nprocessor\t: 1\n")
+    assert cpu_flags(cpuinfo) == {"fpu", "sse2", "avx2", "avx512_bf16"}
+    assert cpu_flags(tmp_path / "missing") == set()
+
+
+def test_this_machine_runs_fp32_on_onnx_runtime(embedder):
+    # (an AVX2-only EPYC: no native bf16; ONNX Runtime is the measured fastest fp32 path)
+    if cpu_flags() & {"avx512_bf16", "amx_bf16"}:
+        pytest.skip("this CPU has native bf16")
+    assert embedder.precision == "fp32"
+    assert type(embedder.runtime).__name__ == "OnnxRuntime"
+
+
+@pytest.mark.slow
+def test_accelerated_runtime_matches_torch_fp32_on_real_titles(embedder, chorus_titles):
+    # given torch fp32 running a freshly loaded copy of the same model
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    torch_fp32 = TorchRuntime(model[0].auto_model.eval())
+
+    # when 200 real product titles go through the serving runtime and through torch
+    served = embedder.encode_documents(chorus_titles)
+    reference = embedder._encode(chorus_titles, DOCUMENT_MAX_TOKENS, torch_fp32)
+
+    # then every vector is within the quality floor
+    assert float(np.min(np.sum(served * reference, axis=1))) >= MIN_COSINE_TO_FP32
+
+
+@pytest.fixture(scope="module")
+def chorus_titles():
+    import json
+    import zipfile
+    from pathlib import Path
+
+    archive = Path(__file__).resolve().parents[2] / "data" / "chorus" / "products-1.json.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        rows = json.load(zipped.open(zipped.namelist()[0]))
+    return [row["title"] for row in rows[:200]]
