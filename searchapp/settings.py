@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalog",
     "indexing",
     "ranking",
@@ -121,8 +122,8 @@ if ELASTICSEARCH_URL:
 SEARCH_DEFAULT_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "local")
 
 # Funnel sizes and fusion.
-SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=200)
-SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
+SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=100)
+SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
 SEARCH_RRF_WEIGHTS = env.dict(
     "SEARCH_RRF_WEIGHTS", cast={"value": float}, default={"lexical": 1.0, "dense": 1.0}
 )
@@ -159,6 +160,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Hybrid product, video and live-stream search.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from the sidecar package: the docs work without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DocTypeEnum": "indexing.schema.DOC_TYPES",
+        "SearchTypeEnum": "searchapp.search_request.REQUEST_TYPES",
+    },
 }
 
 LOGGING = {

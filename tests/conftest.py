@@ -1,7 +1,14 @@
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from indexing.backends import reset_backends
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty Django cache (query vectors, throttles, versions)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -48,7 +48,10 @@ if REDIS_AVAILABLE:
 
 # Tests that need a real worker start one (celery.contrib.testing) against this broker;
 # everything else runs tasks eagerly.
-CELERY_TEST_BROKER_URL = TEST_REDIS_URL if REDIS_AVAILABLE else "memory://"
+# Its own Redis db: tests clear the cache db between cases.
+CELERY_TEST_BROKER_URL = (
+    env.str("TEST_BROKER_URL", default="redis://127.0.0.1:6379/14") if REDIS_AVAILABLE else "memory://"
+)
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 

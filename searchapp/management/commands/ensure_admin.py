@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create the merchandisers' admin account if it does not exist (password from DJANGO_ADMIN_PASSWORD)."
+    help = (
+        "Create the merchandisers' admin account if it does not exist (password from DJANGO_ADMIN_PASSWORD)."
+    )
 
     def handle(self, *args, **options):
         user_model = get_user_model()

@@ -1,0 +1,187 @@
+"""GET /api/search, /api/suggest and /api/health.
+
+Every error is `{"errors": {"<parameter or part>": ["reason", ...]}}`: 400 for bad
+parameters (unknown ones included), 429 when throttled, 503 when the search backend is down.
+"""
+
+from __future__ import annotations
+
+import uuid
+from time import perf_counter
+
+import orjson
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.views import APIView, exception_handler
+
+from indexing.backends import get_backend
+from indexing.backends.base import BackendUnavailable
+from indexing.schema import DOC_TYPES
+from searchapp.pipeline import SearchContext, SearchPipeline
+from searchapp.search_request import ALL_TYPES
+
+from . import serializers
+from .health import health_report
+from .throttles import FailOpenScopedRateThrottle
+
+
+class BackendDown(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "backend_unavailable"
+
+    def __init__(self, error: BackendUnavailable):
+        super().__init__({"backend": [f"The search backend is unavailable: {error}"]})
+
+
+def errors_exception_handler(exc, context):
+    """DRF's handler, reshaped so that every error body is {"errors": {name: [reasons]}}."""
+    response = exception_handler(exc, context)
+    if response is not None:
+        data = response.data
+        if isinstance(data, dict) and set(data) != {"detail"}:
+            errors = {
+                name: reasons if isinstance(reasons, list) else [reasons] for name, reasons in data.items()
+            }
+        else:
+            errors = {"detail": [data["detail"] if isinstance(data, dict) else data]}
+        response.data = {"errors": errors}
+    return response
+
+
+def json_response(payload: dict, status_code: int = 200, headers: dict | None = None) -> HttpResponse:
+    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+    return HttpResponse(body, status=status_code, content_type="application/json", headers=headers)
+
+
+class ParamsView(APIView):
+    """A view whose query parameters are validated by `params_serializer`; unknown
+    parameters are rejected so that a typo ("pricemin") is not silently ignored."""
+
+    params_serializer: type[serializers.serializers.Serializer]
+    throttle_classes = [FailOpenScopedRateThrottle]
+
+    def get_exception_handler(self):
+        return errors_exception_handler
+
+    def validated_params(self, request):
+        serializer_class = self.params_serializer
+        unknown = sorted(set(request.query_params) - set(serializer_class().fields))
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        data = {}
+        for name, values in request.query_params.lists():
+            if name in serializer_class.multi_valued:
+                data[name] = [value.strip() for raw in values for value in raw.split(",") if value.strip()]
+            else:
+                data[name] = values[-1]
+        # A plain dict, not the QueryDict: DRF treats an absent boolean in HTML-form input
+        # as false, which would turn "in_stock not given" into "in_stock=false".
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+
+SEARCH_RESPONSES = {
+    200: PolymorphicProxySerializer(
+        component_name="SearchResponse",
+        serializers=[
+            serializers.SingleTypeSearchResponseSerializer,
+            serializers.AllTypesSearchResponseSerializer,
+        ],
+        resource_type_field_name=None,
+    ),
+    400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid or unknown parameters."),
+    429: OpenApiResponse(serializers.ErrorSerializer, description="Throttled."),
+    503: OpenApiResponse(serializers.ErrorSerializer, description="The search backend is down."),
+}
+
+
+class SearchView(ParamsView):
+    params_serializer = serializers.SearchParamsSerializer
+    throttle_scope = "search"
+
+    @extend_schema(
+        operation_id="search",
+        summary="Hybrid search over products, videos and live streams",
+        parameters=[serializers.SearchParamsSerializer],
+        responses=SEARCH_RESPONSES,
+    )
+    def get(self, request):
+        started = perf_counter()
+        search_request = self.validated_params(request).to_search_request()
+        try:
+            ctx = SearchPipeline().run(search_request)
+        except BackendUnavailable as error:
+            raise BackendDown(error) from error
+        payload = search_payload(ctx, took_ms=(perf_counter() - started) * 1000)
+        server_timing = ", ".join(f"{stage};dur={ms:.3f}" for stage, ms in ctx.timings.items())
+        return json_response(payload, headers={"Server-Timing": server_timing})
+
+
+def search_payload(ctx: SearchContext, took_ms: float) -> dict:
+    request = ctx.request
+    results = ctx.results if request.type == ALL_TYPES else ctx.results[request.type]
+    payload = {
+        "search_id": str(uuid.uuid4()),
+        "query": request.query,
+        "type": request.type,
+        "total": ctx.total,
+        "total_relation": ctx.total_relation,
+        "took_ms": round(took_ms, 3),
+        "page": request.page,
+        "page_size": request.page_size,
+        "results": results,
+        "facets": ctx.facets,
+    }
+    if ctx.degraded:
+        payload["degraded"] = ctx.degraded
+    if request.debug:
+        payload["debug"] = {"timings_ms": {stage: round(ms, 3) for stage, ms in ctx.timings.items()}}
+    return payload
+
+
+class SuggestView(ParamsView):
+    params_serializer = serializers.SuggestParamsSerializer
+    throttle_scope = "suggest"
+
+    @extend_schema(
+        operation_id="suggest",
+        summary="Prefix completions from titles, brands and categories",
+        parameters=[serializers.SuggestParamsSerializer],
+        responses={
+            200: serializers.SuggestResponseSerializer,
+            400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid or unknown parameters."),
+            429: OpenApiResponse(serializers.ErrorSerializer, description="Throttled."),
+            503: OpenApiResponse(serializers.ErrorSerializer, description="The search backend is down."),
+        },
+    )
+    def get(self, request):
+        params = self.validated_params(request).validated_data
+        doc_types = DOC_TYPES if params["type"] == ALL_TYPES else (params["type"],)
+        try:
+            suggestions = get_backend().suggest(params["q"], doc_types, limit=params["limit"])
+        except BackendUnavailable as error:
+            raise BackendDown(error) from error
+        return json_response({"query": params["q"], "suggestions": suggestions})
+
+
+class HealthView(APIView):
+    # Load balancers poll this: never throttled.
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="health",
+        summary="Readiness of the database, broker, search backend and embedder",
+        responses={
+            200: serializers.HealthResponseSerializer,
+            503: OpenApiResponse(
+                serializers.HealthResponseSerializer, description="A required part is down."
+            ),
+        },
+    )
+    def get(self, request):
+        report = health_report()
+        status_code = 503 if report["status"] == "down" else 200
+        return json_response(report, status_code=status_code)

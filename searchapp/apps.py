@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SearchappConfig(AppConfig):
+    name = "searchapp"
+    verbose_name = "Search"
+
+    def ready(self):
+        from .query import signals  # noqa: F401  (drops cached synonyms and rules on admin edits)

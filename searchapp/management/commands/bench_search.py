@@ -1,0 +1,210 @@
+"""Latency benchmark of /api/search on the loaded catalog, with the raw-engine floor measured
+in the same run, and optionally indexing throughput.
+
+- API: GET /api/search?q=... (type=product) through django.test.Client, end to end (URL
+  routing, validation, throttling, the pipeline, JSON rendering). COLD = the query-embedding
+  caches (in-process and Django's) cleared before the pass, every query seen for the first
+  time; WARM = the same queries again.
+- Floor: what the engine alone needs for the same query, no Django: encode the query, then
+  the raw backend calls the hybrid pipeline makes on the product index at the recall depth:
+  `search_lexical` (any term), `search_lexical` with operator "and" (multi-word queries
+  only, see pipeline.LEXICAL_ALL) and `search_vector`.
+- overhead_ratio = API warm p50 / floor warm p50: the cost of everything the API adds
+  (fusion, facets, highlighting, HTTP handling) relative to the engine work it cannot avoid.
+
+The last line printed is one JSON object (for `make bench` and CI to parse).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.test import Client
+
+from catalog.models import Product
+from indexing.backends import get_backend
+from indexing.backends.base import LexicalQuery, VectorQuery
+from indexing.embeddings import get_embedder, normalise_query
+from indexing.schema import DOC_TYPES
+from searchapp.evaluation import load_judgments
+
+DEV_JUDGMENTS = Path(settings.BASE_DIR) / "data" / "chorus" / "judgments-dev.csv"
+TITLE_WORDS = 3
+SERVER_TIMING_ENTRY = re.compile(r"(\w+);dur=([\d.]+)")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def benchmark_queries(minimum: int) -> list[str]:
+    """The dev judgment queries, then queries made from the catalog until there are `minimum`:
+    half brands and "brand category" pairs, half the first words of evenly spaced product
+    titles. Deterministic for a given catalog, and distinct, so a cold pass is cold for each."""
+    queries: dict[str, None] = {}
+
+    def add(text: str) -> None:
+        if text := normalise_query(text):
+            queries.setdefault(text)
+
+    for judged in load_judgments(DEV_JUDGMENTS) if DEV_JUDGMENTS.is_file() else ():
+        add(judged)
+    products = Product.objects.filter(status=Product.Status.ACTIVE)
+    brand_target = len(queries) + (minimum - len(queries)) // 2
+    pairs = products.exclude(brand=None).values_list("brand__name", "category__name").distinct()
+    for brand, category in pairs.order_by("brand__name", "category__name"):
+        if len(queries) >= brand_target:
+            break
+        add(brand)
+        add(f"{brand} {category or ''}")
+    step = max(products.count() // minimum, 1)
+    for title in products.order_by("pk").values_list("title", flat=True)[::step]:
+        if len(queries) >= minimum:
+            break
+        add(" ".join(title.split()[:TITLE_WORDS]))
+    return list(queries)
+
+
+class Command(BaseCommand):
+    help = "Benchmark /api/search (cold and warm), the raw-engine floor and, with --index, indexing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--queries", type=int, default=300, help="At least this many distinct queries.")
+        parser.add_argument("--index", action="store_true", help="Also time rebuild_index for every type.")
+
+    def handle(self, *args, **options):
+        indexing = self.bench_indexing() if options["index"] else {}
+        queries = benchmark_queries(options["queries"])
+        embedder = get_embedder()
+        backend = get_backend()
+        client = Client()
+        # Load the model and open the indexes before anything is timed.
+        self.search(client, "warm up the engine", 0)
+
+        self.clear_query_caches(embedder)
+        cold = self.bench_api(client, queries)
+        warm = self.bench_api(client, queries)
+        self.clear_query_caches(embedder)
+        floor_cold = self.bench_floor(embedder, backend, queries)
+        floor_warm = self.bench_floor(embedder, backend, queries)
+
+        summary = {
+            "queries": len(queries),
+            "cold_p50_ms": percentile(cold["total"], 50),
+            "cold_p99_ms": percentile(cold["total"], 99),
+            "warm_p50_ms": percentile(warm["total"], 50),
+            "warm_p99_ms": percentile(warm["total"], 99),
+            "floor_cold_p50_ms": percentile(floor_cold, 50),
+            "floor_p50_ms": percentile(floor_warm, 50),
+            "floor_p99_ms": percentile(floor_warm, 99),
+            "stages_cold_p50_ms": self.stage_p50(cold),
+            "stages_warm_p50_ms": self.stage_p50(warm),
+            "index_docs_per_s": indexing.get("docs_per_s"),
+            "index_docs": indexing.get("docs"),
+            "index_seconds": indexing.get("seconds"),
+            "unchanged_rebuild_seconds": indexing.get("unchanged_seconds"),
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "model": embedder.model_name,
+            "backend": backend.alias,
+        }
+        floor = summary["floor_p50_ms"]
+        summary["overhead_ratio"] = summary["warm_p50_ms"] / floor if floor else None
+        self.print_report(summary)
+        self.stdout.write(
+            json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in summary.items()})
+        )
+
+    def search(self, client: Client, query: str, sequence: int):
+        # One client address per query: the benchmark exercises the throttle without tripping it.
+        address = f"127.0.{sequence // 250 % 250}.{sequence % 250 + 1}"
+        response = client.get("/api/search", {"q": query}, REMOTE_ADDR=address)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"/api/search?q={query!r} answered {response.status_code}: {response.content!r}"
+            )
+        return response
+
+    def bench_api(self, client: Client, queries: list[str]) -> dict[str, list[float]]:
+        timings: dict[str, list[float]] = {"total": []}
+        for sequence, query in enumerate(queries):
+            started = perf_counter()
+            response = self.search(client, query, sequence)
+            timings["total"].append((perf_counter() - started) * 1000)
+            for stage, ms in SERVER_TIMING_ENTRY.findall(response["Server-Timing"]):
+                timings.setdefault(stage, []).append(float(ms))
+        return timings
+
+    @staticmethod
+    def bench_floor(embedder, backend, queries: list[str]) -> list[float]:
+        depth = settings.SEARCH_RECALL_DEPTH
+        timings = []
+        for query in queries:
+            text = normalise_query(query)
+            started = perf_counter()
+            vector = embedder.encode_query(text)
+            backend.search_lexical("product", LexicalQuery(text=text, limit=depth))
+            if len(text.split()) > 1:
+                backend.search_lexical("product", LexicalQuery(text=text, limit=depth, operator="and"))
+            backend.search_vector("product", VectorQuery(vector=vector, limit=depth))
+            timings.append((perf_counter() - started) * 1000)
+        return timings
+
+    @staticmethod
+    def clear_query_caches(embedder) -> None:
+        embedder.query_cache.clear()
+        cache.clear()
+
+    @staticmethod
+    def stage_p50(timings: dict[str, list[float]]) -> dict[str, float]:
+        return {
+            stage: round(percentile(values, 50), 3) for stage, values in timings.items() if stage != "total"
+        }
+
+    def bench_indexing(self) -> dict:
+        backend = get_backend()
+        started = perf_counter()
+        call_command("rebuild_index", stdout=self.stdout)
+        seconds = perf_counter() - started
+        docs = sum(backend.count(doc_type) for doc_type in DOC_TYPES)
+        # Same texts again: measures what a rebuild costs when embeddings can be reused.
+        started = perf_counter()
+        call_command("rebuild_index", stdout=self.stdout)
+        unchanged_seconds = perf_counter() - started
+        return {
+            "docs": docs,
+            "seconds": seconds,
+            "docs_per_s": docs / seconds if seconds else None,
+            "unchanged_seconds": unchanged_seconds,
+        }
+
+    def print_report(self, summary: dict) -> None:
+        write = self.stdout.write
+        write(f"\n{summary['queries']} queries, backend {summary['backend']}, model {summary['model']}\n")
+        write(f"{'':<22}{'p50 ms':>10}{'p99 ms':>10}")
+        write(f"{'api cold':<22}{summary['cold_p50_ms']:>10.2f}{summary['cold_p99_ms']:>10.2f}")
+        write(f"{'api warm':<22}{summary['warm_p50_ms']:>10.2f}{summary['warm_p99_ms']:>10.2f}")
+        write(f"{'engine floor cold':<22}{summary['floor_cold_p50_ms']:>10.2f}")
+        write(f"{'engine floor warm':<22}{summary['floor_p50_ms']:>10.2f}{summary['floor_p99_ms']:>10.2f}")
+        ratio = summary["overhead_ratio"]
+        write(
+            f"overhead ratio (api warm p50 / floor warm p50): {ratio:.2f}" if ratio else "overhead ratio: n/a"
+        )
+        write(f"\n{'stage p50 ms':<22}{'cold':>10}{'warm':>10}")
+        for stage, cold_ms in summary["stages_cold_p50_ms"].items():
+            write(f"{stage:<22}{cold_ms:>10.3f}{summary['stages_warm_p50_ms'].get(stage, 0):>10.3f}")
+        if summary["index_docs_per_s"] is not None:
+            write(
+                f"\nindexing: {summary['index_docs']} docs in {summary['index_seconds']:.1f} s "
+                f"({summary['index_docs_per_s']:.0f} docs/s); unchanged-text rebuild "
+                f"{summary['unchanged_rebuild_seconds']:.1f} s"
+            )
+        write(f"max RSS: {summary['rss_mb']:.0f} MB\n")

@@ -1,0 +1,103 @@
+"""Train the category-intent classifier on the catalog and save it under SEARCH_DATA_DIR.
+
+With --judgments, first measures it: a model trained without the held-out 10% of titles is
+scored on those titles and on the judged queries (a query's category is the majority
+category of its documents rated >= 2), then the saved model is trained on everything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.models import Category, Product
+from catalog.taxonomy import categorize
+from searchapp.evaluation import load_judgments
+from searchapp.query.intent import (
+    accuracy_at,
+    blend_with_rule,
+    catalog_samples,
+    intent_path,
+    is_held_out,
+    train_intent_model,
+    training_samples,
+)
+from searchapp.query.normalize import normalize
+from searchapp.query.vocabulary import taxonomy_paths
+
+RELEVANT_RATING = 2
+
+
+class Command(BaseCommand):
+    help = "Train the category-intent classifier (titles -> categories) and save it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--judgments", help="Also report accuracy@1/@3 on these judged queries.")
+        parser.add_argument("--json", dest="json_path", help="Write the measured accuracies here.")
+
+    def handle(self, *args, **options):
+        catalog = catalog_samples()
+        if not catalog:
+            raise CommandError("no categorised active products: load the catalog first")
+        report = {}
+        if options["judgments"]:
+            report = self.measure(catalog, Path(options["judgments"]))
+        started = time.perf_counter()
+        model = train_intent_model(*training_samples(catalog, hold_out=False))
+        model.save(intent_path())
+        self.stdout.write(
+            f"trained on {len(catalog)} titles, {len(model.classes)} categories, "
+            f"{len(model.vocabulary)} terms in {time.perf_counter() - started:.1f}s -> {intent_path()}"
+        )
+        if options["json_path"]:
+            Path(options["json_path"]).write_text(json.dumps(report, indent=2))
+
+    def measure(self, catalog, judgments_path: Path) -> dict:
+        if not judgments_path.is_file():
+            raise CommandError(f"no judgments file at {judgments_path}")
+        model = train_intent_model(*training_samples(catalog, hold_out=True))
+        held_out = [(text.split(), path) for text, path, external_id in catalog if is_held_out(external_id)]
+        queries = judged_query_categories(judgments_path)
+        category_paths = build_vocabulary_paths()
+
+        def with_rules(tokens, top):
+            rule = category_paths.get(categorize(" ".join(tokens)) or "")
+            return blend_with_rule(model.predict(tokens, top), rule, top)
+
+        report = {
+            "held_out_titles": accuracy_at(model.predict, held_out),
+            "judged_queries": accuracy_at(model.predict, queries),
+            "judged_queries_with_taxonomy_rules": accuracy_at(with_rules, queries),
+        }
+        for name, scores in report.items():
+            self.stdout.write(f"{name}: {scores}")
+        return report
+
+
+def build_vocabulary_paths() -> dict[str, str]:
+    return taxonomy_paths(list(Category.objects.values_list("path", "name")))
+
+
+def judged_query_categories(path: Path) -> list[tuple[list[str], str]]:
+    """(query tokens, majority category of its relevant documents) per judged query."""
+    judgments = load_judgments(path)
+    docids = {docid for ratings in judgments.values() for docid, rating in ratings.items()}
+    categories = dict(
+        Product.objects.filter(external_id__in=docids, category__isnull=False).values_list(
+            "external_id", "category__path"
+        )
+    )
+    examples = []
+    for query, ratings in judgments.items():
+        votes = Counter(
+            categories[docid]
+            for docid, rating in ratings.items()
+            if rating >= RELEVANT_RATING and docid in categories
+        )
+        if votes:
+            examples.append((normalize(query).split(), votes.most_common(1)[0][0]))
+    return examples

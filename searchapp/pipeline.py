@@ -1,0 +1,275 @@
+"""The search funnel: one small class per stage, run in order over a shared `SearchContext`,
+each timed into `ctx.timings` (milliseconds).
+
+    Analyze -> EmbedQuery -> Recall -> Fuse -> PreRank -> Sort -> Facets -> Paginate -> Present
+
+Recall asks the backend for both channels of each requested document type in one
+`search_channels` call; the query is encoded once per request, whatever the number of types.
+Everything after Recall works on `Hit`s alone (display values are stored in the index), so
+a search makes no database query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from time import perf_counter
+
+import numpy as np
+from django.conf import settings
+
+from indexing.backends import get_backend
+from indexing.backends.base import BaseSearchBackend, Hit, LexicalQuery, VectorQuery
+from indexing.embeddings import get_embedder, normalise_query
+
+from .facets import compute_facets
+from .fusion import reciprocal_rank_fusion
+from .highlight import WORD, Highlighter
+from .search_request import PRICE_FIELD, RECENCY_FIELD, SearchRequest, Sort
+
+# Recall channels. "lexical_all" is BM25 restricted to documents containing every query term:
+# fused with the any-term "lexical" channel it is an extra vote for full matches, which on
+# the dev judgments lifts hybrid NDCG@10 by ~0.04 over lexical + dense alone.
+LEXICAL, LEXICAL_ALL, DENSE = "lexical", "lexical_all", "dense"
+HYBRID_CHANNELS = (LEXICAL, LEXICAL_ALL, DENSE)
+# The text shown as a hit's snippet, per document type.
+SNIPPET_FIELD = {"product": "description", "video": "caption", "live": "description"}
+# Display fields every result carries (None when a type has no such field).
+COMMON_DISPLAY_FIELDS = ("title", "price", "currency", "image_url", "brand", "category", "shop")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    channels: tuple[str, ...] = HYBRID_CHANNELS
+    recall_depth: int = 200
+    rrf_k: float = 60
+    rrf_weights: Mapping[str, float] = field(default_factory=dict)
+    # Per doc type LexicalQuery boosts; a type absent here uses the schema's defaults.
+    field_boosts: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        unknown = set(self.channels) - set(HYBRID_CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown recall channel(s): {', '.join(sorted(unknown))}")
+
+    @classmethod
+    def from_settings(cls, **overrides) -> PipelineConfig:
+        values = {
+            "recall_depth": settings.SEARCH_RECALL_DEPTH,
+            "rrf_k": settings.SEARCH_RRF_K,
+            "rrf_weights": dict(settings.SEARCH_RRF_WEIGHTS),
+            "field_boosts": getattr(settings, "SEARCH_FIELD_BOOSTS", {}),
+        }
+        return cls(**{**values, **overrides})
+
+
+@dataclass
+class SearchContext:
+    request: SearchRequest
+    query: str = ""  # the analysed query text the channels search for
+    query_vector: np.ndarray | None = None
+    # doc_type -> channel -> hits, as recalled
+    channel_hits: dict[str, dict[str, list[Hit]]] = field(default_factory=dict)
+    # doc_type -> whether some channel returned a full recall depth (so more may match)
+    capped: dict[str, bool] = field(default_factory=dict)
+    # doc_type -> candidates in their final order (fused, pre-ranked, sorted)
+    candidates: dict[str, list[Hit]] = field(default_factory=dict)
+    facets: dict = field(default_factory=dict)
+    page_hits: dict[str, list[Hit]] = field(default_factory=dict)
+    results: dict[str, list[dict]] = field(default_factory=dict)
+    degraded: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(len(hits) for hits in self.candidates.values())
+
+    @property
+    def total_relation(self) -> str:
+        return "gte" if any(self.capped.values()) else "eq"
+
+
+class Analyze:
+    """Normalise the query: Unicode NFKC (full-width and compatibility forms fold to plain
+    ones), casefold, and one space between words. Query understanding builds on this."""
+
+    name = "analyze"
+
+    def run(self, ctx: SearchContext) -> None:
+        ctx.query = normalise_query(ctx.request.query)
+
+
+class EmbedQuery:
+    """Encode the query once for the dense channel; if the embedder fails the search goes on
+    lexical-only and the response says so."""
+
+    name = "embed"
+
+    def run(self, ctx: SearchContext) -> None:
+        try:
+            ctx.query_vector = get_embedder().encode_query(ctx.query)
+        except Exception as error:  # any embedder failure degrades, never fails
+            ctx.degraded.append(f"{DENSE}: {type(error).__name__}: {error}")
+
+
+class Recall:
+    name = "recall"
+
+    def __init__(self, backend: BaseSearchBackend, config: PipelineConfig):
+        self.backend = backend
+        self.config = config
+
+    def run(self, ctx: SearchContext) -> None:
+        depth = self.config.recall_depth
+        for doc_type in ctx.request.doc_types:
+            filters = ctx.request.filters.for_doc_type(doc_type)
+            boosts = self.config.field_boosts.get(doc_type)
+            lexical = LexicalQuery(text=ctx.query, filters=filters, limit=depth, boosts=boosts)
+            vector = None
+            if DENSE in self.config.channels and ctx.query_vector is not None:
+                vector = VectorQuery(vector=ctx.query_vector, filters=filters, limit=depth)
+            channels = self.config.channels
+            hits = self.backend.search_channels(doc_type, lexical if LEXICAL in channels else None, vector)
+            if LEXICAL_ALL in channels:
+                hits[LEXICAL_ALL] = self.all_terms_hits(doc_type, lexical, hits)
+            ctx.channel_hits[doc_type] = hits
+            ctx.capped[doc_type] = any(len(channel) >= depth for channel in hits.values())
+
+    def all_terms_hits(self, doc_type: str, lexical: LexicalQuery, hits: dict[str, list[Hit]]) -> list[Hit]:
+        # With one word, "every term" is "any term": reuse the lexical channel's answer.
+        if LEXICAL in hits and len(WORD.findall(lexical.text)) <= 1:
+            return hits[LEXICAL]
+        return self.backend.search_lexical(doc_type, replace(lexical, operator="and"))
+
+
+class Fuse:
+    name = "fuse"
+
+    def __init__(self, config: PipelineConfig):
+        self.config = config
+
+    def run(self, ctx: SearchContext) -> None:
+        for doc_type, channels in ctx.channel_hits.items():
+            ctx.candidates[doc_type] = reciprocal_rank_fusion(
+                channels, k=self.config.rrf_k, weights=self.config.rrf_weights
+            )
+
+
+def fused_score(hit: Hit) -> float:
+    return hit.score
+
+
+class PreRank:
+    """The cheap first ranking stage: orders candidates by `score_hit` (by default the fused
+    score); the learned ranker plugs in here as another scoring function."""
+
+    name = "prerank"
+
+    def __init__(self, score_hit: Callable[[Hit], float] = fused_score):
+        self.score_hit = score_hit
+
+    def run(self, ctx: SearchContext) -> None:
+        for hits in ctx.candidates.values():
+            hits.sort(key=self.score_hit, reverse=True)
+
+
+class SortResults:
+    """Explicit sorts reorder the whole candidate set; relevance order breaks ties, and
+    documents without the sort field go last."""
+
+    name = "sort"
+
+    def run(self, ctx: SearchContext) -> None:
+        sort = ctx.request.sort
+        if sort is Sort.RELEVANCE:
+            return
+        for doc_type, hits in ctx.candidates.items():
+            field_name = RECENCY_FIELD[doc_type] if sort is Sort.NEWEST else PRICE_FIELD[doc_type]
+            ascending = sort is Sort.PRICE_ASC
+            present = [hit for hit in hits if hit.numbers.get(field_name) is not None]
+            missing = [hit for hit in hits if hit.numbers.get(field_name) is None]
+            present.sort(key=lambda hit: hit.numbers[field_name], reverse=not ascending)
+            ctx.candidates[doc_type] = present + missing
+
+
+class Facets:
+    name = "facets"
+
+    def run(self, ctx: SearchContext) -> None:
+        ctx.facets = compute_facets(ctx.candidates)
+
+
+class Paginate:
+    name = "paginate"
+
+    def run(self, ctx: SearchContext) -> None:
+        start = (ctx.request.page - 1) * ctx.request.page_size
+        end = start + ctx.request.page_size
+        ctx.page_hits = {doc_type: hits[start:end] for doc_type, hits in ctx.candidates.items()}
+
+
+class Present:
+    """Render the page's hits from their stored display values, with highlighting."""
+
+    name = "present"
+
+    def run(self, ctx: SearchContext) -> None:
+        highlighter = Highlighter(ctx.query)
+        debug = ctx.request.debug
+        ctx.results = {
+            doc_type: [present_hit(hit, highlighter, debug) for hit in hits]
+            for doc_type, hits in ctx.page_hits.items()
+        }
+
+
+def present_hit(hit: Hit, highlighter: Highlighter, debug: bool) -> dict:
+    display = hit.display
+    snippet_field = SNIPPET_FIELD[hit.doc_type]
+    title = display.get("title") or ""
+    result = {
+        "type": hit.doc_type,
+        "id": hit.id,
+        **{name: display.get(name) for name in COMMON_DISPLAY_FIELDS},
+        "title_html": highlighter.mark(title),
+        "snippet": highlighter.snippet(display.get(snippet_field) or ""),
+        "score": hit.score,
+        "channel_scores": hit.channel_scores,
+        "channel_ranks": hit.channel_ranks,
+    }
+    # Type-specific display values (a video's creator, a live stream's host and schedule).
+    for name, value in display.items():
+        if name not in result and name != snippet_field:
+            result[name] = value
+    if debug:
+        result["field_scores"] = hit.field_scores
+    return result
+
+
+class SearchPipeline:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        backend: BaseSearchBackend | None = None,
+    ):
+        config = config or PipelineConfig.from_settings()
+        backend = backend or get_backend()
+        self.stages = [Analyze()]
+        if DENSE in config.channels:
+            self.stages.append(EmbedQuery())
+        self.stages += [
+            Recall(backend, config),
+            Fuse(config),
+            PreRank(),
+            SortResults(),
+            Facets(),
+            Paginate(),
+            Present(),
+        ]
+
+    def run(self, request: SearchRequest) -> SearchContext:
+        ctx = SearchContext(request=request)
+        for stage in self.stages:
+            started = perf_counter()
+            stage.run(ctx)
+            ctx.timings[stage.name] = (perf_counter() - started) * 1000
+        return ctx

@@ -1,0 +1,285 @@
+"""Query understanding, composed: normalise -> spell -> attributes -> synonyms -> intent.
+
+`analyze()` turns the raw query into a `ParsedQuery` that recall and ranking use: the text
+for the lexical channel, weighted alternative queries (synonyms), filters from confident
+extractions, soft boosts from the rest, and the predicted categories. Each part can be
+switched off (ablation, or an incident); a part that fails is skipped and reported in
+`degraded`, so a bad query or a missing model never fails a search.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from indexing.embeddings import normalise_query
+from searchapp.search_request import SearchFilters
+
+from .attributes import (
+    BRAND,
+    COLOUR,
+    PRICE,
+    PRODUCT_TYPE,
+    UNIT,
+    Extraction,
+    extract_attributes,
+    residual_tokens,
+)
+from .intent import blend_with_rule, get_intent_model
+from .normalize import normalize, split_unit
+from .rules import rule_enabled
+from .spelling import SpellingResult, get_corrector
+from .synonyms import DEFAULT_LOCALE, Alternative, get_synonym_table
+from .vocabulary import get_vocabulary
+
+logger = logging.getLogger(__name__)
+
+NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT = (
+    "normalize",
+    "spelling",
+    "attributes",
+    "synonyms",
+    "intent",
+)
+PARTS = (NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT)
+CATEGORY_INTENT_RULE = "category_intent"
+# Text fields a colour or a size is looked for in (fields a doc type lacks are skipped).
+DESCRIPTIVE_TEXT_FIELDS = ("title", "attributes")
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    parts: frozenset[str] = frozenset(PARTS)
+    # An extraction at least this confident becomes a filter; below it, a boost.
+    filter_confidence: float = 0.85
+    # Predicted categories at least this probable are boosted, with their probability...
+    intent_boost_probability: float = 0.2
+    # ...and the top one is a filter from this probability on.
+    intent_filter_probability: float = 0.9
+    intent_top: int = 3
+    locale: str = DEFAULT_LOCALE
+
+    @classmethod
+    def from_settings(cls, disabled: Iterable[str] = ()) -> AnalyzerConfig:
+        unknown = set(disabled) - set(PARTS)
+        if unknown:
+            raise ValueError(
+                f"unknown query-understanding parts {sorted(unknown)}; expected {', '.join(PARTS)}"
+            )
+        return cls(
+            parts=frozenset(PARTS) - set(disabled),
+            filter_confidence=getattr(settings, "SEARCH_QUERY_FILTER_CONFIDENCE", cls.filter_confidence),
+            intent_boost_probability=getattr(
+                settings, "SEARCH_INTENT_BOOST_PROBABILITY", cls.intent_boost_probability
+            ),
+            intent_filter_probability=getattr(
+                settings, "SEARCH_INTENT_FILTER_PROBABILITY", cls.intent_filter_probability
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Boost:
+    field: str  # an index field: keyword fields match exactly, text fields as a phrase
+    value: str
+    weight: float
+    source: str  # the rule that suggested it
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    original: str
+    normalized: str
+    corrected: str | None = None
+    did_you_mean: str | None = None
+    text_for_lexical: str = ""
+    alternatives: tuple[Alternative, ...] = ()
+    # Request-level filters, translated per document type like the user's own filters
+    # (a video's price is its cheapest product's).
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    boosts: tuple[Boost, ...] = ()
+    category_intent: tuple[tuple[str, float], ...] = ()
+    extractions: tuple[Extraction, ...] = ()
+    # Extractions turned into filters: what a zero-result recovery relaxes.
+    applied: tuple[Extraction, ...] = ()
+    degraded: tuple[str, ...] = ()
+
+    def explain(self) -> dict:
+        return {
+            "normalized": self.normalized,
+            "corrected_query": self.corrected,
+            "did_you_mean": self.did_you_mean,
+            "text": self.text_for_lexical,
+            "filters": explain_filters(self.filters),
+            "boosts": [
+                {"field": b.field, "value": b.value, "weight": round(b.weight, 3), "source": b.source}
+                for b in self.boosts
+            ],
+            "category_intent": [
+                {"category": path, "probability": round(probability, 3)}
+                for path, probability in self.category_intent
+            ],
+            "synonyms_applied": [
+                {"from": a.source, "to": a.target, "query": a.text, "weight": a.weight}
+                for a in self.alternatives
+            ],
+            "extractions": [
+                {
+                    "rule": e.rule,
+                    "text": e.text,
+                    "value": explain_value(e.value),
+                    "confidence": round(e.confidence, 3),
+                    "applied_as": "filter" if e in self.applied else "boost",
+                }
+                for e in self.extractions
+            ],
+        }
+
+
+def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
+    config = config or AnalyzerConfig()
+    parts = config.parts
+    degraded: list[str] = []
+
+    def guarded(part: str, run, default):
+        try:
+            return run()
+        except Exception as error:  # one broken part must not fail the search
+            logger.exception("query understanding part %s failed", part)
+            degraded.append(f"{part}: {type(error).__name__}: {error}")
+            return default
+
+    normalized = normalize(raw) if NORMALIZE in parts else normalise_query(raw)
+    tokens = tuple(normalized.split())
+
+    spelling = SpellingResult(tokens, None, None)
+    if SPELLING in parts and tokens:
+        spelling = guarded(SPELLING, lambda: get_corrector().correct(tokens), spelling)
+    tokens = spelling.tokens
+
+    extractions: list[Extraction] = []
+    if ATTRIBUTES in parts and tokens:
+        extractions = guarded(ATTRIBUTES, lambda: extract_attributes(tokens, get_vocabulary()), [])
+    applied = [
+        e for e in extractions if e.confidence >= config.filter_confidence and e.rule in (PRICE, BRAND)
+    ]
+    # A query that is nothing but a constraint ("under 20") keeps its words as text.
+    lexical_tokens = residual_tokens(tokens, applied) or tokens
+
+    alternatives: list[Alternative] = []
+    if SYNONYMS in parts and lexical_tokens:
+        alternatives = guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
+
+    intent: list[tuple[str, float]] = []
+    if INTENT in parts and tokens:
+        product_type = next((e.value for e in extractions if e.rule == PRODUCT_TYPE), None)
+        intent = guarded(INTENT, lambda: predict_intent(tokens, product_type, config), [])
+
+    filters = build_filters(applied, intent, config)
+    return ParsedQuery(
+        original=raw,
+        normalized=normalized,
+        corrected=spelling.corrected,
+        did_you_mean=spelling.did_you_mean,
+        text_for_lexical=" ".join(lexical_tokens),
+        alternatives=tuple(alternatives),
+        filters=filters,
+        boosts=tuple(build_boosts(extractions, applied, intent, config)),
+        category_intent=tuple(intent),
+        extractions=tuple(extractions),
+        applied=tuple(applied),
+        degraded=tuple(degraded),
+    )
+
+
+def predict_intent(
+    tokens: tuple[str, ...], product_type: str | None, config: AnalyzerConfig
+) -> list[tuple[str, float]]:
+    """The classifier's categories, blended with the declared taxonomy rule's when one
+    matched the query (then the rule's boost travels with the intent)."""
+    model = get_intent_model()
+    if model is None or not rule_enabled(CATEGORY_INTENT_RULE):
+        return []
+    predictions = model.predict(tokens, top=config.intent_top)
+    return blend_with_rule(predictions, product_type, top=config.intent_top)
+
+
+def build_filters(
+    applied: list[Extraction], intent: list[tuple[str, float]], config: AnalyzerConfig
+) -> SearchFilters:
+    price = next((e.value for e in applied if e.rule == PRICE), None)
+    brands = tuple(dict.fromkeys(e.value for e in applied if e.rule == BRAND))
+    category = None
+    if intent and intent[0][1] >= config.intent_filter_probability:
+        category = intent[0][0]
+    return SearchFilters(
+        brands=brands,
+        category=category,
+        price_min=price.gte if price else None,
+        price_max=price.lte if price else None,
+    )
+
+
+def build_boosts(
+    extractions: list[Extraction],
+    applied: list[Extraction],
+    intent: list[tuple[str, float]],
+    config: AnalyzerConfig,
+) -> list[Boost]:
+    """Soft preferences: what was recognised but is not certain enough (or not meant) to
+    filter by. One boost per (field, value), at the strongest weight suggested for it."""
+    boosts: dict[tuple[str, str], Boost] = {}
+
+    def add(field_name: str, value: str, weight: float, source: str):
+        key = (field_name, value)
+        if key not in boosts or boosts[key].weight < weight:
+            boosts[key] = Boost(field_name, value, weight, source)
+
+    for extraction in extractions:
+        if extraction in applied:
+            continue
+        if extraction.rule == BRAND:
+            add("brand", extraction.value, extraction.confidence, BRAND)
+        elif extraction.rule == PRODUCT_TYPE:
+            add("category_path", extraction.value, extraction.confidence, PRODUCT_TYPE)
+        elif extraction.rule in (COLOUR, UNIT):
+            for text_field in DESCRIPTIVE_TEXT_FIELDS:
+                for phrase in surface_forms(extraction.value):
+                    add(text_field, phrase, extraction.confidence, extraction.rule)
+    for path, probability in intent:
+        if probability >= config.intent_boost_probability:
+            add("category_path", path, probability, CATEGORY_INTENT_RULE)
+    return sorted(boosts.values(), key=lambda boost: -boost.weight)
+
+
+def surface_forms(value: str) -> tuple[str, ...]:
+    """How catalog text may spell a canonical token: "1tb" is "1TB" or "1 TB" in titles."""
+    unit = split_unit(value)
+    return (value, f"{unit[0]} {unit[1]}") if unit else (value,)
+
+
+def explain_filters(filters: SearchFilters) -> dict:
+    explained: dict = {}
+    if filters.brands:
+        explained["brand"] = list(filters.brands)
+    if filters.category:
+        explained["category"] = filters.category
+    if filters.price_min is not None or filters.price_max is not None:
+        explained["price"] = {"gte": filters.price_min, "lte": filters.price_max}
+    return explained
+
+
+def explain_value(value) -> object:
+    if isinstance(value, str):
+        return value
+    return {"gte": value.gte, "lte": value.lte}
+
+
+def reset_caches() -> None:
+    """Forget the loaded vocabulary, corrector and intent model (after rebuilding them)."""
+    get_vocabulary.cache_clear()
+    get_corrector.cache_clear()
+    get_intent_model.cache_clear()

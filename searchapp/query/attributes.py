@@ -1,0 +1,188 @@
+"""Attribute extraction: price constraints, brand, colour, sizes/capacities and product type,
+each with a confidence. The analyzer turns a confident extraction into a filter and a less
+confident one into a soft boost.
+
+Price words are not product words, so they leave the text the lexical channel searches
+("iphone charger under 20" -> "iphone charger"); brand, colour, size and type words stay in
+it, since titles contain them too. Every extractor is a `QueryRule` merchandisers can switch
+off in the admin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from catalog.taxonomy import categorize
+from indexing.backends.base import Range
+
+from .normalize import split_unit
+from .rules import disabled_rules
+from .vocabulary import Vocabulary
+
+PRICE, BRAND, COLOUR, UNIT, PRODUCT_TYPE = "price", "brand", "colour", "unit", "product_type"
+
+# Brand aliases are at most this many words ("allied telesis", "backyard discovery").
+MAX_BRAND_WORDS = 3
+# The declared taxonomy rules were written for titles; a query matching one names the type
+# fairly reliably, but the classifier and the words themselves get the last say.
+PRODUCT_TYPE_CONFIDENCE = 0.7
+# A colour word is usually the colour wanted ("red jbl speaker") but also occurs in names.
+COLOUR_CONFIDENCE = 0.6
+UNIT_CONFIDENCE = 0.6
+
+COLOURS = {
+    "black": "black", "white": "white", "grey": "grey", "gray": "grey", "silver": "silver",
+    "gold": "gold", "red": "red", "blue": "blue", "green": "green", "yellow": "yellow",
+    "orange": "orange", "pink": "pink", "purple": "purple", "violet": "violet", "brown": "brown",
+    "beige": "beige", "turquoise": "turquoise", "cyan": "cyan", "magenta": "magenta",
+    "transparent": "transparent", "navy": "navy", "ivory": "ivory", "rose": "rose",
+}  # fmt: skip
+
+_AMOUNT = r"[$€£]?(\d+(?:\.\d+)?)(?![\w.])(?:\s+(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp))?"
+_UPPER_WORDS = (
+    r"under|below|less\s+than|cheaper\s+than|max(?:imum)?|up\s+to|at\s+most|no\s+more\s+than|within"
+)
+_LOWER_WORDS = r"over|above|more\s+than|at\s+least|min(?:imum)?|from|starting\s+at"
+# Most specific first: "from $20 to $40" is a range, not "from $20".
+_PRICE_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(rf"(?<!\S)(?:between\s+|from\s+)?{_AMOUNT}\s+(?:to|and)\s+{_AMOUNT}(?!\S)"), "range"),
+    (re.compile(r"(?<!\S)[$€£]?(\d+(?:\.\d+)?)-[$€£]?(\d+(?:\.\d+)?)(?!\S)"), "range"),
+    (re.compile(rf"(?<!\S)(?:{_UPPER_WORDS})\s+{_AMOUNT}(?!\S)"), "upper"),
+    (re.compile(rf"(?<!\S)(?:{_LOWER_WORDS})\s+{_AMOUNT}(?!\S)"), "lower"),
+)
+_CURRENCY = re.compile(r"[$€£]|dollar|usd|buck|euro|eur|pound|gbp")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    rule: str  # the QueryRule name
+    field: str  # the index field it constrains or boosts
+    value: str | Range
+    confidence: float
+    text: str  # the words it was read from
+    # Token positions it came from: removed from the lexical text when `consumes_text`.
+    positions: tuple[int, ...] = ()
+    consumes_text: bool = False
+
+
+def extract_attributes(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
+    """Every extraction of the rules that are switched on."""
+    extractors: dict[str, Callable[[Sequence[str], Vocabulary], list[Extraction]]] = {
+        PRICE: extract_price,
+        BRAND: extract_brands,
+        COLOUR: extract_colours,
+        UNIT: extract_units,
+        PRODUCT_TYPE: extract_product_type,
+    }
+    disabled = disabled_rules()  # read once: each read may be a cache round trip
+    return [
+        extraction
+        for name, extractor in extractors.items()
+        if name not in disabled
+        for extraction in extractor(tokens, vocabulary)
+    ]
+
+
+def residual_tokens(tokens: Sequence[str], applied: Sequence[Extraction]) -> tuple[str, ...]:
+    """The tokens left for the lexical text once the applied constraints' words are out."""
+    consumed = {
+        position for extraction in applied if extraction.consumes_text for position in extraction.positions
+    }
+    return tuple(token for position, token in enumerate(tokens) if position not in consumed)
+
+
+def extract_price(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:
+    """The first price constraint: "under 20" -> price <= 20; "$20 to $40" -> 20..40."""
+    text = " ".join(tokens)
+    for pattern, kind in _PRICE_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        numbers = [float(group) for group in match.groups() if group is not None]
+        if kind == "range":
+            bounds = Range(gte=min(numbers), lte=max(numbers))
+        elif kind == "upper":
+            bounds = Range(lte=numbers[0])
+        else:
+            bounds = Range(gte=numbers[0])
+        return [
+            Extraction(
+                PRICE,
+                "price",
+                bounds,
+                price_confidence(match.group()),
+                match.group(),
+                positions=token_positions(text, match.start(), match.end()),
+                consumes_text=True,
+            )
+        ]
+    return []
+
+
+def price_confidence(matched: str) -> float:
+    """A currency makes a number certainly a price; words like "under" make it very likely;
+    a bare "100-200" could as well be a model or a size."""
+    if _CURRENCY.search(matched):
+        return 0.95
+    return 0.6 if " " not in matched else 0.85
+
+
+def extract_brands(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
+    """Longest brand alias first ("dell wyse" before "dell"); confidence is how reliably the
+    alias means the brand in the catalog's titles."""
+    found = []
+    position = 0
+    while position < len(tokens):
+        for length in range(min(MAX_BRAND_WORDS, len(tokens) - position), 0, -1):
+            alias = " ".join(tokens[position : position + length])
+            if alias in vocabulary.brands:
+                found.append(
+                    Extraction(
+                        BRAND,
+                        "brand",
+                        vocabulary.brands[alias],
+                        vocabulary.brand_precision.get(alias, 1.0),
+                        alias,
+                        positions=tuple(range(position, position + length)),
+                    )
+                )
+                position += length
+                break
+        else:
+            position += 1
+    return found
+
+
+def extract_colours(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:
+    return [
+        Extraction(COLOUR, "colour", COLOURS[token], COLOUR_CONFIDENCE, token, positions=(position,))
+        for position, token in enumerate(tokens)
+        if token in COLOURS
+    ]
+
+
+def extract_units(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:
+    """Canonical unit tokens from normalisation ("1tb", "27in", "2m")."""
+    return [
+        Extraction(UNIT, "unit", token, UNIT_CONFIDENCE, token, positions=(position,))
+        for position, token in enumerate(tokens)
+        if split_unit(token) is not None
+    ]
+
+
+def extract_product_type(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
+    """The category the declared taxonomy rules give the query read as a title."""
+    taxonomy_path = categorize(" ".join(tokens))
+    category_path = vocabulary.category_paths.get(taxonomy_path or "")
+    if category_path is None:
+        return []
+    return [Extraction(PRODUCT_TYPE, "category_path", category_path, PRODUCT_TYPE_CONFIDENCE, taxonomy_path)]
+
+
+def token_positions(text: str, start: int, end: int) -> tuple[int, ...]:
+    """Positions of the space-separated tokens of `text` that overlap text[start:end]."""
+    first = text.count(" ", 0, start)
+    last = text.count(" ", 0, max(start, end - 1))
+    return tuple(range(first, last + 1))

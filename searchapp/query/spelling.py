@@ -1,0 +1,153 @@
+"""Spelling correction over the catalog's own vocabulary (symspellpy).
+
+A token is corrected only when the catalog does not know it: brands, tokens with digits
+(model numbers, sizes), words the catalog uses and common English words are left alone.
+Word breaks are fixed both ways: "blue tooth" -> "bluetooth" when titles spell it joined far
+more often than split, and "wirelessmouse" -> "wireless mouse" when titles use that pair.
+
+A correction of an unknown token is applied (`corrected`); a rare-but-known token with a
+far more frequent neighbour is only suggested (`did_you_mean`), since it may be meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from symspellpy import SymSpell, Verbosity
+
+from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary
+
+# Weighted frequency from which a token counts as known to the catalog.
+KNOWN_MIN_COUNT = 4
+# A known-but-rare token is suggested away only for a neighbour this much more frequent.
+RARE_SUGGESTION_RATIO = 50
+# Tokens shorter than this are too ambiguous to correct ("tv", "pc", "aa"); longer than the
+# longest catalog words they are noise, and costly to look up.
+MIN_CORRECTABLE_LENGTH, MAX_CORRECTABLE_LENGTH = 4, 24
+# Only the first words of a long query are examined: keeps a 1,000-character query cheap.
+MAX_CORRECTED_TOKENS = 12
+MIN_SPLIT_PART_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class SpellingResult:
+    tokens: tuple[str, ...]  # the tokens to search for, corrections applied
+    corrected: str | None  # the corrected query, when a correction was applied
+    did_you_mean: str | None  # the suggestion to show, applied or not
+    corrections: tuple[tuple[str, str], ...] = ()  # (what was typed, what it became)
+
+
+class SpellingCorrector:
+    def __init__(self, vocabulary: Vocabulary):
+        self.terms = vocabulary.terms
+        self.bigrams = vocabulary.bigrams
+        brand_tokens = {token for alias in vocabulary.brands for token in alias.split()}
+        self.protected = brand_tokens | set(vocabulary.common_words)
+        self.symspell = SymSpell(max_dictionary_edit_distance=2)
+        for term, count in self.terms.items():
+            if count >= KNOWN_MIN_COUNT:
+                self.symspell.create_dictionary_entry(term, count)
+
+    def correct(self, tokens: Sequence[str]) -> SpellingResult:
+        joined, joins = self.join_split_words(list(tokens))
+        applied: list[str] = []
+        suggested: list[str] = []
+        for position, token in enumerate(joined):
+            if position >= MAX_CORRECTED_TOKENS or not self.correctable(token):
+                applied.append(token)
+                suggested.append(token)
+                continue
+            # Context: the word before as corrected, the word after as typed.
+            before = applied[-1] if applied else ""
+            after = joined[position + 1] if position + 1 < len(joined) else ""
+            count = self.terms.get(token, 0)
+            if count == 0:
+                replacement = self.best_edit(token, 0, before, after) or self.best_split(token) or token
+                applied.append(replacement)
+                suggested.append(replacement)
+            else:
+                applied.append(token)
+                rare = self.best_edit(token, count * RARE_SUGGESTION_RATIO, before, after)
+                suggested.append(rare or token)
+        original = " ".join(tokens)
+        corrected = " ".join(applied)
+        suggestion = " ".join(suggested)
+        edits = [(typed, fixed) for typed, fixed in zip(joined, suggested, strict=True) if typed != fixed]
+        return SpellingResult(
+            tokens=tuple(corrected.split()),
+            corrected=corrected if corrected != original else None,
+            did_you_mean=suggestion if suggestion != original else None,
+            corrections=(*joins, *edits),
+        )
+
+    def correctable(self, token: str) -> bool:
+        """Only alphabetic words the catalog does not know well, and never protected ones."""
+        if not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH:
+            return False
+        if not token.isalpha() or token in self.protected:
+            return False
+        return self.terms.get(token, 0) < KNOWN_MIN_COUNT
+
+    def best_edit(self, token: str, min_count: int, before: str = "", after: str = "") -> str | None:
+        """The known word at the smallest edit distance that titles most often put next to
+        the neighbouring words ("laptop tand" -> "laptop stand", not "laptop and"), then the
+        most frequent. Short words get one edit, where two reach too many unrelated words; a
+        two-edit correction must keep the first letter, which typists rarely get wrong
+        ("earbds" is not "cards")."""
+        max_distance = 1 if len(token) <= 5 else 2
+        candidates = [
+            suggestion
+            for suggestion in self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=max_distance)
+            if suggestion.term != token
+            and suggestion.count >= max(min_count, KNOWN_MIN_COUNT)
+            and (suggestion.distance == 1 or suggestion.term[0] == token[0])
+        ]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda s: (self.context_count(before, s.term, after), s.count))
+        return best.term
+
+    def context_count(self, before: str, word: str, after: str) -> int:
+        return self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)
+
+    def best_split(self, token: str) -> str | None:
+        """Split a run-together word ("wirelessmouse") where titles use the resulting pair most."""
+        best, best_count = None, 0
+        for cut in range(MIN_SPLIT_PART_LENGTH, len(token) - MIN_SPLIT_PART_LENGTH + 1):
+            pair = f"{token[:cut]} {token[cut:]}"
+            count = self.bigrams.get(pair, 0)
+            if count > best_count:
+                best, best_count = pair, count
+        return best
+
+    def join_split_words(self, tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Join "blue tooth" into "bluetooth" when titles write it joined more often than apart.
+        Both words may be real ("head set"): frequency decides, so a phrase the catalog does
+        use apart ("usb hub") stays apart."""
+        result: list[str] = []
+        joins: list[tuple[str, str]] = []
+        index = 0
+        while index < len(tokens):
+            if index + 1 < len(tokens) and index < MAX_CORRECTED_TOKENS:
+                first, second = tokens[index], tokens[index + 1]
+                joined = first + second
+                if (
+                    first.isalpha()
+                    and second.isalpha()
+                    and self.terms.get(joined, 0) >= KNOWN_MIN_COUNT
+                    and self.terms[joined] > self.bigrams.get(f"{first} {second}", 0) * TITLE_WEIGHT
+                ):
+                    result.append(joined)
+                    joins.append((f"{first} {second}", joined))
+                    index += 2
+                    continue
+            result.append(tokens[index])
+            index += 1
+        return result, joins
+
+
+@cache
+def get_corrector() -> SpellingCorrector:
+    return SpellingCorrector(get_vocabulary())

@@ -1,0 +1,203 @@
+"""The catalog's own vocabulary, which spelling correction and the gazetteers work from.
+
+Built once from the database (`manage.py build_query_vocabulary`, or lazily on first use)
+and saved as JSON under SEARCH_DATA_DIR/query/, so a web process loads it in milliseconds
+instead of scanning the catalog. Rebuild it when the catalog changes materially.
+
+Every text goes through `normalize`, the function queries go through, so a query token and
+a catalog token are spelled alike ("1000 GB" and "1tb" are the same token).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+from django.conf import settings
+
+from .normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+VOCABULARY_FILE = "vocabulary.json"
+# How much one product's text counts per source; titles say what a product is, descriptions
+# only vouch that a word is real (so "boys" is not "corrected" to "toys").
+TITLE_WEIGHT, BRAND_WEIGHT, CATEGORY_WEIGHT, ATTRIBUTE_WEIGHT, DESCRIPTION_WEIGHT = 3, 5, 20, 1, 1
+# A logged query's tokens count this much per search; the caller passes only queries that
+# found results, so the log teaches spellings shoppers use without teaching their typos.
+QUERY_LOG_WEIGHT = 1
+# English words at least this frequent (symspellpy's bundled Google n-gram counts) are never
+# corrected even when the catalog lacks them: "netflix" is a word, not a typo of "netgear".
+COMMON_WORD_MIN_COUNT = 100_000
+# Suffixes that brand names carry in feeds but shoppers do not type.
+_BRAND_SUFFIXES = re.compile(
+    r"\s+(?:technology|technologies|inc|corporation|corp|europe|international|electronics)$"
+    r"|\.com$"
+)
+_HAS_DIGIT = re.compile(r"\d")
+_JOINERS = re.compile(r"[-.&'/+]")
+
+
+@dataclass
+class Vocabulary:
+    # token -> weighted frequency (tokens with digits are left out: they are never corrected)
+    terms: dict[str, int] = field(default_factory=dict)
+    # "a b" -> how often the two tokens stand next to each other in titles
+    bigrams: dict[str, int] = field(default_factory=dict)
+    # normalised brand alias ("startech", "star tech") -> the brand name as indexed
+    brands: dict[str, str] = field(default_factory=dict)
+    # alias -> share of titles containing it whose product is of that brand
+    brand_precision: dict[str, float] = field(default_factory=dict)
+    # "Parent > Leaf" (taxonomy path) -> category path as indexed ("parent/leaf")
+    category_paths: dict[str, str] = field(default_factory=dict)
+    # category path -> display name
+    category_names: dict[str, str] = field(default_factory=dict)
+    common_words: list[str] = field(default_factory=list)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(asdict(self), ensure_ascii=False))
+        temporary.replace(path)  # atomic: a reader never sees half a file
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        return cls(**json.loads(path.read_text()))
+
+
+def vocabulary_path() -> Path:
+    return Path(settings.SEARCH_DATA_DIR) / "query" / VOCABULARY_FILE
+
+
+@cache
+def get_vocabulary() -> Vocabulary:
+    """The saved vocabulary, or one built from the database now (and saved) when none is."""
+    path = vocabulary_path()
+    if path.is_file():
+        return Vocabulary.load(path)
+    logger.warning("no query vocabulary at %s; building it from the catalog now", path)
+    vocabulary = build_vocabulary()
+    vocabulary.save(path)
+    return vocabulary
+
+
+def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
+    """Scan the active catalog. `query_log` is (query, count) pairs of successful searches."""
+    from catalog.models import Brand, Category, Product
+
+    terms: Counter[str] = Counter()
+    bigrams: Counter[str] = Counter()
+    titles_by_brand: list[tuple[str, str]] = []
+    rows = (
+        Product.objects.filter(status=Product.Status.ACTIVE)
+        .values_list("title", "description", "attributes", "brand__name")
+        .iterator(chunk_size=2000)
+    )
+    for title, description, attributes, brand in rows:
+        title_tokens = normalize(title).split()
+        add_tokens(terms, title_tokens, TITLE_WEIGHT)
+        bigrams.update(f"{a} {b}" for a, b in pairwise(title_tokens))
+        add_tokens(terms, normalize(description).split(), DESCRIPTION_WEIGHT)
+        for value in attribute_texts(attributes):
+            add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
+        titles_by_brand.append((f" {' '.join(title_tokens)} ", brand or ""))
+
+    brands = {
+        alias: name for name in Brand.objects.values_list("name", flat=True) for alias in brand_aliases(name)
+    }
+    for alias in brands:
+        add_tokens(terms, alias.split(), BRAND_WEIGHT)
+    categories = list(Category.objects.values_list("path", "name"))
+    for _path, name in categories:
+        add_tokens(terms, normalize(name).split(), CATEGORY_WEIGHT)
+    for query, count in query_log:
+        add_tokens(terms, normalize(query).split(), QUERY_LOG_WEIGHT * count)
+
+    return Vocabulary(
+        terms=dict(terms),
+        bigrams={pair: count for pair, count in bigrams.items() if not _HAS_DIGIT.search(pair)},
+        brands=brands,
+        brand_precision=brand_precision(brands, titles_by_brand),
+        category_paths=taxonomy_paths(categories),
+        category_names=dict(categories),
+        common_words=sorted(common_english_words() - set(terms)),
+    )
+
+
+def add_tokens(counter: Counter, tokens: Iterable[str], weight: int) -> None:
+    for token in tokens:
+        # "startech.com" is one query token but two index terms: both spellings are words.
+        for part in {token, *_JOINERS.split(token)}:
+            if not _HAS_DIGIT.search(part) and len(part) > 1:
+                counter[part] += weight
+
+
+def attribute_texts(attributes: dict) -> Iterable[str]:
+    """The string values of a product's attributes (numbers and flags carry no words)."""
+    for value in (attributes or {}).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                yield item
+
+
+def brand_aliases(name: str) -> set[str]:
+    """What shoppers type for a brand: "StarTech.com" -> {"startech.com", "startech",
+    "startechcom", "startech com"}; "D-Link" -> {"d-link", "dlink", "d link"}. Word breaks
+    a name does not have ("star tech") are the spelling corrector's job."""
+    base = normalize(name)
+    if not base:
+        return set()
+    aliases = {base, _BRAND_SUFFIXES.sub("", base)}
+    for alias in list(aliases):
+        aliases.add(_JOINERS.sub("", alias))
+        aliases.add(_JOINERS.sub(" ", alias))
+    return {" ".join(alias.split()) for alias in aliases if alias.strip()}
+
+
+def brand_precision(brands: dict[str, str], titles_by_brand: list[tuple[str, str]]) -> dict[str, float]:
+    """How reliably an alias in a title means its brand: "apple" mostly means Apple; a brand
+    that is also a common title word ("Equip") means it far less often."""
+    precision = {}
+    for alias, name in brands.items():
+        needle = f" {alias} "
+        branded = mentioned = 0
+        for title, brand in titles_by_brand:
+            if needle in title:
+                mentioned += 1
+                branded += brand == name
+        # A brand whose name no title repeats is still that brand when typed.
+        precision[alias] = round(branded / mentioned, 3) if mentioned else 1.0
+    return precision
+
+
+def taxonomy_paths(categories: list[tuple[str, str]]) -> dict[str, str]:
+    """{"Audio > Speakers": "audio/speakers"}: the taxonomy's names onto the indexed paths."""
+    from catalog.taxonomy import PATH_SEPARATOR
+
+    names = dict(categories)
+    mapping = {}
+    for path in names:
+        parts = path.split("/")
+        chain = [names.get("/".join(parts[: i + 1]), "") for i in range(len(parts))]
+        mapping[PATH_SEPARATOR.join(chain)] = path
+    return mapping
+
+
+def common_english_words() -> set[str]:
+    import symspellpy
+
+    words = set()
+    dictionary = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
+    with dictionary.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, count = line.partition(" ")
+            if int(count) >= COMMON_WORD_MIN_COUNT:
+                words.add(word)
+    return words

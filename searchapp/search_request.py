@@ -1,0 +1,82 @@
+"""The typed search request the pipeline runs, independent of HTTP (the API validates query
+parameters into it; `manage.py evaluate` and `bench_search` build it directly).
+
+Filters are written once here and translated per document type into the backends' `Filters`,
+because the same user-facing filter maps to different index fields per type: a video's
+"price" is the lowest price of the products it tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from indexing.backends.base import Filters, Range
+from indexing.schema import DOC_TYPES
+
+ALL_TYPES = "all"
+REQUEST_TYPES = (*DOC_TYPES, ALL_TYPES)
+
+# The numeric field a price filter / price sort / price facet uses, per document type.
+PRICE_FIELD = {"product": "price", "video": "min_product_price", "live": "min_product_price"}
+# The timestamp "newest" sorts by, per document type.
+RECENCY_FIELD = {"product": "created_ts", "video": "published_ts", "live": "scheduled_ts"}
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEWEST = "newest"
+
+
+def normalize_category(value: str) -> str:
+    """Category filters take a category path, the slash-joined slug chain the category facet
+    returns ("printing" or "printing/toner-cartridges"); a path matches its whole subtree."""
+    return "/".join(part for part in value.strip().casefold().split("/") if part)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    brands: tuple[str, ...] = ()
+    category: str | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    # Products only: videos and live streams have no stock of their own and ignore it.
+    in_stock: bool | None = None
+    shop: str | None = None
+
+    def for_doc_type(self, doc_type: str) -> Filters:
+        terms: dict[str, tuple[str, ...]] = {}
+        if self.brands:
+            terms["brand"] = self.brands
+        if self.category:
+            # Documents index every ancestor path in category_path, so one term is a subtree.
+            terms["category_path"] = (normalize_category(self.category),)
+        if self.shop:
+            terms["shop"] = (self.shop,)
+        if self.in_stock is not None and doc_type == "product":
+            terms["in_stock"] = ("true" if self.in_stock else "false",)
+        ranges = {}
+        if self.price_min is not None or self.price_max is not None:
+            ranges[PRICE_FIELD[doc_type]] = Range(gte=self.price_min, lte=self.price_max)
+        return Filters(terms=terms, ranges=ranges)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    type: str = "product"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    sort: Sort = Sort.RELEVANCE
+    page: int = 1
+    page_size: int = 20
+    debug: bool = False
+
+    def __post_init__(self):
+        if self.type not in REQUEST_TYPES:
+            raise ValueError(f"unknown type {self.type!r}; expected one of {', '.join(REQUEST_TYPES)}")
+
+    @property
+    def doc_types(self) -> tuple[str, ...]:
+        return DOC_TYPES if self.type == ALL_TYPES else (self.type,)

@@ -1,0 +1,81 @@
+import pytest
+
+from catalog.models import Brand, Category, LiveStream, Product, Shop, Video
+from indexing.indexer import index_objects
+
+
+@pytest.fixture
+def small_catalog(db, local_index_dir):
+    """Four products in two category trees, a video and a live stream, indexed into a fresh
+    local backend with the real model."""
+    shop = Shop.objects.create(name="Acme Store", slug="acme-store")
+    hp = Brand.objects.create(name="HP", slug="hp")
+    sony = Brand.objects.create(name="Sony", slug="sony")
+    printing = Category.objects.create(name="Printing", slug="printing")
+    toner = Category.objects.create(name="Toner cartridges", slug="toner-cartridges", parent=printing)
+    printers = Category.objects.create(name="Printers", slug="printers", parent=printing)
+    audio = Category.objects.create(name="Audio", slug="audio")
+    speakers = Category.objects.create(name="Speakers", slug="speakers", parent=audio)
+    headphones = Category.objects.create(name="Headphones", slug="headphones", parent=audio)
+
+    def product(external_id, title, brand, category, price, stock, description=""):
+        return Product.objects.create(
+            external_id=external_id,
+            title=title,
+            description=description,
+            brand=brand,
+            category=category,
+            shop=shop,
+            price=price,
+            stock=stock,
+        )
+
+    products = {
+        "toner": product(
+            "p-toner",
+            "HP 305 black toner cartridge",
+            hp,
+            toner,
+            "29.99",
+            5,
+            "Original HP toner, 1,000 pages.",
+        ),
+        "printer": product(
+            "p-printer",
+            "HP LaserJet Pro M15w laser printer",
+            hp,
+            printers,
+            "149.00",
+            3,
+            "Compact mono printer.",
+        ),
+        "speaker": product(
+            "p-speaker",
+            "Sony SRS-XB13 portable bluetooth speaker",
+            sony,
+            speakers,
+            "59.90",
+            0,
+            "Waterproof wireless speaker with extra bass <and> 16 hours of battery.",
+        ),
+        "headphones": product(
+            "p-headphones", "Sony WH-1000XM4 noise cancelling headphones", sony, headphones, "249.00", 7
+        ),
+    }
+    video = Video.objects.create(
+        creator="gadgetgirl",
+        shop=shop,
+        title="Unboxing the Sony bluetooth speaker",
+        caption="First look at a tiny speaker",
+        published_at="2024-05-01T10:00:00Z",
+    )
+    video.products.add(products["speaker"])
+    live = LiveStream.objects.create(
+        shop=shop, host="Sam", title="Printer deals live", scheduled_at="2024-06-01T18:00:00Z"
+    )
+    live.products.add(products["printer"], products["toner"])
+
+    index_objects("product", [p.pk for p in products.values()])
+    index_objects("video", [video.pk])
+    index_objects("live", [live.pk])
+    return {**products, "video": video, "live": live}

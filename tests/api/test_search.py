@@ -1,0 +1,122 @@
+"""GET /api/search end to end: a small catalog indexed into a temporary local backend with
+the real model."""
+
+import pytest
+
+from indexing.backends import get_backend
+from indexing.backends.base import BackendUnavailable
+from searchapp import pipeline
+
+SEARCH = "/api/search"
+
+
+def search(client, **params):
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_best_match_comes_first_with_scores_and_highlights(client, small_catalog):
+    # when a shopper searches for a bluetooth speaker
+    body = search(client, q="bluetooth speaker")
+    # then the speaker is first, rendered from the index with both channels' evidence
+    first = body["results"][0]
+    assert first["id"] == f"product:{small_catalog['speaker'].pk}"
+    assert first["title"] == "Sony SRS-XB13 portable bluetooth speaker"
+    assert first["brand"] == "Sony" and first["price"] == pytest.approx(59.9)
+    assert "<em>bluetooth</em> <em>speaker</em>" in first["title_html"]
+    assert "&lt;and&gt;" in first["snippet"] and "<em>speaker</em>" in first["snippet"]
+    assert set(first["channel_ranks"]) == {"lexical", "lexical_all", "dense"}
+    assert body["type"] == "product" and body["page"] == 1 and body["page_size"] == 20
+    assert body["total"] == len(body["results"]) and body["total_relation"] == "eq"
+    assert "degraded" not in body and "debug" not in body
+
+
+def test_brand_filter_and_facets(client, small_catalog):
+    body = search(client, q="hp", brand="HP")
+    assert {hit["brand"] for hit in body["results"]} == {"HP"}
+    assert body["facets"]["brand"] == [{"value": "HP", "count": body["total"]}]
+
+
+def test_brand_accepts_a_comma_list_and_repeats(client, small_catalog):
+    by_list = search(client, q="sony hp", brand="HP,Sony")
+    response = client.get(SEARCH + "?q=sony+hp&brand=HP&brand=Sony")
+    assert by_list["total"] == response.json()["total"] == 4
+
+
+def test_category_filter_matches_the_subtree(client, small_catalog):
+    # when filtering on the top-level category
+    body = search(client, q="hp printer toner", category="printing")
+    # then products of every printing subcategory, and nothing else, are found
+    ids = {hit["id"] for hit in body["results"]}
+    assert ids == {f"product:{small_catalog[name].pk}" for name in ("toner", "printer")}
+    category_facet = {row["value"]: row["count"] for row in body["facets"]["category"]}
+    assert category_facet == {"printing": 2, "printing/printers": 1, "printing/toner-cartridges": 1}
+
+
+def test_price_and_stock_filters(client, small_catalog):
+    cheap = search(client, q="sony hp", price_min="20", price_max="100")
+    assert sorted(hit["price"] for hit in cheap["results"]) == pytest.approx([29.99, 59.9])
+    in_stock = search(client, q="speaker headphones", in_stock="true")
+    assert f"product:{small_catalog['speaker'].pk}" not in {hit["id"] for hit in in_stock["results"]}
+    assert cheap["facets"]["price"] == [
+        {"from": 25, "to": 50, "count": 1},
+        {"from": 50, "to": 100, "count": 1},
+    ]
+
+
+def test_price_sorts_apply_to_the_whole_candidate_set(client, small_catalog):
+    ascending = [hit["price"] for hit in search(client, q="sony hp", sort="price_asc")["results"]]
+    descending = [hit["price"] for hit in search(client, q="sony hp", sort="price_desc")["results"]]
+    assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
+    assert len(ascending) == 4
+
+
+def test_pagination(client, small_catalog):
+    everything = search(client, q="sony hp")["results"]
+    second_page = search(client, q="sony hp", page="2", page_size="3")
+    assert [hit["id"] for hit in second_page["results"]] == [hit["id"] for hit in everything[3:6]]
+    assert search(client, q="sony hp", page="50")["results"] == []
+
+
+def test_type_all_returns_results_and_counts_per_type(client, small_catalog):
+    body = search(client, q="bluetooth speaker", type="all")
+    assert set(body["results"]) == {"product", "video", "live"}
+    assert body["results"]["video"][0]["id"] == f"video:{small_catalog['video'].pk}"
+    assert body["results"]["video"][0]["creator"] == "gadgetgirl"
+    counts = body["facets"]["type"]
+    assert counts == {doc_type: len(hits) for doc_type, hits in body["results"].items()}
+    assert body["total"] == sum(counts.values())
+
+
+def test_debug_adds_stage_timings_and_field_scores(client, small_catalog):
+    response = client.get(SEARCH, {"q": "toner", "debug": "true"})
+    body = response.json()
+    stages = {"analyze", "embed", "recall", "fuse", "prerank", "sort", "facets", "paginate", "present"}
+    assert set(body["debug"]["timings_ms"]) == stages
+    assert "cosine" in body["results"][0]["field_scores"]
+    assert "recall;dur=" in response["Server-Timing"]
+
+
+def test_a_failing_embedder_degrades_to_lexical_only(client, small_catalog, monkeypatch):
+    # given an embedder that cannot load
+    def broken_embedder():
+        raise OSError("model files missing")
+
+    monkeypatch.setattr(pipeline, "get_embedder", broken_embedder)
+    # when searching
+    body = search(client, q="toner")
+    # then lexical results still come, and the response says what is missing
+    assert body["degraded"] == ["dense: OSError: model files missing"]
+    assert body["results"][0]["id"] == f"product:{small_catalog['toner'].pk}"
+    assert "dense" not in body["results"][0]["channel_ranks"]
+
+
+def test_an_unavailable_backend_is_a_503(client, small_catalog, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise BackendUnavailable("connection refused")
+
+    monkeypatch.setattr(get_backend(), "search_channels", unavailable)
+    response = client.get(SEARCH, {"q": "toner"})
+    assert response.status_code == 503
+    assert "connection refused" in response.json()["errors"]["backend"][0]

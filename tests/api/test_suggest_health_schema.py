@@ -1,0 +1,47 @@
+"""GET /api/suggest, /api/health and the OpenAPI schema."""
+
+from django.core.management import call_command
+
+from indexing.backends import get_backend
+
+
+def test_suggest_completes_brands_and_titles(client, small_catalog):
+    response = client.get("/api/suggest", {"q": "son"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "son"
+    assert any(s["text"] == "Sony" and s["field"] == "brand" for s in body["suggestions"])
+
+
+def test_suggest_validates_its_parameters(client, db):
+    assert client.get("/api/suggest", {"q": ""}).status_code == 400
+    assert "q" in client.get("/api/suggest", {"q": "x" * 101}).json()["errors"]
+    assert "prefix" in client.get("/api/suggest", {"q": "so", "prefix": "x"}).json()["errors"]
+
+
+def test_health_reports_every_part(client, small_catalog):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"status": "ok"}
+    assert body["broker"] == {"status": "eager"}
+    assert body["backend"]["status"] == "ok"
+    assert body["embedder"]["status"] == "ok" and body["embedder"]["model"]
+
+
+def test_health_is_503_when_the_backend_is_down(client, small_catalog, monkeypatch):
+    monkeypatch.setattr(get_backend(), "health", lambda: {"status": "down", "detail": "no index"})
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "down"
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/search" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_schema_and_docs_are_served(client, db):
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200

@@ -1,0 +1,96 @@
+import pytest
+
+from searchapp.query.analyzer import PARTS, AnalyzerConfig, analyze
+from searchapp.search_request import SearchFilters
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_price_constraint_becomes_a_filter_and_leaves_the_text(saved_vocabulary):
+    parsed = analyze("iPhone charger under 20")
+    assert parsed.text_for_lexical == "iphone charger"
+    assert parsed.filters.price_max == 20 and parsed.filters.price_min is None
+    assert parsed.explain()["filters"] == {"price": {"gte": None, "lte": 20.0}}
+
+
+def test_a_reliable_brand_filters_a_colour_and_a_type_only_boost(saved_vocabulary):
+    parsed = analyze("red jbl speaker")
+    assert parsed.filters.brands == ("JBL",)
+    assert parsed.text_for_lexical == "red jbl speaker"  # names stay searchable
+    boosts = {(b.field, b.value) for b in parsed.boosts}
+    assert {("title", "red"), ("attributes", "red"), ("category_path", "audio/speakers")} <= boosts
+
+
+def test_an_unreliable_brand_is_only_boosted(saved_vocabulary):
+    parsed = analyze("equip cable")
+    assert parsed.filters.brands == ()
+    assert ("brand", "Equip") in {(b.field, b.value) for b in parsed.boosts}
+
+
+def test_sizes_are_boosted_in_both_spellings(saved_vocabulary):
+    boosts = {(b.field, b.value) for b in analyze("1 TB ssd").boosts}
+    assert {("title", "1tb"), ("title", "1 tb")} <= boosts
+
+
+def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
+    parsed = analyze("xbox contoller")
+    assert parsed.corrected == parsed.did_you_mean == "xbox controller"
+    assert parsed.text_for_lexical == "xbox controller"
+
+
+def test_synonyms_become_weighted_alternatives(saved_vocabulary):
+    parsed = analyze("tv")
+    assert [(a.text, a.weight) for a in parsed.alternatives] == [("television", 0.8)]
+    assert parsed.explain()["synonyms_applied"][0]["to"] == "television"
+
+
+def test_a_query_that_is_only_a_constraint_keeps_its_words(saved_vocabulary):
+    assert analyze("under $20").text_for_lexical == "under $20"
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_each_part_can_be_switched_off(saved_vocabulary, part):
+    parsed = analyze("Wireles mouse under $20 tv", AnalyzerConfig.from_settings(disabled=[part]))
+    if part == "spelling":
+        assert parsed.corrected is None and parsed.did_you_mean is None
+    if part == "attributes":
+        assert parsed.filters == SearchFilters() and parsed.extractions == ()
+    if part == "synonyms":
+        assert parsed.alternatives == ()
+    if part == "normalize":
+        assert parsed.normalized == "wireles mouse under $20 tv"
+
+
+def test_unknown_parts_are_rejected():
+    with pytest.raises(ValueError, match="unknown query-understanding parts"):
+        AnalyzerConfig.from_settings(disabled=["telepathy"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "😀🔥📱",
+        "x" * 1000,
+        "wireless " * 200,
+        "mouse\x00\x1b[31m\u202e\ufeff",
+        "'; DROP TABLE catalog_product; --",
+        '{"query": {"match_all": {}}}',
+        "<script>alert(1)</script>",
+        "наушники sony 耳机 ヘッドホン",
+        "under $999999999999999999999",
+        "1-2-3-4-5",
+        "$",
+        "\ud800",
+    ],
+)
+def test_bad_input_never_raises(saved_vocabulary, raw):
+    parsed = analyze(raw)
+    assert parsed.degraded == ()
+    assert isinstance(parsed.explain(), dict)
+
+
+def test_analyze_without_any_saved_model_still_works(saved_vocabulary):
+    parsed = analyze("wireless mouse")
+    assert parsed.category_intent == ()  # no intent model trained in this data directory

@@ -1,0 +1,90 @@
+import pytest
+
+from indexing.backends.base import Range
+from searchapp.models import QueryRule
+from searchapp.query.attributes import (
+    extract_attributes,
+    extract_brands,
+    extract_colours,
+    extract_price,
+    extract_product_type,
+    extract_units,
+    residual_tokens,
+)
+
+
+def tokens(text):
+    return text.split()
+
+
+@pytest.mark.parametrize(
+    ("query", "bounds"),
+    [
+        ("iphone charger under 20", Range(lte=20)),
+        ("mouse below $50", Range(lte=50)),
+        ("keyboard less than 100 dollars", Range(lte=100)),
+        ("headphones 100-200", Range(gte=100, lte=200)),
+        ("hdmi cable $20 to $40", Range(gte=20, lte=40)),
+        ("usb hub between 20 and 40", Range(gte=20, lte=40)),
+        ("tv over 500", Range(gte=500)),
+        ("monitor up to 199.99", Range(lte=199.99)),
+    ],
+)
+def test_price_constraints_are_read_as_ranges(query, bounds):
+    (extraction,) = extract_price(tokens(query))
+    assert extraction.value == bounds
+    assert extraction.consumes_text
+
+
+def test_price_words_leave_the_text_the_rest_stays():
+    query = tokens("iphone charger under 20")
+    (price,) = extract_price(query)
+    assert residual_tokens(query, [price]) == ("iphone", "charger")
+
+
+def test_a_currency_makes_a_price_more_certain_than_a_bare_range():
+    (with_currency,) = extract_price(tokens("under $20"))
+    (bare_range,) = extract_price(tokens("100-200"))
+    assert with_currency.confidence > bare_range.confidence
+
+
+@pytest.mark.parametrize(
+    "query", ["27in monitor under", "over ear headphones", "windows 10", "tn-2110", "rtx 2060"]
+)
+def test_numbers_that_are_not_prices_are_left_alone(query):
+    assert extract_price(tokens(query)) == []
+
+
+def test_brands_are_found_case_folded_and_multi_word_first(vocabulary):
+    (brand,) = extract_brands(tokens("allied telesis switch"), vocabulary)
+    assert (brand.value, brand.positions) == ("Allied Telesis", (0, 1))
+    (brand,) = extract_brands(tokens("red jbl speaker"), vocabulary)
+    assert brand.value == "JBL" and brand.confidence == 1.0
+
+
+def test_a_brand_that_is_also_a_common_title_word_is_less_certain(vocabulary):
+    (brand,) = extract_brands(tokens("equip cable"), vocabulary)
+    assert brand.confidence < 0.5
+
+
+def test_colours_sizes_and_product_types_are_recognised(vocabulary):
+    assert [e.value for e in extract_colours(tokens("red jbl speaker gray"))] == ["red", "grey"]
+    assert [e.value for e in extract_units(tokens("1tb ssd 2m"))] == ["1tb", "2m"]
+    (product_type,) = extract_product_type(tokens("red jbl speaker"), vocabulary)
+    assert product_type.value == "audio/speakers"
+
+
+@pytest.mark.django_db
+def test_every_extractor_runs_by_default(vocabulary):
+    rules = {e.rule for e in extract_attributes(tokens("red jbl speaker 1tb under $20"), vocabulary)}
+    assert rules == {"price", "brand", "colour", "unit", "product_type"}
+
+
+@pytest.mark.django_db
+def test_a_rule_switched_off_by_a_merchandiser_stops_extracting(
+    vocabulary, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        QueryRule.objects.create(name=QueryRule.Name.PRICE, enabled=False)
+    rules = {e.rule for e in extract_attributes(tokens("jbl speaker under 20"), vocabulary)}
+    assert "price" not in rules and "brand" in rules

@@ -1,0 +1,87 @@
+import io
+
+import pytest
+
+from searchapp.query.intent import (
+    IntentModel,
+    accuracy_at,
+    blend_with_rule,
+    catalog_samples,
+    get_intent_model,
+    is_held_out,
+    train_intent_model,
+    training_samples,
+)
+from tests.catalog.factories import SMALL_CATALOG, load_rows
+
+
+@pytest.fixture
+def trained(db) -> IntentModel:
+    load_rows(SMALL_CATALOG)
+    return train_intent_model(*training_samples(catalog_samples(), hold_out=False))
+
+
+def test_a_model_trained_on_titles_predicts_the_category_of_a_short_query(trained):
+    (best, probability), *_ = trained.predict(["toner"])
+    assert best.endswith("toner-cartridges")
+    assert 0 < probability <= 1
+
+
+def test_probabilities_are_ranked_and_sum_to_at_most_one(trained):
+    predictions = trained.predict(["hdmi", "cable"], top=3)
+    probabilities = [p for _, p in predictions]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert sum(probabilities) <= 1.0 + 1e-6
+
+
+def test_a_query_of_unknown_words_has_no_intent(trained):
+    assert trained.predict(["zzzz", "qqqq"]) == []
+
+
+def test_the_model_survives_a_save_and_load(trained, tmp_path):
+    path = tmp_path / "intent.npz"
+    trained.save(path)
+    loaded = IntentModel.load(path)
+    before, after = trained.predict(["hdmi", "cable"]), loaded.predict(["hdmi", "cable"])
+    assert [path for path, _ in after] == [path for path, _ in before]
+    assert [p for _, p in after] == pytest.approx([p for _, p in before], abs=1e-5)
+
+
+def test_accuracy_counts_top_k_hits(trained):
+    examples = [(["toner"], trained.predict(["toner"])[0][0]), (["zzzz"], "nowhere")]
+    assert accuracy_at(trained.predict, examples) == {"accuracy@1": 0.5, "accuracy@3": 0.5, "examples": 2}
+
+
+def test_the_declared_rule_blends_into_the_prediction():
+    blended = blend_with_rule([("a", 0.6), ("b", 0.4)], "b")
+    assert blended == [("b", pytest.approx(0.7)), ("a", pytest.approx(0.3))]
+    assert blend_with_rule([], "c") == [("c", 0.5)]
+    assert blend_with_rule([("a", 1.0)], None) == [("a", 1.0)]
+
+
+def test_without_a_trained_model_there_is_no_intent(settings, tmp_path):
+    settings.SEARCH_DATA_DIR = tmp_path
+    get_intent_model.cache_clear()
+    assert get_intent_model() is None
+    get_intent_model.cache_clear()
+
+
+def test_the_held_out_split_is_deterministic_and_about_a_tenth():
+    keys = [str(i) for i in range(5000)]
+    held_out = [key for key in keys if is_held_out(key)]
+    assert held_out == [key for key in keys if is_held_out(key)]
+    assert 400 < len(held_out) < 600
+
+
+def test_the_train_command_saves_a_model_the_analyzer_loads(db, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.SEARCH_DATA_DIR = tmp_path
+    load_rows(SMALL_CATALOG)
+    call_command("train_intent", stdout=io.StringIO())
+    get_intent_model.cache_clear()
+    try:
+        model = get_intent_model()
+        assert model is not None and model.predict(["hdmi"])[0][0].endswith("hdmi-cables")
+    finally:
+        get_intent_model.cache_clear()

@@ -1,0 +1,107 @@
+import pytest
+
+from searchapp.query.spelling import SpellingCorrector
+
+
+@pytest.fixture
+def corrector(vocabulary):
+    return SpellingCorrector(vocabulary)
+
+
+def correct(corrector, query):
+    return corrector.correct(query.split())
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [
+        ("wireles mouse", "wireless mouse"),  # known to the catalog once: rare, but unknown-ish
+        ("wirless mouse", "wireless mouse"),
+        ("xbox contoller", "xbox controller"),
+        ("bluetoth speaker", "bluetooth speaker"),
+        ("hdmi cabel", "hdmi cable"),
+    ],
+)
+def test_misspelled_words_are_corrected_to_catalog_words(corrector, typed, corrected):
+    result = correct(corrector, typed)
+    assert result.did_you_mean == corrected
+
+
+def test_an_unknown_word_is_corrected_and_the_correction_is_applied(corrector):
+    result = correct(corrector, "xbox contoller")
+    assert result.corrected == "xbox controller"
+    assert result.tokens == ("xbox", "controller")
+    assert result.corrections == (("contoller", "controller"),)
+
+
+def test_a_rare_catalog_word_is_only_suggested(corrector):
+    # "wireles" occurs once in the catalog: it may be meant, so it is searched as typed.
+    result = correct(corrector, "wireles mouse")
+    assert result.corrected is None
+    assert result.did_you_mean == "wireless mouse"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sony wh-1000xm4",
+        "tn-2110 toner",
+        "006r90321",
+        "jbl speaker",
+        "startech hub",
+        "the boys",
+        "netflix",
+        "tv",
+    ],
+)
+def test_brands_model_numbers_known_and_common_words_are_never_corrected(corrector, query):
+    result = correct(corrector, query)
+    assert result.corrected is None and result.did_you_mean is None
+
+
+def test_split_words_are_joined_when_the_catalog_writes_them_joined(corrector):
+    assert correct(corrector, "head set").corrected == "headset"
+    assert correct(corrector, "blue tooth speaker").corrected == "bluetooth speaker"
+
+
+def test_words_the_catalog_writes_apart_stay_apart(corrector):
+    assert correct(corrector, "usb hub").corrected is None
+
+
+def test_run_together_words_are_split(corrector):
+    assert correct(corrector, "wirelessmouse").corrected == "wireless mouse"
+
+
+def test_the_neighbouring_word_picks_between_equally_close_corrections(corrector):
+    # "and" is one edit away and far more frequent, but titles say "laptop stand".
+    assert correct(corrector, "laptop tand").corrected == "laptop stand"
+
+
+def test_a_two_edit_correction_keeps_the_first_letter(corrector):
+    # "bireles" is two edits from "wireless" but starts differently: not a confident fix.
+    assert correct(corrector, "bireles").corrected is None
+
+
+def test_foreign_scripts_and_huge_tokens_pass_through(corrector):
+    assert correct(corrector, "наушники sony").corrected is None
+    assert correct(corrector, "x" * 500).corrected is None
+
+
+@pytest.mark.django_db
+def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
+    from searchapp.query.vocabulary import Vocabulary, build_vocabulary
+    from tests.catalog.factories import SMALL_CATALOG, load_rows
+
+    load_rows(SMALL_CATALOG)
+    vocabulary = build_vocabulary(query_log=[("noise cancelling headphones", 5)])
+    assert vocabulary.terms["headphones"] > vocabulary.terms["cyan"] > 0
+    assert "1000xm4" not in vocabulary.terms  # tokens with digits are never corrected to
+    assert vocabulary.terms["cancelling"] >= 5  # the query log counts
+    assert vocabulary.brands["startech"] == "StarTech.com"
+    assert vocabulary.bigrams["hdmi cable"] == 2
+    assert "audio/headphones-headsets" in vocabulary.category_paths.values()
+
+    vocabulary.save(tmp_path / "vocabulary.json")
+    loaded = Vocabulary.load(tmp_path / "vocabulary.json")
+    assert loaded == vocabulary
+    assert SpellingCorrector(loaded).correct(["hdmi", "cabel"]).corrected == "hdmi cable"
