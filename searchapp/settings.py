@@ -151,6 +151,8 @@ REST_FRAMEWORK = {
         "anon": env.str("SEARCH_THROTTLE_ANON", default="1200/min"),
         "search": env.str("SEARCH_THROTTLE_SEARCH", default="1200/min"),
         "suggest": env.str("SEARCH_THROTTLE_SUGGEST", default="3000/min"),
+        # Batches of up to 500 events: 600 batches a minute is 5,000 events/s per client.
+        "events": env.str("SEARCH_THROTTLE_EVENTS", default="600/min"),
     },
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_AUTHENTICATION_CLASSES": [],

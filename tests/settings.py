@@ -57,6 +57,11 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "search": "100000/min", "suggest": "100000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/min",
+        "search": "100000/min",
+        "suggest": "100000/min",
+        "events": "100000/min",
+    },
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

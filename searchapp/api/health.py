@@ -11,6 +11,7 @@ from django.db import connection
 
 from indexing.backends import get_backend
 from indexing.embeddings import get_embedder
+from ranking.registry import ranker_health
 
 REQUIRED_PARTS = ("database", "broker", "backend")
 BROKER_TIMEOUT_SECONDS = 2
@@ -61,4 +62,6 @@ def health_report() -> dict:
         overall = "ok"
     else:
         overall = "degraded"
-    return {"status": overall, **parts}
+    # Reported, not counted in the overall status: without a usable model (a fresh install
+    # has none) searches are still served, in first-stage order.
+    return {"status": overall, **parts, "ranker": checked(ranker_health)}

@@ -210,3 +210,4 @@ class HealthResponseSerializer(serializers.Serializer):
     broker = HealthPartSerializer()
     backend = HealthPartSerializer()
     embedder = HealthPartSerializer()
+    ranker = HealthPartSerializer()

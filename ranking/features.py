@@ -1,0 +1,234 @@
+"""THE ranking feature list, declared once: serving computes it, logs it with every hit it
+shows (feature logging), and training reads those logged vectors (or, for judged queries,
+computes them with this same function). A model's manifest records the names and their
+version hash; serving refuses a model whose manifest differs.
+
+Features are computed for a whole candidate list at once (~200 hits): one pass over the
+hits gathers raw columns, then numpy does the arithmetic. A value a hit cannot have (a
+channel that did not retrieve it) is NaN, which LightGBM routes as "missing".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from indexing.backends.base import Hit
+from indexing.schema import DOC_TYPES, PRODUCT
+
+from .stats import RankingStats, bayesian_average
+
+LEXICAL_FIELDS = tuple(PRODUCT.text_fields)
+DOC_TYPE_CODES = {doc_type: code for code, doc_type in enumerate(DOC_TYPES)}
+# Where each document type keeps its price and its "published" time.
+PRICE_FIELDS = ("price", "min_product_price")
+TIME_FIELDS = ("released_ts", "created_ts", "published_ts", "scheduled_ts")
+# Pseudo-relevance feedback: the first stage's top hits say which categories the query is about.
+CATEGORY_FEEDBACK_DEPTH = 20
+SECONDS_PER_DAY = 86_400.0
+TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    group: str
+    description: str
+
+
+FEATURES: tuple[Feature, ...] = (
+    *(Feature(f"bm25_{name}", "lexical", f"BM25 of the {name} field (0 when it does not match)") for name in LEXICAL_FIELDS),
+    Feature("lexical_score", "lexical", "Lexical channel score (boosted BM25 sum); NaN when not retrieved"),
+    Feature("lexical_rank", "lexical", "Rank in the lexical channel; NaN when not retrieved"),
+    Feature("lexical_score_ratio", "lexical", "Lexical score / the best lexical score of this query"),
+    Feature("title_coverage", "lexical", "Share of the query's words found in the title"),
+    Feature("dense_cosine", "dense", "Query-document cosine similarity; NaN when not retrieved"),
+    Feature("dense_rank", "dense", "Rank in the dense channel; NaN when not retrieved"),
+    Feature("dense_cosine_gap", "dense", "Best cosine of this query minus this cosine"),
+    Feature("rrf_score", "fusion", "Fused reciprocal-rank score"),
+    Feature("first_stage_rank", "fusion", "Position in the first-stage order (1-based)"),
+    Feature("category_intent", "query_category", "ParsedQuery.category_intent probability of the category (0 when absent)"),
+    Feature("category_feedback", "query_category", "Share of the first stage's top 20 in the same category"),
+    Feature("brand_match", "attributes", "The document's brand is the query's brand (or named in the query)"),
+    Feature("colour_match", "attributes", "The query's colour appears in the title (0 when no colour)"),
+    Feature("log_price", "price", "log(1 + price)"),
+    Feature("price_percentile", "price", "Percentile of the price within its category"),
+    Feature("popularity", "engagement", "log(1 + sales count)"),
+    Feature("ctr", "engagement", "Clicks / position-weighted impressions, smoothed towards the category"),
+    Feature("conversion", "engagement", "Orders / clicks, smoothed towards the category"),
+    Feature("review_score", "reviews", "Bayesian-average rating x log(1 + reviews)"),
+    Feature("seller_authority", "seller", "Shop trust score (official, verified, rating, fulfilment, returns)"),
+    Feature("age_days", "freshness", "Days since release or creation"),
+    Feature("doc_type", "doc_type", "0 product, 1 video, 2 live"),
+    Feature("query_terms", "query", "Number of words in the query"),
+)  # fmt: skip
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
+FEATURE_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(f.group for f in FEATURES))
+FEATURE_VERSION = hashlib.sha256("\n".join(FEATURE_NAMES).encode()).hexdigest()[:12]
+
+
+def feature_manifest() -> dict:
+    return {"version": FEATURE_VERSION, "names": list(FEATURE_NAMES)}
+
+
+def group_columns(group: str) -> list[int]:
+    return [i for i, f in enumerate(FEATURES) if f.group == group]
+
+
+@dataclass(frozen=True)
+class QueryFeatures:
+    """What ranking needs to know about the query. The optional parts come from query
+    understanding (ParsedQuery); without them their features are 0."""
+
+    text: str
+    category_intent: Mapping[str, float] = field(default_factory=dict)  # category path -> probability
+    brand: str | None = None
+    colour: str | None = None
+
+    @classmethod
+    def from_parsed(cls, text: str, parsed) -> QueryFeatures:
+        """From query understanding's ParsedQuery (category_intent pairs, attribute extractions)."""
+        if parsed is None:
+            return cls(text)
+        extracted = {e.field: e.value for e in parsed.extractions if isinstance(e.value, str)}
+        return cls(
+            text=text,
+            category_intent=dict(parsed.category_intent),
+            brand=extracted.get("brand"),
+            colour=extracted.get("colour"),
+        )
+
+    @property
+    def tokens(self) -> list[str]:
+        return TOKEN.findall(self.text.casefold())
+
+
+def leaf_category(hit: Hit) -> str:
+    paths = hit.keywords.get("category_path")
+    return paths[-1] if paths else ""
+
+
+@lru_cache(maxsize=200_000)
+def title_words(title: str) -> frozenset[str]:
+    """Cached by the title itself: a popular product is ranked again and again."""
+    return frozenset(TOKEN.findall(title.casefold()))
+
+
+def first_of(values: Mapping[str, float], names: Sequence[str]) -> float:
+    for name in names:
+        value = values.get(name)
+        if value is not None:
+            return value
+    return math.nan
+
+
+# What the per-hit pass gathers, in this order, after the per-field BM25 scores.
+RAW_COLUMNS = (
+    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "category_intent",
+    "category_feedback", "brand_match", "colour_match", "price", "seller_authority", "published_ts",
+    "doc_type", "sales_count", "rating", "review_count",
+)  # fmt: skip
+RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
+# Features copied as gathered; the rest are derived below.
+COPIED = (
+    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "category_intent",
+    "category_feedback", "brand_match", "colour_match", "seller_authority", "doc_type",
+)  # fmt: skip
+
+
+def compute_features(
+    query: QueryFeatures, hits: Sequence[Hit], stats: RankingStats, now: float
+) -> np.ndarray:
+    """(len(hits), len(FEATURES)) float32, `hits` in first-stage order; `now` is epoch seconds.
+
+    One plain-Python pass gathers raw values into tuples (numpy element writes cost more
+    than the arithmetic), then numpy derives every column at once."""
+    n = len(hits)
+    columns = np.full((n, len(FEATURES)), np.nan, dtype=np.float64)
+    if n == 0:
+        return columns.astype(np.float32)
+    tokens = set(query.tokens)
+    query_brand = (query.brand or "").casefold()
+    colour = (query.colour or "").casefold()
+    text = f" {' '.join(query.tokens)} "
+    intent = query.category_intent
+    categories = [leaf_category(hit) for hit in hits]
+    feedback = Counter(categories[:CATEGORY_FEEDBACK_DEPTH])
+    feedback_depth = min(n, CATEGORY_FEEDBACK_DEPTH)
+    authority = stats.authority_by_shop
+    nan = math.nan
+
+    rows = []
+    for hit, category in zip(hits, categories, strict=True):
+        scores, ranks, numbers, keywords = hit.channel_scores, hit.channel_ranks, hit.numbers, hit.keywords
+        field_scores = hit.field_scores
+        title = hit.display.get("title") or ""
+        brand = (keywords.get("brand") or ("",))[0].casefold()
+        shop = (keywords.get("shop") or ("",))[0]
+        rows.append(
+            (
+                *[field_scores.get(name, 0.0) for name in LEXICAL_FIELDS],
+                scores.get("lexical", nan),
+                ranks.get("lexical", nan),
+                scores.get("dense", nan),
+                ranks.get("dense", nan),
+                len(tokens & title_words(title)) / len(tokens) if tokens else 0.0,
+                sum(p for path, p in intent.items() if path in keywords.get("category_path", ()))
+                if intent
+                else 0.0,
+                feedback[category] / feedback_depth if category else 0.0,
+                1.0 if brand and (brand == query_brand or f" {brand} " in text) else 0.0,
+                1.0 if colour and colour in title_words(title) else 0.0,
+                first_of(numbers, PRICE_FIELDS),
+                authority.get(shop, nan),
+                first_of(numbers, TIME_FIELDS),
+                DOC_TYPE_CODES.get(hit.doc_type, -1),
+                numbers.get("sales_count", 0.0),
+                numbers.get("rating", 0.0),
+                numbers.get("review_count", 0.0),
+            )
+        )
+    raw = np.array(rows, dtype=np.float64)
+
+    column = FEATURE_INDEX
+    columns[:, : len(LEXICAL_FIELDS)] = raw[:, : len(LEXICAL_FIELDS)]
+    for name in COPIED:
+        columns[:, column[name]] = raw[:, RAW[name]]
+    lexical_score, dense_cosine = raw[:, RAW["lexical_score"]], raw[:, RAW["dense_cosine"]]
+    best_lexical = np.nanmax(lexical_score) if np.isfinite(lexical_score).any() else nan
+    columns[:, column["lexical_score_ratio"]] = lexical_score / best_lexical if best_lexical > 0 else nan
+    best_cosine = np.nanmax(dense_cosine) if np.isfinite(dense_cosine).any() else nan
+    columns[:, column["dense_cosine_gap"]] = best_cosine - dense_cosine
+    columns[:, column["rrf_score"]] = [hit.score for hit in hits]
+    columns[:, column["first_stage_rank"]] = np.arange(1, n + 1)
+    prices = raw[:, RAW["price"]]
+    columns[:, column["log_price"]] = np.log1p(prices)
+    columns[:, column["price_percentile"]] = stats.price_percentiles(categories, prices)
+    columns[:, column["popularity"]] = np.log1p(raw[:, RAW["sales_count"]])
+    columns[:, [column["ctr"], column["conversion"]]] = stats.engagement_rates(
+        [hit.id for hit in hits], categories
+    )
+    reviews = raw[:, RAW["review_count"]]
+    columns[:, column["review_score"]] = bayesian_average(
+        raw[:, RAW["rating"]] * reviews, reviews, stats.mean_rating, stats.rating_prior_strength
+    ) * np.log1p(reviews)
+    columns[:, column["age_days"]] = (now - raw[:, RAW["published_ts"]]) / SECONDS_PER_DAY
+    columns[:, column["query_terms"]] = len(query.tokens)
+    return columns.astype(np.float32)
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """A feature vector as logged (ImpressionLog.features): little-endian float32."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def decode_vector(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<f4")

@@ -1,0 +1,40 @@
+"""The final ranking stage: features for the first stage's top candidates, then the
+promoted LightGBM model orders them. Without a usable model the first-stage order stands
+(see registry.ranker_health)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexing.backends.base import Hit
+
+from .features import QueryFeatures, compute_features
+from .registry import LoadedRanker, serving_ranker
+from .stats import get_ranking_stats
+
+
+@dataclass
+class RankedCandidates:
+    hits: list[Hit]  # final order
+    features: np.ndarray  # row i = hits[i]'s vector: what feature logging stores
+    scores: np.ndarray | None  # model scores in final order; None when the first stage stands
+    model_version: str  # "" when the first stage stands
+
+
+def rank_candidates(
+    query: QueryFeatures, hits: Sequence[Hit], now: float | None = None, ranker: LoadedRanker | None = None
+) -> RankedCandidates:
+    """`hits` in first-stage order (their features depend on it: first_stage_rank); `ranker`
+    defaults to the served (promoted) model."""
+    features = compute_features(query, hits, get_ranking_stats(), time.time() if now is None else now)
+    ranker = ranker or serving_ranker()
+    if ranker is None or not hits:
+        return RankedCandidates(list(hits), features, None, "")
+    scores = ranker.predict(features)
+    # Stable: equal scores keep the first-stage order.
+    order = np.argsort(-scores, kind="stable")
+    return RankedCandidates([hits[i] for i in order], features[order], scores[order], ranker.version)

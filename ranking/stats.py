@@ -1,0 +1,201 @@
+"""Precomputed, per-process statistics behind the query-independent features: price
+distribution per category, shop trust, and position-debiased engagement rates with
+Bayesian smoothing. Built from the catalog and the DocEngagement table, cached for
+RANKING_STATS_TTL_SECONDS, so ranking a request reads dictionaries, never the database.
+
+Smoothing: a rate observed on few trials is pulled towards its prior,
+    rate = (successes + m * prior) / (trials + m)
+with m (the prior's strength) in pseudo-trials. A document's prior is its category's rate,
+which is itself smoothed towards the global rate: a new product starts at what its
+category earns, not at 0 or at a lucky 1/1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Count
+
+from catalog.models import Product, Shop
+from indexing.schema import document_id, parse_document_id
+
+from .propensity import examination_propensity
+
+CTR_PRIOR_STRENGTH = 20.0  # examined impressions
+CONVERSION_PRIOR_STRENGTH = 10.0  # clicks
+CATEGORY_PRIOR_STRENGTH = 200.0
+RATING_PRIOR_STRENGTH = 10.0  # reviews
+DEFAULT_CTR = 0.05
+DEFAULT_CONVERSION = 0.05
+DEFAULT_MEAN_RATING = 4.0
+# Weights of the shop trust score; each signal is scaled to 0..1 first.
+AUTHORITY_WEIGHTS = {"official": 0.25, "verified": 0.15, "rating": 0.3, "fulfilment": 0.2, "returns": 0.1}
+
+
+def bayesian_average(successes, trials, prior, strength):
+    """(successes + strength * prior) / (trials + strength); numpy arrays or scalars."""
+    return (np.asarray(successes, dtype=np.float64) + strength * prior) / (
+        np.asarray(trials, dtype=np.float64) + strength
+    )
+
+
+def shop_authority(
+    is_official: bool, is_verified: bool, rating: float, fulfilment_rate: float, return_rate: float
+) -> float:
+    w = AUTHORITY_WEIGHTS
+    return (
+        w["official"] * is_official
+        + w["verified"] * is_verified
+        + w["rating"] * rating / 5.0
+        + w["fulfilment"] * fulfilment_rate
+        + w["returns"] * (1.0 - return_rate)
+    )
+
+
+@dataclass
+class RankingStats:
+    prices_by_category: dict[str, np.ndarray] = field(default_factory=dict)  # sorted prices
+    authority_by_shop: dict[str, float] = field(default_factory=dict)
+    rates_by_doc: dict[str, tuple[float, float]] = field(default_factory=dict)  # (ctr, conversion)
+    rates_by_category: dict[str, tuple[float, float]] = field(default_factory=dict)
+    global_rates: tuple[float, float] = (DEFAULT_CTR, DEFAULT_CONVERSION)
+    mean_rating: float = DEFAULT_MEAN_RATING
+    rating_prior_strength: float = RATING_PRIOR_STRENGTH
+
+    def price_percentiles(self, categories: Sequence[str], prices: np.ndarray) -> np.ndarray:
+        """Share of each category's prices at or below each price (NaN when unknown)."""
+        result = np.full(len(prices), np.nan)
+        rows_by_category = defaultdict(list)
+        for row, category in enumerate(categories):
+            rows_by_category[category].append(row)
+        for category, rows in rows_by_category.items():
+            known = self.prices_by_category.get(category)
+            if known is not None and len(known):
+                result[rows] = np.searchsorted(known, prices[rows], side="right") / len(known)
+        result[np.isnan(prices)] = np.nan
+        return result
+
+    def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
+        """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
+        fallback = self.global_rates
+        return np.array(
+            [
+                self.rates_by_doc.get(doc_id) or self.rates_by_category.get(category, fallback)
+                for doc_id, category in zip(doc_ids, categories, strict=True)
+            ],
+            dtype=np.float64,
+        ).reshape(len(doc_ids), 2)
+
+
+def smoothed_rates(rows: Sequence[tuple[str, str, float, int, int]]) -> RankingStats:
+    """rows: (doc_id, category, examinations, clicks, orders) -> the engagement part of the stats."""
+    stats = RankingStats()
+    if not rows:
+        return stats
+    examinations = sum(r[2] for r in rows)
+    clicks = sum(r[3] for r in rows)
+    orders = sum(r[4] for r in rows)
+    global_ctr = float(bayesian_average(clicks, examinations, DEFAULT_CTR, CATEGORY_PRIOR_STRENGTH))
+    global_cvr = float(bayesian_average(orders, clicks, DEFAULT_CONVERSION, CATEGORY_PRIOR_STRENGTH))
+    stats.global_rates = (global_ctr, global_cvr)
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for _, category, exams, doc_clicks, doc_orders in rows:
+        total = totals[category]
+        total[0] += exams
+        total[1] += doc_clicks
+        total[2] += doc_orders
+    stats.rates_by_category = {
+        category: (
+            float(bayesian_average(c, e, global_ctr, CATEGORY_PRIOR_STRENGTH)),
+            float(bayesian_average(o, c, global_cvr, CATEGORY_PRIOR_STRENGTH)),
+        )
+        for category, (e, c, o) in totals.items()
+    }
+    for doc_id, category, exams, doc_clicks, doc_orders in rows:
+        prior_ctr, prior_cvr = stats.rates_by_category[category]
+        stats.rates_by_doc[doc_id] = (
+            float(bayesian_average(doc_clicks, exams, prior_ctr, CTR_PRIOR_STRENGTH)),
+            float(bayesian_average(doc_orders, doc_clicks, prior_cvr, CONVERSION_PRIOR_STRENGTH)),
+        )
+    return stats
+
+
+def load_ranking_stats() -> RankingStats:
+    from .models import DocEngagement
+
+    rows = DocEngagement.objects.values_list("doc_id", "category", "examinations", "clicks", "orders")
+    stats = smoothed_rates(list(rows))
+    prices = defaultdict(list)
+    active = Product.objects.filter(status=Product.Status.ACTIVE, category__isnull=False)
+    for path, price in active.values_list("category__path", "price").iterator(chunk_size=5000):
+        prices[path].append(float(price))
+    stats.prices_by_category = {path: np.sort(np.array(values)) for path, values in prices.items()}
+    stats.authority_by_shop = {
+        slug: shop_authority(*signals)
+        for slug, *signals in Shop.objects.values_list(
+            "slug", "is_official", "is_verified", "rating", "fulfilment_rate", "return_rate"
+        )
+    }
+    mean_rating = active.filter(review_count__gt=0).aggregate(mean=Avg("rating"))["mean"]
+    stats.mean_rating = mean_rating or DEFAULT_MEAN_RATING
+    return stats
+
+
+_cached: tuple[float, RankingStats] | None = None
+
+
+def get_ranking_stats() -> RankingStats:
+    global _cached
+    ttl = getattr(settings, "RANKING_STATS_TTL_SECONDS", 300)
+    if _cached is None or time.monotonic() - _cached[0] > ttl:
+        _cached = (time.monotonic(), load_ranking_stats())
+    return _cached[1]
+
+
+def reset_ranking_stats() -> None:
+    global _cached
+    _cached = None
+
+
+def refresh_engagement() -> int:
+    """Re-aggregate all events into DocEngagement; returns the number of documents."""
+    from .models import DocEngagement, Event
+
+    counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    impressions = Event.objects.filter(kind=Event.Kind.IMPRESSION, position__isnull=False)
+    for doc_id, position, n in impressions.values_list("doc_id", "position").annotate(n=Count("id")):
+        counts[doc_id]["impression"] += n
+        counts[doc_id]["examinations"] += n * float(examination_propensity([position])[0])
+    others = Event.objects.exclude(kind=Event.Kind.IMPRESSION)
+    for doc_id, kind, n in others.values_list("doc_id", "kind").annotate(n=Count("id")):
+        counts[doc_id][kind] += n
+    product_pks = [
+        pk for doc_id in counts for doc_type, pk in [parse_document_id(doc_id)] if doc_type == "product"
+    ]
+    category_by_doc = {
+        document_id("product", pk): path
+        for pk, path in Product.objects.filter(pk__in=product_pks).values_list("pk", "category__path")
+    }
+    rows = [
+        DocEngagement(
+            doc_id=doc_id,
+            category=category_by_doc.get(doc_id) or "",
+            impressions=int(c["impression"]),
+            examinations=c["examinations"],
+            clicks=int(c["click"]),
+            carts=int(c["add_to_cart"]),
+            orders=int(c["order"]),
+        )
+        for doc_id, c in counts.items()
+    ]
+    with transaction.atomic():
+        DocEngagement.objects.all().delete()
+        DocEngagement.objects.bulk_create(rows, batch_size=2000)
+    reset_ranking_stats()
+    return len(rows)

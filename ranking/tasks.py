@@ -1,0 +1,38 @@
+"""Celery tasks: thin wrappers around the ranking modules (see indexing/tasks.py for the
+retry policy: late acknowledgement, backoff, retries for transient errors only).
+
+Retraining on a schedule: add to CELERY_BEAT_SCHEDULE, e.g.
+    {"retrain-ranker": {"task": "ranking.retrain_ranker", "schedule": crontab(hour=3, minute=0)},
+     "refresh-engagement": {"task": "ranking.refresh_engagement", "schedule": 900.0}}
+and run `celery -A searchapp beat`. A retrained version only replaces the served one when it
+beats it on the validation NDCG gate (ranking/registry.py).
+"""
+
+from celery import shared_task
+
+from indexing.tasks import RETRY_POLICY
+
+from . import events, feature_log, stats
+
+
+@shared_task(name="ranking.ingest_events", **RETRY_POLICY)
+def ingest_events(batch: list[dict]) -> dict:
+    return events.ingest_events(batch).as_dict()
+
+
+@shared_task(name="ranking.log_search", **RETRY_POLICY)
+def log_search(payload: dict) -> int:
+    return feature_log.write_served_search(payload)
+
+
+@shared_task(name="ranking.refresh_engagement", **RETRY_POLICY)
+def refresh_engagement() -> int:
+    return stats.refresh_engagement()
+
+
+@shared_task(name="ranking.retrain_ranker", acks_late=True)
+def retrain_ranker() -> dict:
+    # Imported here: training pulls in LightGBM, which web processes never need.
+    from .training import retrain_from_logs
+
+    return retrain_from_logs()

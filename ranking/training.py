@@ -1,0 +1,204 @@
+"""LightGBM lambdarank training, evaluation, cross-validation by query, and registration.
+
+Splits are always by query (a query's whole candidate list is on one side), so a model is
+scored on queries it never saw; nothing query-specific is a feature.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+
+from searchapp.evaluation import condensed_ndcg_at_k, ndcg_at_k
+
+from .datasets import QueryGroup, click_groups
+from .features import FEATURE_GROUPS, FEATURE_INDEX, FEATURE_NAMES, feature_manifest, group_columns
+from .registry import GATE_METRIC, INCUMBENT_METRIC, decide, register, serving_ranker
+
+K = 10
+VALIDATION_SHARE = 0.2
+MAX_ROUNDS = 600
+EARLY_STOPPING_ROUNDS = 60
+# Small trees and strong regularisation: a few hundred judged queries at most.
+LAMBDARANK_PARAMS = {
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "eval_at": [K],
+    "lambdarank_truncation_level": 30,
+    "learning_rate": 0.03,
+    "num_leaves": 15,
+    "min_data_in_leaf": 30,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
+
+ScoreFn = Callable[[np.ndarray], np.ndarray]
+
+
+def first_stage_scores(features: np.ndarray) -> np.ndarray:
+    return -features[:, FEATURE_INDEX["first_stage_rank"]]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    ndcg: float
+    ndcg_condensed: float
+    per_query: dict[str, float] = field(default_factory=dict)
+
+
+def evaluate(groups: Sequence[QueryGroup], score: ScoreFn) -> Evaluation:
+    per_query, condensed = {}, []
+    for group in groups:
+        order = np.argsort(-score(group.features), kind="stable")
+        ranking = [group.doc_ids[i] for i in order]
+        per_query[group.query] = ndcg_at_k(ranking, group.ratings, K)
+        condensed.append(condensed_ndcg_at_k(ranking, group.ratings, K))
+    count = max(len(groups), 1)
+    return Evaluation(sum(per_query.values()) / count, sum(condensed) / count, per_query)
+
+
+def split_by_query(groups: Sequence[QueryGroup], share: float, seed: int) -> tuple[list, list]:
+    shuffled = list(groups)
+    random.Random(seed).shuffle(shuffled)
+    cut = max(1, round(len(shuffled) * share))
+    return shuffled[cut:], shuffled[:cut]
+
+
+def masked(features: np.ndarray, dropped_groups: Sequence[str]) -> np.ndarray:
+    """Ablation: a dropped group's columns become all-missing, so no tree can split on them."""
+    if not dropped_groups:
+        return features
+    features = features.copy()
+    for group in dropped_groups:
+        features[:, group_columns(group)] = np.nan
+    return features
+
+
+def lgb_dataset(groups: Sequence[QueryGroup], dropped_groups: Sequence[str], reference=None) -> lgb.Dataset:
+    weights = [g.weights if g.weights is not None else np.ones(len(g)) for g in groups]
+    return lgb.Dataset(
+        masked(np.vstack([g.features for g in groups]), dropped_groups),
+        label=np.concatenate([g.labels for g in groups]),
+        group=[len(g) for g in groups],
+        weight=np.concatenate(weights),
+        feature_name=list(FEATURE_NAMES),
+        reference=reference,
+        free_raw_data=False,
+    )
+
+
+def train_lambdarank(
+    train: Sequence[QueryGroup],
+    valid: Sequence[QueryGroup],
+    dropped_groups: Sequence[str] = (),
+    seed: int = 0,
+) -> lgb.Booster:
+    """Lambdarank with early stopping on NDCG@10 of the validation queries."""
+    train_set = lgb_dataset(train, dropped_groups)
+    valid_set = lgb_dataset(valid, dropped_groups, reference=train_set)
+    return lgb.train(
+        {**LAMBDARANK_PARAMS, "seed": seed},
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False)],
+    )
+
+
+def booster_scores(booster: lgb.Booster, dropped_groups: Sequence[str] = ()) -> ScoreFn:
+    return lambda features: booster.predict(
+        masked(features, dropped_groups), num_iteration=booster.best_iteration or None
+    )
+
+
+@dataclass
+class CrossValidation:
+    model: Evaluation
+    first_stage: Evaluation
+    folds: int
+
+
+def cross_validate(
+    groups: Sequence[QueryGroup], folds: int = 5, dropped_groups: Sequence[str] = (), seed: int = 0
+) -> CrossValidation:
+    """Train on folds-1 parts of the queries (early stopping on a share of those), score the
+    held-out part's candidate lists; every query is held out exactly once."""
+    shuffled = list(groups)
+    random.Random(seed).shuffle(shuffled)
+    held_out_scores: dict[str, tuple[QueryGroup, ScoreFn]] = {}
+    for fold in range(folds):
+        test = shuffled[fold::folds]
+        rest = [g for i, g in enumerate(shuffled) if i % folds != fold]
+        train, valid = split_by_query(rest, VALIDATION_SHARE, seed + fold)
+        booster = train_lambdarank(train, valid, dropped_groups, seed)
+        for group in test:
+            held_out_scores[group.query] = (group, booster_scores(booster, dropped_groups))
+    model = evaluate_each(held_out_scores.values())
+    return CrossValidation(model, evaluate(shuffled, first_stage_scores), folds)
+
+
+def evaluate_each(scored: Iterable[tuple[QueryGroup, ScoreFn]]) -> Evaluation:
+    """Evaluate groups that each come with their own scorer (their fold's model)."""
+    per_query, condensed = {}, []
+    for group, score in scored:
+        result = evaluate([group], score)
+        per_query.update(result.per_query)
+        condensed.append(result.ndcg_condensed)
+    count = max(len(per_query), 1)
+    return Evaluation(sum(per_query.values()) / count, sum(condensed) / count, per_query)
+
+
+def feature_group_gains(groups: Sequence[QueryGroup], folds: int = 5, seed: int = 0) -> dict[str, float]:
+    """NDCG@10 lost when each feature group is dropped (positive = the group helps)."""
+    full = cross_validate(groups, folds, seed=seed).model.ndcg
+    return {
+        group: full - cross_validate(groups, folds, dropped_groups=[group], seed=seed).model.ndcg
+        for group in FEATURE_GROUPS
+    }
+
+
+def train_and_register(groups: Sequence[QueryGroup], source: str, seed: int = 0) -> dict:
+    """Train on 80% of the queries, gate on the other 20% against the served model (or the
+    first-stage order when none is served), register, and promote or reject."""
+    train, valid = split_by_query(groups, VALIDATION_SHARE, seed)
+    booster = train_lambdarank(train, valid, seed=seed)
+    candidate = evaluate(valid, booster_scores(booster))
+    incumbent = serving_ranker()
+    incumbent_score = incumbent.predict if incumbent is not None else first_stage_scores
+    metrics = {
+        GATE_METRIC: candidate.ndcg,
+        "validation_ndcg@10_condensed": candidate.ndcg_condensed,
+        INCUMBENT_METRIC: evaluate(valid, incumbent_score).ndcg,
+        "incumbent": incumbent.version if incumbent is not None else "first-stage",
+        "first_stage_validation_ndcg@10": evaluate(valid, first_stage_scores).ndcg,
+        "best_iteration": booster.best_iteration,
+    }
+    summary = {
+        "source": source,
+        "train_queries": len(train),
+        "validation_queries": len(valid),
+        "train_rows": sum(len(g) for g in train),
+        "label_counts": np.bincount(np.concatenate([g.labels for g in groups]), minlength=4).tolist(),
+        "feature_version": feature_manifest()["version"],
+    }
+    record = register(booster, metrics, summary)
+    promoted = decide(record)
+    return {"version": record.version, "promoted": promoted, **metrics, **summary}
+
+
+def retrain_from_logs() -> dict:
+    """The scheduled retrain: learn from logged traffic (ranking.retrain_ranker)."""
+    groups = click_groups()
+    if len(groups) < 10:
+        return {"skipped": f"only {len(groups)} queries with enough logged traffic"}
+    return train_and_register(groups, source="logged clicks")

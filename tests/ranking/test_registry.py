@@ -1,0 +1,77 @@
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from ranking.features import FEATURE_NAMES
+from ranking.models import RankerModel
+from ranking.registry import decide, ranker_health, register, serving_ranker
+
+
+def tiny_booster() -> lgb.Booster:
+    rng = np.random.default_rng(0)
+    features = rng.random((40, len(FEATURE_NAMES)))
+    labels = (features[:, 0] > 0.5).astype(int)
+    data = lgb.Dataset(features, label=labels, group=[10] * 4)
+    return lgb.train(
+        {"objective": "lambdarank", "verbose": -1, "min_data_in_leaf": 2}, data, num_boost_round=3
+    )
+
+
+def candidate(ndcg: float, incumbent_ndcg: float) -> RankerModel:
+    metrics = {"validation_ndcg@10": ndcg, "incumbent_validation_ndcg@10": incumbent_ndcg}
+    return register(tiny_booster(), metrics, {"source": "test"})
+
+
+@pytest.mark.django_db
+def test_a_candidate_is_promoted_only_if_it_beats_the_incumbent_on_validation():
+    # Given a promoted model
+    first = candidate(0.70, 0.60)
+    assert decide(first)
+
+    # When a worse and then a better candidate are trained
+    worse, better = candidate(0.65, 0.70), candidate(0.75, 0.70)
+    promoted_worse, promoted_better = decide(worse), decide(better)
+
+    # Then only the better one replaces it, and it is what serving loads
+    assert (promoted_worse, promoted_better) == (False, True)
+    statuses = dict(RankerModel.objects.values_list("version", "status"))
+    assert statuses == {first.version: "rejected", worse.version: "rejected", better.version: "promoted"}
+    assert serving_ranker().version == better.version
+    assert ranker_health() == {
+        "status": "ok",
+        "model_version": better.version,
+        "feature_version": better.feature_manifest["version"],
+    }
+
+
+@pytest.mark.django_db
+def test_without_a_model_serving_falls_back_to_the_first_stage_and_says_so():
+    assert serving_ranker() is None
+    health = ranker_health()
+    assert health["status"] == "degraded"
+    assert "no promoted model" in health["detail"]
+
+
+@pytest.mark.django_db
+def test_a_model_trained_on_another_feature_list_is_not_served():
+    # Given a promoted model whose manifest lists different features
+    record = candidate(0.9, 0.5)
+    decide(record)
+    record.feature_manifest = {"version": "0ld", "names": ["bm25_title"]}
+    record.save()
+
+    # Then serving refuses it and reports why
+    assert serving_ranker() is None
+    health = ranker_health()
+    assert health["status"] == "degraded"
+    assert "feature list 0ld" in health["detail"]
+
+
+@pytest.mark.django_db
+def test_a_promoted_model_whose_file_is_gone_is_not_served(tmp_path):
+    record = candidate(0.9, 0.5)
+    decide(record)
+    RankerModel.objects.filter(pk=record.pk).update(file_path=str(tmp_path / "gone.txt"))
+
+    assert serving_ranker() is None
+    assert "missing" in ranker_health()["detail"]

@@ -1,0 +1,67 @@
+import uuid
+
+import pytest
+
+from ranking.models import Event
+from ranking.simulation import ClickModel, HiddenRelevance, ServedSearch, TrafficSimulator
+
+JUDGMENTS = {
+    "toner": {"product:1": 3, "product:2": 0, "product:3": 2},
+    "speaker": {"product:4": 3, "product:5": 1},
+}
+
+
+class FixedSearch:
+    """A stand-in for the funnel: always the same page per query; ids from its own namespace."""
+
+    def __init__(self, namespace: str):
+        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, namespace)
+        self.count = 0
+
+    def __call__(self, query, shopper_id, session_id) -> ServedSearch:
+        self.count += 1
+        pages = {"toner": ["product:2", "product:3", "product:1"], "speaker": ["product:5", "product:4"]}
+        return ServedSearch(str(uuid.uuid5(self.namespace, str(self.count))), pages[query])
+
+
+def behaviour(namespace: str) -> list[tuple]:
+    ids = [str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, namespace), str(n))) for n in range(1, 10_000)]
+    rows = Event.objects.filter(search_id__in=ids).values_list("search_id", "kind", "doc_id", "position")
+    order = {search_id: n for n, search_id in enumerate(ids)}
+    return sorted((order[str(s)], kind, doc, pos) for s, kind, doc, pos in rows)
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_traffic_and_another_seed_different_traffic():
+    # Given three simulations of the same shoppers over the same served lists
+    def simulate(seed, namespace):
+        simulator = TrafficSimulator(
+            FixedSearch(namespace), HiddenRelevance(JUDGMENTS), ClickModel(), seed=seed
+        )
+        return simulator.run(["toner", "speaker"], sessions=200)
+
+    first, again = simulate(7, "a"), simulate(7, "b")
+    simulate(8, "c")
+
+    # Then the same seed repeats every event, a different one does not
+    assert first.events == again.events
+    assert behaviour("a") == behaviour("b")
+    assert behaviour("a") != behaviour("c")
+    assert first.inserted == sum(first.events.values())
+
+
+@pytest.mark.django_db
+def test_clicks_follow_relevance_and_position():
+    simulator = TrafficSimulator(FixedSearch("d"), HiddenRelevance(JUDGMENTS), ClickModel(), seed=1)
+
+    report = simulator.run(["toner"], sessions=600)
+
+    clicks = {
+        doc: Event.objects.filter(kind="click", doc_id=doc).count()
+        for doc in ("product:1", "product:2", "product:3")
+    }
+    # The irrelevant first hit is clicked less than the relevant ones below it
+    assert clicks["product:2"] < clicks["product:3"]
+    # and the perfect hit at position 3 less than it would be at position 1 (position bias)
+    impressions = report.events["impression"] / 3
+    assert clicks["product:1"] < impressions * ClickModel.attractiveness(3) * 0.5
