@@ -157,6 +157,44 @@ def effective_boosts(schema: DocTypeSchema, overrides: Mapping[str, float] | Non
     return {name: boost for name, boost in boosts.items() if boost > 0}
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    id: str
+    keywords: dict
+    numbers: dict
+    display: dict
+
+    def hit(self, doc_type: str, score: float) -> Hit:
+        # The stored dicts are shared by every hit of this document: callers read them only.
+        return Hit(
+            doc_type=doc_type,
+            id=self.id,
+            score=score,
+            keywords=self.keywords,
+            numbers=self.numbers,
+            display=self.display,
+        )
+
+
+class StoredDocuments:
+    """Stored values parsed once per searcher: fetching and JSON-decoding a hit's stored
+    blob is most of a search's cost, and the same popular documents recur across queries."""
+
+    def __init__(self):
+        self.by_address: dict[tuple[int, int], StoredDocument] = {}
+        self.by_id: dict[str, StoredDocument] = {}
+
+    def load(self, searcher: tantivy.Searcher, address) -> StoredDocument:
+        document = searcher.doc(address)
+        stored = json.loads(document.get_first("stored"))
+        parsed = StoredDocument(
+            document.get_first("id"), stored["keywords"], stored["numbers"], stored["display"]
+        )
+        self.by_address[(address.segment_ord, address.doc)] = parsed
+        self.by_id[parsed.id] = parsed
+        return parsed
+
+
 def create_lexical_index(path: Path, schema: DocTypeSchema) -> None:
     tantivy.Index(build_tantivy_schema(schema), path=str(path), reuse=False)
 
@@ -173,10 +211,13 @@ class LexicalIndex:
         # Readers reload when the COMMIT file changes; no watcher thread per process.
         self.index.config_reader(reload_policy="manual")
         self.searcher = self.index.searcher()
+        self._stored = StoredDocuments()
 
     def reload(self) -> None:
         self.index.reload()
         self.searcher = self.index.searcher()
+        # Addresses are only valid for one searcher: a commit can merge segments.
+        self._stored = StoredDocuments()
 
     # Writing: callers hold the index directory's write lock.
 
@@ -237,10 +278,16 @@ class LexicalIndex:
         """Stored values by id, to render vector hits."""
         if not ids:
             return {}
-        searcher = self.searcher
-        results = searcher.search(self._ids_query(ids), limit=len(ids), count=False).hits
-        hits = (self._hit(searcher, address, 0.0) for _, address in results)
-        return {hit.id: hit for hit in hits}
+        searcher, stored = self.searcher, self._stored
+        missing = [doc_id for doc_id in ids if doc_id not in stored.by_id]
+        if missing:
+            for _, address in searcher.search(self._ids_query(missing), limit=len(missing), count=False).hits:
+                stored.load(searcher, address)
+        return {
+            doc_id: stored.by_id[doc_id].hit(self.schema.name, 0.0)
+            for doc_id in ids
+            if doc_id in stored.by_id
+        }
 
     def suggest(self, prefix: str) -> list[Suggestion]:
         key = " ".join(prefix.lower().split())
@@ -267,16 +314,9 @@ class LexicalIndex:
         return Query.term_set_query(self.tantivy_schema, "id", list(ids))
 
     def _hit(self, searcher: tantivy.Searcher, address, score: float) -> Hit:
-        document = searcher.doc(address)
-        stored = json.loads(document.get_first("stored"))
-        return Hit(
-            doc_type=self.schema.name,
-            id=document.get_first("id"),
-            score=score,
-            keywords=stored["keywords"],
-            numbers=stored["numbers"],
-            display=stored["display"],
-        )
+        stored = self._stored
+        document = stored.by_address.get((address.segment_ord, address.doc)) or stored.load(searcher, address)
+        return document.hit(self.schema.name, score)
 
     def _add_field_scores(self, searcher, hits: list[Hit], addresses: list, terms: list[str]) -> None:
         """Unboosted BM25 of every text field for each hit (ranking features): one query per
