@@ -19,13 +19,15 @@ import numpy as np
 from django.conf import settings
 
 from indexing.backends import get_backend
-from indexing.backends.base import BaseSearchBackend, Hit, LexicalQuery, VectorQuery
-from indexing.embeddings import get_embedder, normalise_query
+from indexing.backends.base import BaseSearchBackend, Hit, LexicalQuery, TermBoost, VectorQuery
+from indexing.embeddings import get_embedder
 
+from . import recovery
 from .facets import compute_facets
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
-from .search_request import PRICE_FIELD, RECENCY_FIELD, SearchRequest, Sort
+from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
+from .search_request import PRICE_FIELD, RECENCY_FIELD, SearchFilters, SearchRequest, Sort
 
 # Recall channels. "lexical_all" is BM25 restricted to documents containing every query term:
 # fused with the any-term "lexical" channel it is an extra vote for full matches, which on
@@ -46,6 +48,10 @@ class PipelineConfig:
     rrf_weights: Mapping[str, float] = field(default_factory=dict)
     # Per doc type LexicalQuery boosts; a type absent here uses the schema's defaults.
     field_boosts: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # Query understanding's soft boosts (weight = confidence) scaled into BM25 score points.
+    term_boost_scale: float = 1.0
+    # Fewer fused candidates than this starts the recovery ladder (see recovery.py).
+    recovery_min_results: int = 1
 
     def __post_init__(self):
         unknown = set(self.channels) - set(HYBRID_CHANNELS)
@@ -59,6 +65,10 @@ class PipelineConfig:
             "rrf_k": settings.SEARCH_RRF_K,
             "rrf_weights": dict(settings.SEARCH_RRF_WEIGHTS),
             "field_boosts": getattr(settings, "SEARCH_FIELD_BOOSTS", {}),
+            "term_boost_scale": getattr(settings, "SEARCH_QUERY_BOOST_SCALE", cls.term_boost_scale),
+            "recovery_min_results": getattr(
+                settings, "SEARCH_RECOVERY_MIN_RESULTS", cls.recovery_min_results
+            ),
         }
         return cls(**{**values, **overrides})
 
@@ -67,6 +77,10 @@ class PipelineConfig:
 class SearchContext:
     request: SearchRequest
     query: str = ""  # the analysed query text the channels search for
+    parsed: ParsedQuery | None = None  # what query understanding made of the request's query
+    # The recovery step that produced the results (recovery.py), and what to suggest.
+    recovery: str | None = None
+    suggestions: list[str] = field(default_factory=list)
     query_vector: np.ndarray | None = None
     # doc_type -> channel -> hits, as recalled
     channel_hits: dict[str, dict[str, list[Hit]]] = field(default_factory=dict)
@@ -90,13 +104,18 @@ class SearchContext:
 
 
 class Analyze:
-    """Normalise the query: Unicode NFKC (full-width and compatibility forms fold to plain
-    ones), casefold, and one space between words. Query understanding builds on this."""
+    """Query understanding (searchapp/query/): normalise, correct, extract attributes,
+    expand synonyms, predict categories. The channels search `ctx.query`, the corrected text
+    without the words of constraints that became filters ("under 20"); Recall takes the
+    filters, synonyms and boosts from `ctx.parsed`. Parts the request disables are skipped."""
 
     name = "analyze"
 
     def run(self, ctx: SearchContext) -> None:
-        ctx.query = normalise_query(ctx.request.query)
+        disabled = ctx.request.disabled_understanding & set(PARTS)
+        ctx.parsed = analyze(ctx.request.query, AnalyzerConfig.from_settings(disabled))
+        ctx.query = ctx.parsed.text_for_lexical
+        ctx.degraded += [f"{self.name}: {reason}" for reason in ctx.parsed.degraded]
 
 
 class EmbedQuery:
@@ -120,15 +139,28 @@ class Recall:
         self.config = config
 
     def run(self, ctx: SearchContext) -> None:
+        self.recall(ctx, request_filters(ctx), ctx.query, self.config.channels)
+
+    def recall(
+        self, ctx: SearchContext, filters: SearchFilters, text: str, channels: tuple[str, ...]
+    ) -> None:
+        """Fill `ctx.channel_hits` for every requested doc type (the recovery ladder calls
+        this again with looser filters, text or channels)."""
         depth = self.config.recall_depth
+        alternatives, term_boosts = lexical_hints(ctx.parsed, self.config.term_boost_scale)
         for doc_type in ctx.request.doc_types:
-            filters = ctx.request.filters.for_doc_type(doc_type)
-            boosts = self.config.field_boosts.get(doc_type)
-            lexical = LexicalQuery(text=ctx.query, filters=filters, limit=depth, boosts=boosts)
+            type_filters = filters.for_doc_type(doc_type)
+            lexical = LexicalQuery(
+                text=text,
+                filters=type_filters,
+                limit=depth,
+                boosts=self.config.field_boosts.get(doc_type),
+                alternatives=alternatives,
+                term_boosts=term_boosts,
+            )
             vector = None
-            if DENSE in self.config.channels and ctx.query_vector is not None:
-                vector = VectorQuery(vector=ctx.query_vector, filters=filters, limit=depth)
-            channels = self.config.channels
+            if DENSE in channels and ctx.query_vector is not None:
+                vector = VectorQuery(vector=ctx.query_vector, filters=type_filters, limit=depth)
             hits = self.backend.search_channels(doc_type, lexical if LEXICAL in channels else None, vector)
             if LEXICAL_ALL in channels:
                 hits[LEXICAL_ALL] = self.all_terms_hits(doc_type, lexical, hits)
@@ -137,9 +169,27 @@ class Recall:
 
     def all_terms_hits(self, doc_type: str, lexical: LexicalQuery, hits: dict[str, list[Hit]]) -> list[Hit]:
         # With one word, "every term" is "any term": reuse the lexical channel's answer.
-        if LEXICAL in hits and len(WORD.findall(lexical.text)) <= 1:
+        if LEXICAL in hits and len(WORD.findall(lexical.text)) <= 1 and not lexical.alternatives:
             return hits[LEXICAL]
         return self.backend.search_lexical(doc_type, replace(lexical, operator="and"))
+
+
+def request_filters(ctx: SearchContext) -> SearchFilters:
+    """The user's filters over those query understanding extracted (the user's win)."""
+    if ctx.parsed is None:
+        return ctx.request.filters
+    return ctx.parsed.filters.under(ctx.request.filters)
+
+
+def lexical_hints(
+    parsed: ParsedQuery | None, boost_scale: float
+) -> tuple[tuple[tuple[str, float], ...], tuple[TermBoost, ...]]:
+    """Synonym alternatives and soft boosts, as the backends take them."""
+    if parsed is None:
+        return (), ()
+    alternatives = tuple((alternative.text, alternative.weight) for alternative in parsed.alternatives)
+    boosts = tuple(TermBoost(b.field, b.value, b.weight * boost_scale) for b in parsed.boosts)
+    return alternatives, boosts
 
 
 class Fuse:
@@ -214,12 +264,18 @@ class Present:
     name = "present"
 
     def run(self, ctx: SearchContext) -> None:
-        highlighter = Highlighter(ctx.query)
+        highlighter = Highlighter(highlighted_text(ctx))
         debug = ctx.request.debug
         ctx.results = {
             doc_type: [present_hit(hit, highlighter, debug) for hit in hits]
             for doc_type, hits in ctx.page_hits.items()
         }
+
+
+def highlighted_text(ctx: SearchContext) -> str:
+    """The words searched for: the query's and those its synonyms brought in."""
+    alternatives = ctx.parsed.alternatives if ctx.parsed else ()
+    return " ".join((ctx.query, *(alternative.target for alternative in alternatives)))
 
 
 def present_hit(hit: Hit, highlighter: Highlighter, debug: bool) -> dict:
@@ -259,6 +315,7 @@ class SearchPipeline:
         self.stages += [
             Recall(backend, config),
             Fuse(config),
+            recovery.Recover(backend, config),
             PreRank(),
             SortResults(),
             Facets(),

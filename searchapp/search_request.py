@@ -46,6 +46,22 @@ class SearchFilters:
     in_stock: bool | None = None
     shop: str | None = None
 
+    def __bool__(self):
+        return any(value not in (None, ()) for value in vars(self).values())
+
+    def under(self, user: SearchFilters) -> SearchFilters:
+        """These (extracted) filters with the user's on top: where both constrain the same
+        thing (brand, category, price, ...), the user's choice stands alone."""
+        user_price = user.price_min is not None or user.price_max is not None
+        return SearchFilters(
+            brands=user.brands or self.brands,
+            category=user.category or self.category,
+            price_min=user.price_min if user_price else self.price_min,
+            price_max=user.price_max if user_price else self.price_max,
+            in_stock=self.in_stock if user.in_stock is None else user.in_stock,
+            shop=user.shop or self.shop,
+        )
+
     def for_doc_type(self, doc_type: str) -> Filters:
         terms: dict[str, tuple[str, ...]] = {}
         if self.brands:
@@ -72,6 +88,9 @@ class SearchRequest:
     page: int = 1
     page_size: int = 20
     debug: bool = False
+    # Query-understanding parts switched off for this request (ablation, incidents): names
+    # from searchapp.query.analyzer.PARTS, and "recovery".
+    disabled_understanding: frozenset[str] = frozenset()
 
     def __post_init__(self):
         if self.type not in REQUEST_TYPES:

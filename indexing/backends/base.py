@@ -74,6 +74,17 @@ class SearchDocument:
 
 
 @dataclass(frozen=True)
+class TermBoost:
+    """A soft preference: documents whose `field` holds `value` score `weight` more. On a
+    keyword field the value must equal one of the document's; on a text field it is a phrase.
+    It never decides whether a document matches. A field the doc type lacks is ignored."""
+
+    field: str
+    value: str
+    weight: float
+
+
+@dataclass(frozen=True)
 class LexicalQuery:
     text: str
     filters: Filters = field(default_factory=Filters)
@@ -82,6 +93,11 @@ class LexicalQuery:
     boosts: Mapping[str, float] | None = None
     # "or" ranks by BM25 over any term; "and" requires every term somewhere.
     operator: str = "or"
+    # Other texts that also match (synonym expansions), each scored as `text` is, times its
+    # weight; a document scores its best match among them (a disjunction max), and
+    # `operator` applies to each text on its own.
+    alternatives: tuple[tuple[str, float], ...] = ()
+    term_boosts: tuple[TermBoost, ...] = ()
 
 
 @dataclass(frozen=True)

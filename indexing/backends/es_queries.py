@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from indexing.schema import DocTypeSchema
 
-from .base import Filters, Hit, LexicalQuery, VectorQuery
+from .base import Filters, Hit, LexicalQuery, TermBoost, VectorQuery
 from .es_mappings import HIT_SOURCE_FIELDS, VECTOR_FIELD
 
 # Elasticsearch's ceiling for both `k` and `num_candidates`.
@@ -74,22 +74,46 @@ def lexical_body(query: LexicalQuery, schema: DocTypeSchema) -> dict:
         }
         for name, boost in boosts.items()
     ]
+    alternatives = [
+        (words, weight)
+        for alternative, weight in query.alternatives
+        if weight > 0 and (words := distinct_words(alternative))
+    ]
+    matches = per_field
+    if alternatives:
+        # An alternative is scored as the text is, times its weight, and a document scores
+        # its best match (dis_max, as the local backend). Alternatives are unnamed, so the
+        # per-field scores (ranking features) stay those of the words typed.
+        weighted = [
+            {
+                "bool": {
+                    "should": [
+                        {"match": {f"text.{name}": {"query": words, "boost": boost}}}
+                        for name, boost in boosts.items()
+                    ],
+                    "boost": weight,
+                }
+            }
+            for words, weight in alternatives
+        ]
+        matches = [{"dis_max": {"queries": [{"bool": {"should": per_field}}, *weighted]}}]
     constraints = filter_clauses(query.filters, schema)
     if query.operator == "and":
-        # Every term must appear in some searched field. In filter context it only
-        # constrains, so scores stay the per-field sum, comparable with "or" queries.
+        # Every term (of the text, or of one alternative) must appear in some searched field.
+        # In filter context it only constrains, so scores stay the per-field sum, comparable
+        # with "or" queries.
+        every_term = [every_term_clause(words, boosts) for words in (text, *(w for w, _ in alternatives))]
         constraints.insert(
             0,
-            {
-                "multi_match": {
-                    "query": text,
-                    "fields": [f"text.{name}" for name in boosts],
-                    "type": "cross_fields",
-                    "operator": "and",
-                }
-            },
+            every_term[0]
+            if len(every_term) == 1
+            else {"bool": {"should": every_term, "minimum_should_match": 1}},
         )
-    bool_query: dict = {"should": per_field, "minimum_should_match": 1}
+    bool_query: dict = {"should": matches, "minimum_should_match": 1}
+    preferences = [clause for boost in query.term_boosts if (clause := term_boost_clause(boost, schema))]
+    if preferences:
+        # Preferences add to the score of what matches; they never make a document match.
+        bool_query = {"must": [{"bool": bool_query}], "should": preferences}
     if constraints:
         bool_query["filter"] = constraints
     return {
@@ -98,6 +122,31 @@ def lexical_body(query: LexicalQuery, schema: DocTypeSchema) -> dict:
         "_source": HIT_SOURCE_FIELDS,
         "track_total_hits": False,
     }
+
+
+def every_term_clause(text: str, boosts: Mapping[str, float]) -> dict:
+    return {
+        "multi_match": {
+            "query": text,
+            "fields": [f"text.{name}" for name in boosts],
+            "type": "cross_fields",
+            "operator": "and",
+        }
+    }
+
+
+def term_boost_clause(boost: TermBoost, schema: DocTypeSchema) -> dict | None:
+    """A constant `weight` for documents with the value (an equal keyword, or the phrase in
+    a text field), as the local backend adds it; None when the doc type lacks the field."""
+    if boost.weight <= 0:
+        return None
+    if boost.field in schema.keyword_fields:
+        match = {"term": {f"keywords.{boost.field}": boost.value}}
+    elif boost.field in schema.text_fields:
+        match = {"match_phrase": {f"text.{boost.field}": boost.value}}
+    else:
+        return None
+    return {"constant_score": {"filter": match, "boost": boost.weight}}
 
 
 def distinct_words(text: str) -> str:

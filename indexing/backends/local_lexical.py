@@ -18,7 +18,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from ..schema import DocTypeSchema
-from .base import Filters, Hit, LexicalQuery, SearchDocument
+from .base import Filters, Hit, LexicalQuery, SearchDocument, TermBoost
 
 # Mirrors tantivy's built-in "en_stem" analyzer so query terms match indexed terms exactly;
 # building the query from analysed terms means no user text is ever parsed as query syntax.
@@ -254,17 +254,18 @@ class LexicalIndex:
         boosts = effective_boosts(self.schema, query.boosts)
         if not terms or not boosts:
             return []
-        per_term = [
-            Query.boolean_query(
-                [
-                    (Occur.Should, Query.boost_query(self._term(name, term), boost))
-                    for name, boost in boosts.items()
-                ]
-            )
-            for term in terms
+        texts = [(terms, 1.0)] + [
+            (alternative, weight)
+            for text, weight in query.alternatives
+            if weight > 0 and (alternative := analyse(text))
         ]
-        occur = Occur.Must if query.operator == "and" else Occur.Should
-        clauses = [(Occur.Must, Query.boolean_query([(occur, q) for q in per_term]))]
+        matches = [self._text_query(words, boosts, query.operator, weight) for words, weight in texts]
+        # A document scores its best match: one phrase expanded three ways is not three matches.
+        match = matches[0] if len(matches) == 1 else Query.disjunction_max_query(matches)
+        clauses = [(Occur.Must, match)]
+        for boost in query.term_boosts:
+            if (preference := self._term_boost_query(boost)) is not None:
+                clauses.append((Occur.Should, preference))
         filters = filter_query(self.tantivy_schema, self.schema, query.filters)
         if filters is not None:
             clauses.append((Occur.Must, filters))
@@ -306,6 +307,42 @@ class LexicalIndex:
                 group = 0 if is_keyword else 1 if text.lower().startswith(key) else 2
                 suggestions.append(Suggestion(text, name, self.schema.name, count, group))
         return suggestions
+
+    def _text_query(self, terms: list[str], boosts: dict[str, float], operator: str, weight: float) -> Query:
+        """Each term in any searched field, boosted per field; "and" requires every term."""
+        per_term = [
+            Query.boolean_query(
+                [
+                    (Occur.Should, Query.boost_query(self._term(name, term), boost))
+                    for name, boost in boosts.items()
+                ]
+            )
+            for term in terms
+        ]
+        occur = Occur.Must if operator == "and" else Occur.Should
+        query = Query.boolean_query([(occur, q) for q in per_term])
+        return query if weight == 1.0 else Query.boost_query(query, weight)
+
+    def _term_boost_query(self, boost: TermBoost) -> Query | None:
+        """A constant `weight` added to documents with the value: a keyword equal to it, or
+        the phrase in a text field. None when the doc type lacks the field."""
+        if boost.weight <= 0:
+            return None
+        if boost.field in self.schema.keyword_fields:
+            match = Query.term_query(self.tantivy_schema, keyword_field(boost.field), boost.value)
+        elif boost.field in self.schema.text_fields:
+            words = QUERY_ANALYZER.analyze(boost.value)[:MAX_QUERY_TERMS]
+            if not words:
+                return None
+            name = text_field(boost.field)
+            match = (
+                Query.term_query(self.tantivy_schema, name, words[0])
+                if len(words) == 1
+                else Query.phrase_query(self.tantivy_schema, name, words)
+            )
+        else:
+            return None
+        return Query.const_score_query(match, boost.weight)
 
     def _term(self, name: str, term: str) -> Query:
         return Query.term_query(self.tantivy_schema, text_field(name), term)

@@ -12,6 +12,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from indexing.schema import DOC_TYPES
+from searchapp.recovery import RECOVERY_STEPS
 from searchapp.search_request import REQUEST_TYPES, SearchFilters, SearchRequest, Sort
 
 # C0/C1 control characters (tabs and newlines included) become spaces; format characters
@@ -155,6 +156,69 @@ class DebugSerializer(serializers.Serializer):
     timings_ms = serializers.DictField(child=serializers.FloatField(), help_text="Per pipeline stage.")
 
 
+class PriceBoundsSerializer(serializers.Serializer):
+    gte = serializers.FloatField(allow_null=True)
+    lte = serializers.FloatField(allow_null=True)
+
+
+class UnderstoodFiltersSerializer(serializers.Serializer):
+    brand = serializers.ListField(child=serializers.CharField(), required=False)
+    category = serializers.CharField(required=False, help_text="A category path; matches its subtree.")
+    price = PriceBoundsSerializer(required=False)
+
+
+class UnderstoodBoostSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The index field preferred (brand, category_path, title, ...).")
+    value = serializers.CharField()
+    weight = serializers.FloatField(help_text="The rule's confidence or the category's probability.")
+    source = serializers.CharField(
+        help_text="The rule that suggested it (brand, colour, category_intent...)."
+    )
+
+
+class CategoryIntentSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="A category path.")
+    probability = serializers.FloatField()
+
+
+class SynonymAppliedSerializer(serializers.Serializer):
+    # "from" is a Python keyword: declared as from_ and renamed in get_fields.
+    from_ = serializers.CharField(help_text="The phrase typed.")
+    to = serializers.CharField(help_text="The synonym it also searched for.")
+    query = serializers.CharField(help_text="The alternative query searched.")
+    weight = serializers.FloatField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class UnderstoodSerializer(serializers.Serializer):
+    normalized = serializers.CharField()
+    corrected_query = serializers.CharField(
+        allow_null=True, help_text="The query as searched, when spelling correction changed it."
+    )
+    did_you_mean = serializers.CharField(allow_null=True, help_text="A spelling suggestion to offer.")
+    filters = UnderstoodFiltersSerializer(
+        help_text="Filters read from the query; a filter given as a parameter wins over them."
+    )
+    boosts = UnderstoodBoostSerializer(many=True, help_text="Soft preferences: they reorder, never filter.")
+    category_intent = CategoryIntentSerializer(many=True)
+    synonyms_applied = SynonymAppliedSerializer(many=True)
+    recovery = serializers.ChoiceField(
+        choices=RECOVERY_STEPS,
+        allow_null=True,
+        help_text="Null when the query found results as understood; else the recovery step whose "
+        "results are shown: relax_filters (filters read from the query dropped), relax_terms "
+        "(unknown words dropped, any word may match), dense_only (semantic matches only), suggest "
+        "(nothing found: see suggestions).",
+    )
+    suggestions = serializers.ListField(
+        child=serializers.CharField(), help_text="Queries to offer when nothing was found."
+    )
+
+
 class SearchResponseBaseSerializer(serializers.Serializer):
     search_id = serializers.UUIDField()
     query = serializers.CharField()
@@ -167,6 +231,7 @@ class SearchResponseBaseSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     facets = FacetsSerializer()
+    understood = UnderstoodSerializer(help_text="What query understanding made of the query.")
     degraded = serializers.ListField(
         child=serializers.CharField(), required=False, help_text='e.g. "dense: <reason>"'
     )

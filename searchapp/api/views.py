@@ -135,11 +135,33 @@ def search_payload(ctx: SearchContext, took_ms: float) -> dict:
         "results": results,
         "facets": ctx.facets,
     }
+    if ctx.parsed is not None:
+        payload["understood"] = understood(ctx)
     if ctx.degraded:
         payload["degraded"] = ctx.degraded
     if request.debug:
         payload["debug"] = {"timings_ms": {stage: round(ms, 3) for stage, ms in ctx.timings.items()}}
     return payload
+
+
+def understood(ctx: SearchContext) -> dict:
+    explained = ctx.parsed.explain()
+    return {
+        **{name: explained[name] for name in UNDERSTOOD_FIELDS},
+        "recovery": ctx.recovery,
+        "suggestions": ctx.suggestions,
+    }
+
+
+UNDERSTOOD_FIELDS = (
+    "normalized",
+    "corrected_query",
+    "did_you_mean",
+    "filters",
+    "boosts",
+    "category_intent",
+    "synonyms_applied",
+)
 
 
 class SuggestView(ParamsView):

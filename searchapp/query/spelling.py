@@ -49,6 +49,12 @@ class SpellingCorrector:
         for term, count in self.terms.items():
             if count >= KNOWN_MIN_COUNT:
                 self.symspell.create_dictionary_entry(term, count)
+        # Common English words the catalog rarely or never uses are corrected to as well
+        # ("microwjve" -> "microwave"), at the lowest count, so a catalog word at the same
+        # distance wins; the dense channel can find what the lexical one cannot.
+        for word in vocabulary.common_words:
+            if self.terms.get(word, 0) < KNOWN_MIN_COUNT:
+                self.symspell.create_dictionary_entry(word, KNOWN_MIN_COUNT)
 
     def correct(self, tokens: Sequence[str]) -> SpellingResult:
         joined, joins = self.join_split_words(list(tokens))

@@ -36,6 +36,9 @@ QUERY_LOG_WEIGHT = 1
 # English words at least this frequent (symspellpy's bundled Google n-gram counts) are never
 # corrected even when the catalog lacks them: "netflix" is a word, not a typo of "netgear".
 COMMON_WORD_MIN_COUNT = 100_000
+# A common word the catalog uses less often than this stays listed as one (the corrector
+# needs it as a target: "microwave" is a word even where a few titles mention it).
+COMMON_IN_CATALOG = 4
 # Suffixes that brand names carry in feeds but shoppers do not type.
 _BRAND_SUFFIXES = re.compile(
     r"\s+(?:technology|technologies|inc|corporation|corp|europe|international|electronics)$"
@@ -127,7 +130,7 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
         brand_precision=brand_precision(brands, titles_by_brand),
         category_paths=taxonomy_paths(categories),
         category_names=dict(categories),
-        common_words=sorted(common_english_words() - set(terms)),
+        common_words=sorted(common_english_words() - {t for t, c in terms.items() if c >= COMMON_IN_CATALOG}),
     )
 
 

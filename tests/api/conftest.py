@@ -2,6 +2,24 @@ import pytest
 
 from catalog.models import Brand, Category, LiveStream, Product, Shop, Video
 from indexing.indexer import index_objects
+from searchapp.query.analyzer import reset_caches
+from searchapp.query.rules import rule_switches
+from searchapp.query.synonyms import synonym_tables
+
+
+@pytest.fixture(autouse=True)
+def fresh_query_understanding(settings, tmp_path):
+    """Query understanding learns from this test's catalog: its vocabulary is built (and
+    saved) on first use, in a data directory of the test's own; no synonyms or rules are
+    kept from another test's database."""
+    settings.SEARCH_DATA_DIR = tmp_path / "data"
+    reset_caches()
+    synonym_tables.forget()
+    rule_switches.forget()
+    yield
+    reset_caches()
+    synonym_tables.forget()
+    rule_switches.forget()
 
 
 @pytest.fixture

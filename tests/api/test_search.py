@@ -92,7 +92,18 @@ def test_type_all_returns_results_and_counts_per_type(client, small_catalog):
 def test_debug_adds_stage_timings_and_field_scores(client, small_catalog):
     response = client.get(SEARCH, {"q": "toner", "debug": "true"})
     body = response.json()
-    stages = {"analyze", "embed", "recall", "fuse", "prerank", "sort", "facets", "paginate", "present"}
+    stages = {
+        "analyze",
+        "embed",
+        "recall",
+        "fuse",
+        "recover",
+        "prerank",
+        "sort",
+        "facets",
+        "paginate",
+        "present",
+    }
     assert set(body["debug"]["timings_ms"]) == stages
     assert "cosine" in body["results"][0]["field_scores"]
     assert "recall;dur=" in response["Server-Timing"]

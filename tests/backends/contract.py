@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexing.backends.base import Filters, LexicalQuery, Range, SearchDocument, VectorQuery
+from indexing.backends.base import Filters, LexicalQuery, Range, SearchDocument, TermBoost, VectorQuery
 
 DOC_TYPE = "product"
 DIM = 8
@@ -161,6 +161,64 @@ class BackendContract:
 
         assert set(ids(self.lexical(backend, "red wool"))) == {"product:1", "product:2", "product:3"}
         assert ids(self.lexical(backend, "red wool", operator="and")) == ["product:1"]
+
+    def test_alternatives_broaden_recall_and_count_less_than_the_words_typed(self, backend):
+        self.index(
+            backend,
+            [product(1, "Wool jumper"), product(2, "Fleece sweater"), product(3, "Cotton shirt")],
+        )
+
+        assert self.lexical(backend, "sweater") == self.lexical(backend, "sweater", alternatives=()) != []
+        broadened = self.lexical(backend, "sweater", alternatives=(("jumper", 0.5), ("pullover", 0.5)))
+
+        assert ids(broadened) == ["product:2", "product:1"]
+        assert broadened[1].score < broadened[0].score
+        # A document scores its best match, not the sum over the texts it matches.
+        both = self.lexical(backend, "sweater", alternatives=(("fleece", 0.3), ("fleece sweater", 0.3)))
+        assert both[0].score == pytest.approx(self.lexical(backend, "sweater")[0].score, rel=1e-4)
+        # Per-field scores stay those of the words typed.
+        assert broadened[1].field_scores["title"] == 0
+
+    def test_every_term_of_one_alternative_satisfies_the_and_operator(self, backend):
+        self.index(backend, [product(1, "Wool jumper"), product(2, "Wool hat"), product(3, "Red jumper")])
+
+        hits = self.lexical(backend, "wool sweater", operator="and", alternatives=(("wool jumper", 0.8),))
+
+        assert ids(hits) == ["product:1"]
+
+    def test_term_boosts_reorder_without_filtering(self, backend):
+        docs = [
+            product(1, "Trail shoe", brand="Acme", category="shoes"),
+            product(2, "Trail shoe light", brand="Nike", category="shoes"),
+            product(3, "Trail bag", brand="Nike", category="bags"),
+            product(4, "City bag", brand="Nike", category="bags"),
+        ]
+        self.index(backend, docs)
+        plain = self.lexical(backend, "trail shoe")
+
+        by_brand = self.lexical(
+            backend,
+            "trail shoe",
+            term_boosts=(TermBoost("brand", "Nike", 50.0), TermBoost("hashtags", "x", 1.0)),
+        )
+        by_category = self.lexical(backend, "trail", term_boosts=(TermBoost("category", "bags", 50.0),))
+
+        assert ids(plain)[0] == "product:1"
+        assert ids(by_brand)[:2] == ["product:2", "product:3"]
+        assert set(ids(by_brand)) == set(ids(plain)) == {"product:1", "product:2", "product:3"}
+        assert ids(by_category)[0] == "product:3"
+        assert set(ids(by_category)) == {"product:1", "product:2", "product:3"}
+
+    def test_a_text_term_boost_is_a_phrase(self, backend):
+        self.index(backend, [product(1, "Blue shirt, dark collar"), product(2, "Dark blue shirt")])
+
+        plain = self.lexical(backend, "shirt", term_boosts=(TermBoost("title", "blue dark", 50.0),))
+        boosted = self.lexical(backend, "shirt", term_boosts=(TermBoost("title", "dark blue", 50.0),))
+
+        assert boosted[0].id == "product:2"
+        assert boosted[0].score - 50.0 == pytest.approx(
+            plain[[h.id for h in plain].index("product:2")].score, rel=1e-3
+        )
 
     def test_text_is_stemmed(self, backend):
         self.index(backend, [product(1, "Running shoes"), product(2, "Leather bag")])

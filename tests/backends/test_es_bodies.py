@@ -21,6 +21,7 @@ from indexing.backends.base import (
     LexicalQuery,
     Range,
     SearchDocument,
+    TermBoost,
     VectorQuery,
 )
 from indexing.backends.elasticsearch import (
@@ -230,6 +231,103 @@ def test_lexical_and_operator_requires_every_term_across_the_searched_fields():
                 }
             }
         ],
+    }
+
+
+def alternative_match(text, weight, boosts):
+    return {
+        "bool": {
+            "should": [
+                {"match": {f"text.{name}": {"query": text, "boost": boost}}} for name, boost in boosts
+            ],
+            "boost": weight,
+        }
+    }
+
+
+def every_term(text, names):
+    return {
+        "multi_match": {
+            "query": text,
+            "fields": [f"text.{name}" for name in names],
+            "type": "cross_fields",
+            "operator": "and",
+        }
+    }
+
+
+def test_a_document_scores_its_best_alternative_unnamed_and_each_can_satisfy_the_and_operator():
+    query = LexicalQuery(
+        "tv stand",
+        boosts={"description": 0, "attributes": 0, "category": 0},
+        operator="and",
+        alternatives=(("television stand", 0.8), ("ignored", 0.0)),
+    )
+    fields = [("title", 3.0), ("brand", 2.0)]
+
+    assert lexical_body(query, PRODUCT)["query"]["bool"] == {
+        "should": [
+            {
+                "dis_max": {
+                    "queries": [
+                        {
+                            "bool": {
+                                "should": [
+                                    named_match("title", "tv stand", 3.0),
+                                    named_match("brand", "tv stand", 2.0),
+                                ]
+                            }
+                        },
+                        alternative_match("television stand", 0.8, fields),
+                    ]
+                }
+            }
+        ],
+        "minimum_should_match": 1,
+        "filter": [
+            {
+                "bool": {
+                    "should": [
+                        every_term("tv stand", ["title", "brand"]),
+                        every_term("television stand", ["title", "brand"]),
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        ],
+    }
+
+
+def test_term_boosts_add_constant_scores_beside_the_match_and_never_make_a_document_match():
+    query = LexicalQuery(
+        "speaker",
+        filters=FILTERS,
+        term_boosts=(
+            TermBoost("brand", "JBL", 2.0),
+            TermBoost("title", "1 tb", 0.5),
+            TermBoost("hashtags", "not a product field", 1.0),
+            TermBoost("category_path", "audio", 0.0),
+        ),
+    )
+
+    assert lexical_body(query, PRODUCT)["query"] == {
+        "bool": {
+            "must": [
+                {
+                    "bool": {
+                        "should": [
+                            named_match(name, "speaker", boost) for name, boost in PRODUCT.text_fields.items()
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            ],
+            "should": [
+                {"constant_score": {"filter": {"term": {"keywords.brand": "JBL"}}, "boost": 2.0}},
+                {"constant_score": {"filter": {"match_phrase": {"text.title": "1 tb"}}, "boost": 0.5}},
+            ],
+            "filter": FILTER_CLAUSES,
+        }
     }
 
 

@@ -11,6 +11,9 @@ in the same run, and optionally indexing throughput.
   only, see pipeline.LEXICAL_ALL) and `search_vector`.
 - overhead_ratio = API warm p50 / floor warm p50: the cost of everything the API adds
   (fusion, facets, highlighting, HTTP handling) relative to the engine work it cannot avoid.
+- analyze: the query-understanding stage's own time, wall clock from the API's warm pass
+  (`analyze_p50_ms` / `analyze_p99_ms`) and this thread's CPU time over direct calls
+  (`analyze_cpu_p99_ms`: on a shared host the wall-clock tail includes time descheduled).
 
 The last line printed is one JSON object (for `make bench` and CI to parse).
 """
@@ -36,6 +39,7 @@ from indexing.backends.base import LexicalQuery, VectorQuery
 from indexing.embeddings import get_embedder, normalise_query
 from indexing.schema import DOC_TYPES
 from searchapp.evaluation import load_judgments
+from searchapp.query.latency import analyze_latency
 
 DEV_JUDGMENTS = Path(settings.BASE_DIR) / "data" / "chorus" / "judgments-dev.csv"
 TITLE_WORDS = 3
@@ -108,6 +112,9 @@ class Command(BaseCommand):
             "floor_p99_ms": percentile(floor_warm, 99),
             "stages_cold_p50_ms": self.stage_p50(cold),
             "stages_warm_p50_ms": self.stage_p50(warm),
+            "analyze_p50_ms": percentile(warm["analyze"], 50),
+            "analyze_p99_ms": percentile(warm["analyze"], 99),
+            "analyze_cpu_p99_ms": analyze_latency(queries, rounds=3)["analyze_cpu_p99_ms"],
             "index_docs_per_s": indexing.get("docs_per_s"),
             "index_docs": indexing.get("docs"),
             "index_seconds": indexing.get("seconds"),
@@ -194,6 +201,10 @@ class Command(BaseCommand):
         write(f"{'api warm':<22}{summary['warm_p50_ms']:>10.2f}{summary['warm_p99_ms']:>10.2f}")
         write(f"{'engine floor cold':<22}{summary['floor_cold_p50_ms']:>10.2f}")
         write(f"{'engine floor warm':<22}{summary['floor_p50_ms']:>10.2f}{summary['floor_p99_ms']:>10.2f}")
+        write(
+            f"{'analyze stage warm':<22}{summary['analyze_p50_ms']:>10.3f}{summary['analyze_p99_ms']:>10.3f}"
+        )
+        write(f"{'analyze stage cpu':<22}{'':>10}{summary['analyze_cpu_p99_ms']:>10.3f}")
         ratio = summary["overhead_ratio"]
         write(
             f"overhead ratio (api warm p50 / floor warm p50): {ratio:.2f}" if ratio else "overhead ratio: n/a"

@@ -3,6 +3,12 @@
 Each judged query runs through the same `SearchPipeline` the API uses (type=product, first
 page of `--recall-k` results), so what is measured is what users get. Metric conventions are
 in searchapp/evaluation.py.
+
+- `--disable spelling,synonyms` switches query-understanding parts off (and `recovery`, the
+  zero-result ladder); `--ablation` prints one row with everything on, then one per part off.
+- `--typos N --seed S` also runs N misspelled variants of each judged query (one or two
+  edits, searchapp/query/typos.py), scored against the original's judgments, and reports the
+  typo NDCG as a share of the clean one.
 """
 
 from __future__ import annotations
@@ -17,10 +23,24 @@ from catalog.models import Product
 from indexing.schema import document_id
 from searchapp.evaluation import QueryMetrics, load_judgments, mean_metrics, score_query
 from searchapp.pipeline import DENSE, HYBRID_CHANNELS, LEXICAL, PipelineConfig, SearchPipeline
+from searchapp.query.analyzer import PARTS
+from searchapp.query.typos import typo_variants
+from searchapp.recovery import RECOVERY
 from searchapp.search_request import SearchRequest
 
 PIPELINE_CHANNELS = {"bm25": (LEXICAL,), "dense": (DENSE,), "hybrid": HYBRID_CHANNELS}
 RECALL_K = 100
+SWITCHABLE = (*PARTS, RECOVERY)
+
+
+def parse_parts(value: str) -> frozenset[str]:
+    parts = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = parts - set(SWITCHABLE)
+    if unknown:
+        raise CommandError(
+            f"--disable: unknown part(s) {', '.join(sorted(unknown))}; expected {', '.join(SWITCHABLE)}"
+        )
+    return parts
 
 
 def parse_assignments(values: list[str], option: str) -> dict[str, float]:
@@ -59,6 +79,19 @@ class Command(BaseCommand):
             metavar="FIELD=W",
             help="Product field boost for the lexical channel (replaces the defaults when given).",
         )
+        parser.add_argument(
+            "--disable",
+            default="",
+            metavar="PARTS",
+            help=f"Comma-separated query-understanding parts to switch off: {', '.join(SWITCHABLE)}.",
+        )
+        parser.add_argument(
+            "--ablation", action="store_true", help="One row with everything on, then one per part off."
+        )
+        parser.add_argument(
+            "--typos", type=int, default=0, metavar="N", help="Misspelled variants per query."
+        )
+        parser.add_argument("--seed", type=int, default=13, help="Seed of the misspelled variants.")
 
     def handle(self, *args, **options):
         path = Path(options["judgments"])
@@ -67,26 +100,83 @@ class Command(BaseCommand):
         judgments = load_judgments(path)
         config = self.pipeline_config(options)
         k = options["k"]
+        disabled = parse_parts(options["disable"])
 
         ratings_by_query, unknown_docids = self.ratings_by_index_id(judgments)
         pipeline = SearchPipeline(config)
-        per_query: dict[str, QueryMetrics] = {}
-        for query, ratings in ratings_by_query.items():
-            ctx = pipeline.run(SearchRequest(query=query, type="product", page_size=max(k, RECALL_K)))
-            ranking = [hit.id for hit in ctx.page_hits["product"]]
-            per_query[query] = score_query(ranking, ratings, k=k, recall_k=RECALL_K)
+        typos: dict[str, str] = {}
+        if options["typos"] > 0:
+            typos = typo_variants(ratings_by_query, options["typos"], options["seed"])
+        if options["ablation"]:
+            self.print_ablation(pipeline, ratings_by_query, typos, disabled, k)
+            return
+        per_query = self.run_queries(pipeline, ratings_by_query, disabled, k)
         overall = mean_metrics(list(per_query.values()))
 
         self.print_table(per_query, overall, k, options["pipeline"], unknown_docids)
+        report = {
+            **overall.as_dict(k, RECALL_K),
+            "queries": len(per_query),
+            "pipeline": options["pipeline"],
+            "disabled": sorted(disabled),
+            "unknown_docids": unknown_docids,
+            "per_query": {query: metrics.as_dict(k, RECALL_K) for query, metrics in per_query.items()},
+        }
+        if typos:
+            report["typos"] = self.typo_report(pipeline, ratings_by_query, typos, disabled, k, overall)
         if options["json_path"]:
-            report = {
-                **overall.as_dict(k, RECALL_K),
-                "queries": len(per_query),
-                "pipeline": options["pipeline"],
-                "unknown_docids": unknown_docids,
-                "per_query": {query: metrics.as_dict(k, RECALL_K) for query, metrics in per_query.items()},
-            }
             Path(options["json_path"]).write_text(json.dumps(report, indent=2))
+
+    def run_queries(self, pipeline, ratings_by_query, disabled: frozenset[str], k: int, queries=None):
+        """Metrics per query run; `queries` maps the text to run onto the judged query whose
+        ratings score it (a misspelled variant onto its original), by default each to itself."""
+        queries = queries or {query: query for query in ratings_by_query}
+        per_query: dict[str, QueryMetrics] = {}
+        for text, judged in queries.items():
+            request = SearchRequest(
+                query=text, type="product", page_size=max(k, RECALL_K), disabled_understanding=disabled
+            )
+            ranking = [hit.id for hit in pipeline.run(request).page_hits["product"]]
+            per_query[text] = score_query(ranking, ratings_by_query[judged], k=k, recall_k=RECALL_K)
+        return per_query
+
+    def typo_report(self, pipeline, ratings_by_query, typos, disabled, k, clean: QueryMetrics) -> dict:
+        per_variant = self.run_queries(pipeline, ratings_by_query, disabled, k, queries=typos)
+        typo = mean_metrics(list(per_variant.values()))
+        ratio = typo.ndcg / clean.ndcg if clean.ndcg else 0.0
+        self.stdout.write(
+            f"\ntypos: {len(typos)} variants; ndcg@{k} clean {clean.ndcg:.4f}, "
+            f"misspelled {typo.ndcg:.4f}, ratio {ratio:.3f}"
+        )
+        return {
+            "variants": len(typos),
+            f"clean_ndcg@{k}": clean.ndcg,
+            f"ndcg@{k}": typo.ndcg,
+            "ratio": ratio,
+            "per_variant": {
+                variant: {"original": typos[variant], **metrics.as_dict(k, RECALL_K)}
+                for variant, metrics in per_variant.items()
+            },
+        }
+
+    def print_ablation(self, pipeline, ratings_by_query, typos, disabled, k) -> None:
+        rows = [("all on", disabled)] + [
+            (f"-{part}", disabled | {part}) for part in SWITCHABLE if part not in disabled
+        ]
+        rows.append(("all off", frozenset(SWITCHABLE)))
+        header = f"{'configuration':<16} {'ndcg@' + str(k):>9} {'condensed':>9} {'recall@' + str(RECALL_K):>10} {'mrr':>6}"
+        if typos:
+            header += f" {'typo ndcg':>9} {'ratio':>6}"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for label, parts in rows:
+            clean = mean_metrics(list(self.run_queries(pipeline, ratings_by_query, parts, k).values()))
+            line = f"{label:<16} {metric_columns(clean)}"
+            if typos:
+                typo_runs = self.run_queries(pipeline, ratings_by_query, parts, k, queries=typos)
+                typo = mean_metrics(list(typo_runs.values()))
+                line += f" {typo.ndcg:>9.4f} {typo.ndcg / clean.ndcg if clean.ndcg else 0.0:>6.3f}"
+            self.stdout.write(line)
 
     def pipeline_config(self, options) -> PipelineConfig:
         config = PipelineConfig.from_settings(channels=PIPELINE_CHANNELS[options["pipeline"]])
@@ -137,7 +227,11 @@ class Command(BaseCommand):
 
     @staticmethod
     def format_row(label: str, metrics: QueryMetrics) -> str:
-        return (
-            f"{label:<40} {metrics.ndcg:>9.4f} {metrics.ndcg_condensed:>9.4f} "
-            f"{metrics.recall:>10.4f} {metrics.reciprocal_rank:>6.4f}"
-        )
+        return f"{label:<40} {metric_columns(metrics)}"
+
+
+def metric_columns(metrics: QueryMetrics) -> str:
+    return (
+        f"{metrics.ndcg:>9.4f} {metrics.ndcg_condensed:>9.4f} "
+        f"{metrics.recall:>10.4f} {metrics.reciprocal_rank:>6.4f}"
+    )

@@ -1,0 +1,107 @@
+"""The zero/low-result recovery ladder, a pipeline stage between Fuse and PreRank.
+
+When the fused candidates are fewer than `PipelineConfig.recovery_min_results` (default 1:
+zero results), the search is retried with one more thing loosened at each step, keeping
+everything loosened before, until it finds enough:
+
+1. `relax_filters`: drop the filters query understanding extracted ("under 20", a brand, a
+   confident category); the user's own filters stay.
+2. `relax_terms`: words the catalog does not know are optional, and no channel requires
+   every word ("and" becomes "or").
+3. `dense_only`: the dense channel alone, which finds the nearest products to whatever the
+   words mean.
+4. `suggest`: nothing helped; the response offers the spelling suggestion and completions.
+
+`ctx.recovery` names the step whose results are shown (or `suggest`); a step that does not
+apply (nothing extracted, one word only, no embedder) is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from indexing.backends.base import BaseSearchBackend
+
+from . import pipeline  # the stages this one re-runs; imported as a module (cycle)
+from .query.vocabulary import get_vocabulary
+
+logger = logging.getLogger(__name__)
+
+RECOVERY = "recovery"  # the name that switches the ladder off, with the analyzer's parts
+RELAX_FILTERS, RELAX_TERMS, DENSE_ONLY, SUGGEST = "relax_filters", "relax_terms", "dense_only", "suggest"
+RECOVERY_STEPS = (RELAX_FILTERS, RELAX_TERMS, DENSE_ONLY, SUGGEST)
+MAX_SUGGESTIONS = 5
+# Completions are looked up for at most this many of the query's words, longest first.
+SUGGEST_WORDS = 3
+
+
+class Recover:
+    name = "recover"
+
+    def __init__(self, backend: BaseSearchBackend, config: pipeline.PipelineConfig):
+        self.backend = backend
+        self.config = config
+        self.recall = pipeline.Recall(backend, config)
+        self.fuse = pipeline.Fuse(config)
+
+    def run(self, ctx: pipeline.SearchContext) -> None:
+        minimum = self.config.recovery_min_results
+        if RECOVERY in ctx.request.disabled_understanding or ctx.total >= minimum:
+            return
+        filters = pipeline.request_filters(ctx)
+        text = ctx.query
+        channels = self.config.channels
+        for step in (RELAX_FILTERS, RELAX_TERMS, DENSE_ONLY):
+            if step == RELAX_FILTERS:
+                if filters == ctx.request.filters:
+                    continue
+                filters = ctx.request.filters
+            elif step == RELAX_TERMS:
+                loosened_text, loosened_channels = optional_terms_dropped(text, channels)
+                if (loosened_text, loosened_channels) == (text, channels):
+                    continue
+                text, channels = loosened_text, loosened_channels
+            else:
+                if not self.embed(ctx):
+                    continue
+                channels = (pipeline.DENSE,)
+            self.recall.recall(ctx, filters, text, channels)
+            self.fuse.run(ctx)
+            if ctx.total >= minimum:
+                ctx.recovery = step
+                return
+        ctx.recovery = SUGGEST
+        ctx.suggestions = self.suggestions(ctx)
+
+    def embed(self, ctx: pipeline.SearchContext) -> bool:
+        """The query vector (encoded now when the pipeline has no dense channel)."""
+        if ctx.query_vector is None and ctx.query:
+            pipeline.EmbedQuery().run(ctx)
+        return ctx.query_vector is not None
+
+    def suggestions(self, ctx: pipeline.SearchContext) -> list[str]:
+        found: dict[str, None] = {}
+        if ctx.parsed is not None and ctx.parsed.did_you_mean:
+            found[ctx.parsed.did_you_mean] = None
+        words = sorted(set(ctx.query.split()), key=len, reverse=True)[:SUGGEST_WORDS]
+        for word in words:
+            try:
+                completions = self.backend.suggest(word, ctx.request.doc_types, limit=MAX_SUGGESTIONS)
+            except Exception:  # suggestions are a courtesy: never fail the search for them
+                logger.warning("suggestions for %r failed", word, exc_info=True)
+                break
+            found.update(dict.fromkeys(completion["text"] for completion in completions))
+            if len(found) >= MAX_SUGGESTIONS:
+                break
+        return list(found)[:MAX_SUGGESTIONS]
+
+
+def optional_terms_dropped(text: str, channels: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The words the catalog knows (all of them when it knows none; model numbers and sizes
+    always count as known), searched for with "or": the all-terms channel becomes the
+    any-term one."""
+    words = text.split()
+    terms = get_vocabulary().terms
+    known = [word for word in words if word in terms or any(char.isdigit() for char in word)]
+    any_term = tuple(dict.fromkeys(pipeline.LEXICAL if c == pipeline.LEXICAL_ALL else c for c in channels))
+    return " ".join(known or words), any_term

@@ -1,0 +1,97 @@
+"""GET /api/search with query understanding: what the response says was understood, filters
+read from the query, synonyms from the admin, and the zero-result recovery ladder."""
+
+from searchapp.models import Synonym
+
+SEARCH = "/api/search"
+
+
+def search(client, **params):
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def ids(body) -> list[str]:
+    return [hit["id"] for hit in body["results"]]
+
+
+def test_the_response_says_what_was_understood(client, small_catalog):
+    # when a shopper misspells a word and names a price
+    body = search(client, q="Sony headphnes under $300")
+    # then the query is searched corrected, the price is a filter, and the response says so
+    understood = body["understood"]
+    assert understood["normalized"] == "sony headphnes under $300"
+    assert understood["corrected_query"] == "sony headphones under $300"
+    assert understood["filters"]["price"] == {"gte": None, "lte": 300.0}
+    assert understood["recovery"] is None and understood["suggestions"] == []
+    assert set(understood) == {
+        "normalized",
+        "corrected_query",
+        "did_you_mean",
+        "filters",
+        "boosts",
+        "category_intent",
+        "synonyms_applied",
+        "recovery",
+        "suggestions",
+    }
+    assert ids(body)[0] == f"product:{small_catalog['headphones'].pk}"
+    assert all(hit["price"] <= 300 for hit in body["results"])
+
+
+def test_a_filter_given_as_a_parameter_wins_over_one_read_from_the_query(client, small_catalog):
+    body = search(client, q="printer under $100", price_min="100", price_max="200")
+    assert ids(body) == [f"product:{small_catalog['printer'].pk}"]
+
+
+def test_a_synonym_saved_by_a_merchandiser_changes_the_next_search(
+    client, small_catalog, django_capture_on_commit_callbacks
+):
+    speaker = f"product:{small_catalog['speaker'].pk}"
+
+    def lexical_matches(body):
+        return {hit["id"] for hit in body["results"] if "lexical" in hit["channel_ranks"]}
+
+    # given no synonym for "boombox", no product matches it lexically
+    before = search(client, q="boombox")
+    assert lexical_matches(before) == set() and before["understood"]["synonyms_applied"] == []
+    # when a merchandiser adds one (on commit, every process reloads at its next check)
+    with django_capture_on_commit_callbacks(execute=True):
+        Synonym.objects.create(rule="boombox => bluetooth speaker", weight=0.9)
+    after = search(client, q="boombox")
+    # then the very next search finds the speaker through it, and says so
+    assert lexical_matches(after) == {speaker}
+    assert after["results"][0]["id"] == speaker
+    assert after["understood"]["synonyms_applied"] == [
+        {"from": "boombox", "to": "bluetooth speaker", "query": "bluetooth speaker", "weight": 0.9}
+    ]
+
+
+def test_filters_read_from_the_query_are_relaxed_when_nothing_passes_them(client, small_catalog):
+    # when nothing costs under 5
+    body = search(client, q="hp toner under $5")
+    # then the price read from the query is dropped, and the response says so
+    assert body["understood"]["recovery"] == "relax_filters"
+    assert ids(body)[0] == f"product:{small_catalog['toner'].pk}"
+
+
+def test_when_nothing_can_be_found_the_response_suggests(client, small_catalog):
+    # when the user's own filter excludes everything, no step of the ladder can help
+    body = search(client, q="speaker", brand="Nobody")
+    assert body["results"] == [] and body["total"] == 0
+    assert body["understood"]["recovery"] == "suggest"
+    assert "Sony SRS-XB13 portable bluetooth speaker" in body["understood"]["suggestions"]
+
+
+def test_the_recovery_ladder_and_every_part_can_be_switched_off_per_request(small_catalog):
+    from searchapp.pipeline import SearchPipeline
+    from searchapp.search_request import SearchFilters, SearchRequest
+
+    request = SearchRequest(
+        query="speaker",
+        filters=SearchFilters(brands=("Nobody",)),
+        disabled_understanding=frozenset({"recovery", "spelling"}),
+    )
+    ctx = SearchPipeline().run(request)
+    assert ctx.recovery is None and ctx.total == 0

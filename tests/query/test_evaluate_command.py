@@ -1,0 +1,74 @@
+"""`manage.py evaluate` with query-understanding switches and misspelled variants."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from catalog.models import Brand, Category, Product
+from indexing.indexer import index_objects
+from searchapp.query.analyzer import reset_caches
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def judged_catalog(local_index_dir, settings, tmp_path):
+    settings.SEARCH_DATA_DIR = tmp_path / "data"
+    reset_caches()
+    audio = Category.objects.create(name="Speakers", slug="speakers")
+    sony = Brand.objects.create(name="Sony", slug="sony")
+    titles = ["Portable bluetooth speaker", "Wireless headphones", "Bluetooth speaker stand", "Phone case"]
+    products = [
+        Product.objects.create(external_id=f"p{i}", title=title, brand=sony, category=audio, price="10")
+        for i, title in enumerate(titles)
+    ]
+    index_objects("product", [product.pk for product in products])
+    judgments = tmp_path / "judgments.csv"
+    judgments.write_text(
+        "query,docid,rating\nbluetooth speaker,p0,3\nbluetooth speaker,p2,2\nwireless headphones,p1,3\n"
+    )
+    yield judgments
+    reset_caches()
+
+
+def test_typo_variants_are_scored_against_the_original_judgments(judged_catalog, tmp_path):
+    report_path = tmp_path / "report.json"
+    out = StringIO()
+    call_command(
+        "evaluate", "--judgments", str(judged_catalog), "--typos", "2", "--seed", "3",
+        "--disable", "intent", "--json", str(report_path), stdout=out,
+    )  # fmt: skip
+    report = json.loads(report_path.read_text())
+    assert report["disabled"] == ["intent"]
+    typos = report["typos"]
+    assert typos["variants"] == len(typos["per_variant"]) == 4
+    assert {row["original"] for row in typos["per_variant"].values()} == {
+        "bluetooth speaker",
+        "wireless headphones",
+    }
+    assert typos["ratio"] == pytest.approx(typos["ndcg@10"] / typos["clean_ndcg@10"])
+    assert "ratio" in out.getvalue()
+
+
+def test_the_ablation_has_a_row_per_part(judged_catalog):
+    out = StringIO()
+    call_command("evaluate", "--judgments", str(judged_catalog), "--ablation", "--typos", "1", stdout=out)
+    rows = [line.split()[0] for line in out.getvalue().splitlines()[2:]]
+    assert rows == [
+        "all",
+        "-normalize",
+        "-spelling",
+        "-attributes",
+        "-synonyms",
+        "-intent",
+        "-recovery",
+        "all",
+    ]
+
+
+def test_unknown_parts_are_refused(judged_catalog):
+    with pytest.raises(CommandError, match="unknown part"):
+        call_command("evaluate", "--judgments", str(judged_catalog), "--disable", "spelling,telepathy")
