@@ -18,9 +18,9 @@ from .schema import document_id
 DOC_TYPE_MODELS = {"product": Product, "video": Video, "live": LiveStream}
 
 DISPLAY_DESCRIPTION_CHARS = 300
-# The dense channel reads only the first ~64 tokens (see embeddings.DOCUMENT_MAX_TOKENS), so
-# the embedding text carries the few attributes that best say what a product is.
-EMBEDDING_ATTRIBUTES = 4
+# The dense channel reads only the first ~64 tokens (see embeddings.DOCUMENT_MAX_TOKENS).
+# For products, title + description measured best on the dev judgments (dense-only NDCG@10
+# 0.50, vs 0.41 title alone and 0.46 with brand and category names or attributes added).
 EMBEDDING_PRODUCT_TITLES = 3
 
 
@@ -153,7 +153,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
             "category": category,
             "shop": product.shop.name if product.shop else "",
         },
-        embedding_text=_join(product.title, brand, category, *attributes[:EMBEDDING_ATTRIBUTES]),
+        embedding_text=". ".join(part for part in (product.title, product.description) if part),
     )
 
 
