@@ -1,0 +1,18 @@
+import logging
+
+import pytest
+
+from indexing.embeddings import get_embedder
+from searchapp.warmup import warm_up
+
+
+@pytest.mark.django_db
+def test_warm_up_loads_the_model_and_runs_a_search(local_index_dir, caplog):
+    # given a fresh process state: no embedder built yet
+    get_embedder.cache_clear()
+    # when a web worker warms up
+    with caplog.at_level(logging.INFO, logger="searchapp.warmup"):
+        warm_up()
+    # then the search ran end to end (an empty index is fine) and the model is loaded
+    assert "search warm-up took" in caplog.text
+    assert get_embedder.cache_info().currsize == 1
