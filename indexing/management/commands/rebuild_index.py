@@ -34,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-size",
             type=int,
-            default=settings.SEARCH_INDEX_BATCH_SIZE,
-            help="Rows per indexing task (default: SEARCH_INDEX_BATCH_SIZE).",
+            default=settings.SEARCH_REBUILD_CHUNK_SIZE,
+            help="Rows per indexing task (default: SEARCH_REBUILD_CHUNK_SIZE).",
         )
 
     def handle(self, *args, doc_types, chunk_size, **options):
