@@ -16,22 +16,24 @@ evidence and raise the label to at least 2 and 3.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexing.backends.base import Hit
-
-from .features import FEATURE_VERSION, QueryFeatures, compute_features, decode_vector
+from .features import FEATURE_VERSION, decode_vector
 from .models import Event, ImpressionLog
 from .propensity import examination_propensity
-from .stats import RankingStats
+
+if TYPE_CHECKING:
+    from .candidates import Candidates
 
 # Debiased click rate thresholds for labels 1, 2, 3 (probabilities of a click once examined).
-CLICK_RATE_LABELS = (0.05, 0.2, 0.5)
+# (0.1, 0.3, 0.6) beat (0.05, 0.2, 0.5) for a clicks-only model scored on the dev judgments
+# (NDCG@10 0.639 vs 0.613, mean of three validation splits).
+CLICK_RATE_LABELS = (0.1, 0.3, 0.6)
 CART_LABEL, ORDER_LABEL = 2, 3
 
 
@@ -50,28 +52,25 @@ class QueryGroup:
         return len(self.doc_ids)
 
 
-CandidatesFn = Callable[[str], Sequence[Hit]]
+CandidatesFn = Callable[[str], "Candidates"]
 
 
 def judged_groups(
-    ratings_by_query: Mapping[str, Mapping[str, int]],
-    candidates: CandidatesFn,
-    stats: RankingStats,
-    now: float | None = None,
+    ratings_by_query: Mapping[str, Mapping[str, int]], candidates: CandidatesFn
 ) -> list[QueryGroup]:
-    """`ratings_by_query`: query -> {index doc id: rating}; `candidates(query)`: first-stage order."""
-    now = time.time() if now is None else now
+    """`ratings_by_query`: query -> {index doc id: rating}; `candidates(query)`: the real
+    funnel's first-stage candidates with the features its Rank stage computed."""
     groups = []
     for query, ratings in ratings_by_query.items():
-        hits = list(candidates(query))
-        if not hits:
+        found = candidates(query)
+        if not found.hits:
             continue
-        doc_ids = [hit.id for hit in hits]
+        doc_ids = [hit.id for hit in found.hits]
         groups.append(
             QueryGroup(
                 query=query,
                 doc_ids=doc_ids,
-                features=compute_features(QueryFeatures(query), hits, stats, now),
+                features=found.features,
                 labels=np.array([ratings.get(doc_id, 0) for doc_id in doc_ids], dtype=np.int32),
                 ratings=dict(ratings),
             )

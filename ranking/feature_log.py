@@ -33,8 +33,9 @@ def served_search_payload(
     session_id: str = "",
     is_simulated: bool = False,
     created_at: datetime | None = None,
+    first_position: int = 1,
 ) -> dict:
-    """`doc_ids[i]` was shown at position i + 1 with feature vector `features[i]`."""
+    """`doc_ids[i]` was shown at position first_position + i with feature vector `features[i]`."""
     if len(doc_ids) != len(features):
         raise ValueError("one feature vector per shown document is required")
     return {
@@ -51,7 +52,36 @@ def served_search_payload(
         "doc_ids": list(doc_ids),
         "features": base64.b64encode(np.asarray(features, dtype="<f4").tobytes()).decode(),
         "feature_version": FEATURE_VERSION,
+        "first_position": first_position,
     }
+
+
+def served_page_payload(ctx, doc_type: str, order: Sequence[int] | None = None, **extra) -> dict | None:
+    """The payload for what a pipeline run (searchapp.pipeline.SearchContext) showed of
+    `doc_type`: its page, or `order` (indexes into the ranked candidates, e.g. an exploration
+    reshuffle) when given. Only candidates the Rank stage computed vectors for are logged;
+    None when there is nothing to log (an explicit sort, an empty page)."""
+    features = ctx.features.get(doc_type)
+    if features is None or not len(features):
+        return None
+    hits = ctx.candidates.get(doc_type, [])
+    if order is None:
+        start = (ctx.request.page - 1) * ctx.request.page_size
+        order = range(start, min(start + ctx.request.page_size, len(features)))
+        extra.setdefault("first_position", start + 1)
+    order = [i for i in order if i < len(features)]
+    if not order:
+        return None
+    return served_search_payload(
+        search_id=ctx.search_id,
+        query=ctx.request.query,
+        normalized_query=ctx.parsed.normalized if ctx.parsed is not None else ctx.query,
+        doc_type=doc_type,
+        doc_ids=[hits[i].id for i in order],
+        features=features[order],
+        model_version=ctx.model_version,
+        **extra,
+    )
 
 
 def write_served_search(payload: Mapping) -> int:
@@ -78,6 +108,8 @@ def write_served_search(payload: Mapping) -> int:
             features=encode_vector(vector),
             feature_version=payload["feature_version"],
         )
-        for position, (doc_id, vector) in enumerate(zip(doc_ids, matrix, strict=True), start=1)
+        for position, (doc_id, vector) in enumerate(
+            zip(doc_ids, matrix, strict=True), start=payload.get("first_position", 1)
+        )
     )
     return len(doc_ids)

@@ -48,10 +48,18 @@ FEATURES: tuple[Feature, ...] = (
     Feature("lexical_score", "lexical", "Lexical channel score (boosted BM25 sum); NaN when not retrieved"),
     Feature("lexical_rank", "lexical", "Rank in the lexical channel; NaN when not retrieved"),
     Feature("lexical_score_ratio", "lexical", "Lexical score / the best lexical score of this query"),
-    Feature("title_coverage", "lexical", "Share of the query's words found in the title"),
+    Feature("title_coverage", "match", "Share of the query's words found in the title"),
+    Feature("all_terms_in_title", "match", "1 when every query word is in the title"),
+    Feature("phrase_in_title", "match", "1 when the query's words appear in the title in order, adjacent"),
+    Feature("field_coverage", "match", "Share of the query's words found in title, brand, category or description"),
+    Feature("category_name_coverage", "match", "Share of the leaf category name's words found in the query"),
+    Feature("title_length", "match", "Words in the title"),
+    Feature("first_match_position", "match", "Position (0-based) of the first query word in the title; NaN when none"),
     Feature("dense_cosine", "dense", "Query-document cosine similarity; NaN when not retrieved"),
     Feature("dense_rank", "dense", "Rank in the dense channel; NaN when not retrieved"),
     Feature("dense_cosine_gap", "dense", "Best cosine of this query minus this cosine"),
+    Feature("dense_similarity", "dense", "Query-document cosine for every candidate (stored vectors)"),
+    Feature("dense_similarity_gap", "dense", "Best dense_similarity of this query minus this one"),
     Feature("rrf_score", "fusion", "Fused reciprocal-rank score"),
     Feature("first_stage_rank", "fusion", "Position in the first-stage order (1-based)"),
     Feature("category_intent", "query_category", "ParsedQuery.category_intent probability of the category (0 when absent)"),
@@ -116,10 +124,44 @@ def leaf_category(hit: Hit) -> str:
     return paths[-1] if paths else ""
 
 
+def stem(word: str) -> str:
+    """A deliberately crude plural folding ("shoes" ~ "shoe", "glasses" ~ "glass") so the
+    match features agree with the backends' stemmed BM25 on the commonest case."""
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def title_tokens(title: str) -> tuple[str, ...]:
+    """Stemmed words in order. Cached by the text itself: a popular product is ranked again
+    and again."""
+    return tuple(stem(word) for word in TOKEN.findall(title.casefold()))
+
+
 @lru_cache(maxsize=200_000)
 def title_words(title: str) -> frozenset[str]:
-    """Cached by the title itself: a popular product is ranked again and again."""
-    return frozenset(TOKEN.findall(title.casefold()))
+    return frozenset(title_tokens(title))
+
+
+@lru_cache(maxsize=50_000)
+def field_words(*texts: str) -> frozenset[str]:
+    return frozenset(stem(word) for text in texts for word in TOKEN.findall(text.casefold()))
+
+
+@lru_cache(maxsize=200_000)
+def title_phrase_text(title: str) -> str:
+    """The stemmed title words space-joined and padded, for phrase containment tests."""
+    return f" {' '.join(title_tokens(title))} "
+
+
+def first_position(words: Sequence[str], wanted: set[str]) -> float:
+    for position, word in enumerate(words):
+        if word in wanted:
+            return float(position)
+    return math.nan
 
 
 def first_of(values: Mapping[str, float], names: Sequence[str]) -> float:
@@ -132,22 +174,30 @@ def first_of(values: Mapping[str, float], names: Sequence[str]) -> float:
 
 # What the per-hit pass gathers, in this order, after the per-field BM25 scores.
 RAW_COLUMNS = (
-    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "category_intent",
-    "category_feedback", "brand_match", "colour_match", "price", "seller_authority", "published_ts",
-    "doc_type", "sales_count", "rating", "review_count",
+    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
+    "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
+    "category_intent", "category_feedback", "brand_match", "colour_match", "price", "seller_authority",
+    "published_ts", "doc_type", "sales_count", "rating", "review_count",
 )  # fmt: skip
 RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
 # Features copied as gathered; the rest are derived below.
 COPIED = (
-    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "category_intent",
-    "category_feedback", "brand_match", "colour_match", "seller_authority", "doc_type",
+    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
+    "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
+    "category_intent", "category_feedback", "brand_match", "colour_match", "seller_authority", "doc_type",
 )  # fmt: skip
 
 
 def compute_features(
-    query: QueryFeatures, hits: Sequence[Hit], stats: RankingStats, now: float
+    query: QueryFeatures,
+    hits: Sequence[Hit],
+    stats: RankingStats,
+    now: float,
+    similarity: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """(len(hits), len(FEATURES)) float32, `hits` in first-stage order; `now` is epoch seconds.
+    """(len(hits), len(FEATURES)) float32, `hits` in first-stage order; `now` is epoch seconds;
+    `similarity[i]` the query-document cosine of hits[i] from the stored vectors (NaN when
+    unknown; all NaN when not given).
 
     One plain-Python pass gathers raw values into tuples (numpy element writes cost more
     than the arithmetic), then numpy derives every column at once."""
@@ -155,7 +205,9 @@ def compute_features(
     columns = np.full((n, len(FEATURES)), np.nan, dtype=np.float64)
     if n == 0:
         return columns.astype(np.float32)
-    tokens = set(query.tokens)
+    query_words = [stem(word) for word in query.tokens]
+    tokens = set(query_words)
+    phrase = f" {' '.join(query_words)} " if len(query_words) > 1 else ""
     query_brand = (query.brand or "").casefold()
     colour = (query.colour or "").casefold()
     text = f" {' '.join(query.tokens)} "
@@ -166,13 +218,29 @@ def compute_features(
     authority = stats.authority_by_shop
     nan = math.nan
 
+    intent_by_category: dict[str, float] = {}
+
+    def intent_of(category: str, keywords: Mapping) -> float:
+        """The intent probability mass on the category's paths; a leaf fixes its ancestors."""
+        if not intent:
+            return 0.0
+        if category not in intent_by_category:
+            paths = keywords.get("category_path", ())
+            intent_by_category[category] = sum(p for path, p in intent.items() if path in paths)
+        return intent_by_category[category]
+
     rows = []
     for hit, category in zip(hits, categories, strict=True):
         scores, ranks, numbers, keywords = hit.channel_scores, hit.channel_ranks, hit.numbers, hit.keywords
         field_scores = hit.field_scores
-        title = hit.display.get("title") or ""
+        display = hit.display
+        title = display.get("title") or ""
         brand = (keywords.get("brand") or ("",))[0].casefold()
         shop = (keywords.get("shop") or ("",))[0]
+        in_title = title_words(title)
+        words_in_order = title_tokens(title)
+        category_name = field_words(display.get("category") or "")
+        anywhere = field_words(title, brand, display.get("category") or "", display.get("description") or "")
         rows.append(
             (
                 *[field_scores.get(name, 0.0) for name in LEXICAL_FIELDS],
@@ -180,13 +248,17 @@ def compute_features(
                 ranks.get("lexical", nan),
                 scores.get("dense", nan),
                 ranks.get("dense", nan),
-                len(tokens & title_words(title)) / len(tokens) if tokens else 0.0,
-                sum(p for path, p in intent.items() if path in keywords.get("category_path", ()))
-                if intent
-                else 0.0,
+                len(tokens & in_title) / len(tokens) if tokens else 0.0,
+                1.0 if tokens and tokens <= in_title else 0.0,
+                1.0 if phrase and phrase in title_phrase_text(title) else 0.0,
+                len(tokens & anywhere) / len(tokens) if tokens else 0.0,
+                len(category_name & tokens) / len(category_name) if category_name else 0.0,
+                len(words_in_order),
+                first_position(words_in_order, tokens),
+                intent_of(category, keywords),
                 feedback[category] / feedback_depth if category else 0.0,
                 1.0 if brand and (brand == query_brand or f" {brand} " in text) else 0.0,
-                1.0 if colour and colour in title_words(title) else 0.0,
+                1.0 if colour and stem(colour) in in_title else 0.0,
                 first_of(numbers, PRICE_FIELDS),
                 authority.get(shop, nan),
                 first_of(numbers, TIME_FIELDS),
@@ -207,6 +279,11 @@ def compute_features(
     columns[:, column["lexical_score_ratio"]] = lexical_score / best_lexical if best_lexical > 0 else nan
     best_cosine = np.nanmax(dense_cosine) if np.isfinite(dense_cosine).any() else nan
     columns[:, column["dense_cosine_gap"]] = best_cosine - dense_cosine
+    if similarity is not None:
+        similar = np.asarray(similarity, dtype=np.float64)
+        columns[:, column["dense_similarity"]] = similar
+        best_similar = np.nanmax(similar) if np.isfinite(similar).any() else nan
+        columns[:, column["dense_similarity_gap"]] = best_similar - similar
     columns[:, column["rrf_score"]] = [hit.score for hit in hits]
     columns[:, column["first_stage_rank"]] = np.arange(1, n + 1)
     prices = raw[:, RAW["price"]]

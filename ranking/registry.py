@@ -22,6 +22,7 @@ from .features import feature_manifest
 from .models import RankerModel
 
 GATE_METRIC = "validation_ndcg@10"
+NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
 
 
@@ -109,7 +110,7 @@ def serving_ranker() -> LoadedRanker | None:
     record = promoted()
     current = _serving["ranker"]
     if record is None:
-        _serving.update(ranker=None, problem="no promoted model")
+        _serving.update(ranker=None, problem=NO_PROMOTED_MODEL)
     elif current is None or current.version != record.version:
         try:
             _serving.update(ranker=load_ranker(record), problem=None)
@@ -121,6 +122,15 @@ def serving_ranker() -> LoadedRanker | None:
 
 def reset_serving_ranker() -> None:
     _serving.update(checked_at=None, ranker=None, problem="not loaded yet")
+
+
+def unusable_ranker_problem() -> str | None:
+    """Why a promoted model cannot be served (incompatible manifest, missing or broken file),
+    or None when it is served or none is promoted: a fresh install ranks by the first stage
+    by design, and /api/health says so."""
+    if serving_ranker() is not None or _serving["problem"] == NO_PROMOTED_MODEL:
+        return None
+    return _serving["problem"]
 
 
 def ranker_health() -> dict:

@@ -26,13 +26,21 @@ class RankedCandidates:
 
 
 def rank_candidates(
-    query: QueryFeatures, hits: Sequence[Hit], now: float | None = None, ranker: LoadedRanker | None = None
+    query: QueryFeatures,
+    hits: Sequence[Hit],
+    now: float | None = None,
+    ranker: LoadedRanker | None = None,
+    similarity: Sequence[float] | None = None,
+    use_model: bool = True,
 ) -> RankedCandidates:
     """`hits` in first-stage order (their features depend on it: first_stage_rank); `ranker`
-    defaults to the served (promoted) model."""
-    features = compute_features(query, hits, get_ranking_stats(), time.time() if now is None else now)
-    ranker = ranker or serving_ranker()
-    if ranker is None or not hits:
+    defaults to the served (promoted) model; `use_model=False` keeps the first-stage order
+    (training computes the features of the candidates exactly as serving does)."""
+    now = time.time() if now is None else now
+    features = compute_features(query, hits, get_ranking_stats(), now, similarity)
+    if use_model:
+        ranker = ranker or serving_ranker()
+    if not use_model or ranker is None or not hits:
         return RankedCandidates(list(hits), features, None, "")
     scores = ranker.predict(features)
     # Stable: equal scores keep the first-stage order.

@@ -111,6 +111,19 @@ def generated_queries(limit: int) -> list[str]:
     return list(dict.fromkeys(queries))
 
 
+def explored_order(ranked: int, page_size: int, depth: int, rng: random.Random) -> list[int]:
+    """Exploration: a page drawn from the ranked top `depth`, the top half of the page kept
+    from the top of the ranking and the rest sampled uniformly from below it, so every
+    position of the top `depth` is shown now and then while most of the page stays good."""
+    depth = min(depth, ranked)
+    kept = list(range(min(page_size // 2, depth)))
+    pool = list(range(len(kept), depth))
+    sampled = rng.sample(pool, min(page_size - len(kept), len(pool)))
+    order = kept + sampled
+    rng.shuffle(order)
+    return order
+
+
 @dataclass
 class SimulationReport:
     searches: int = 0

@@ -1,7 +1,13 @@
 """The search funnel: one small class per stage, run in order over a shared `SearchContext`,
 each timed into `ctx.timings` (milliseconds).
 
-    Analyze -> EmbedQuery -> Recall -> Fuse -> PreRank -> Sort -> Facets -> Paginate -> Present
+    Analyze -> EmbedQuery -> Recall -> Fuse -> Recover -> PreRank -> Rank -> Sort -> Facets
+    -> Paginate -> Present
+
+The ranking funnel: Recall keeps up to `recall_depth` hits per channel, PreRank (cheap: the
+fused score) orders them all, and Rank orders the first `rank_depth` of them with the
+promoted LightGBM model (ranking/rerank.py); the rest follow in first-stage order, so totals
+and facets still count every candidate.
 
 Recall asks the backend for both channels of each requested document type in one
 `search_channels` call; the query is encoded once per request, whatever the number of types.
@@ -11,6 +17,7 @@ a search makes no database query.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from time import perf_counter
@@ -21,6 +28,9 @@ from django.conf import settings
 from indexing.backends import get_backend
 from indexing.backends.base import BaseSearchBackend, Hit, LexicalQuery, TermBoost, VectorQuery
 from indexing.embeddings import get_embedder
+from ranking.features import FEATURE_NAMES, QueryFeatures
+from ranking.registry import unusable_ranker_problem
+from ranking.rerank import rank_candidates
 
 from . import recovery
 from .facets import compute_facets
@@ -52,6 +62,10 @@ class PipelineConfig:
     term_boost_scale: float = 1.0
     # Fewer fused candidates than this starts the recovery ladder (see recovery.py).
     recovery_min_results: int = 1
+    # How many first-stage candidates the final ranker orders; False keeps the first-stage
+    # order (features are still computed: that is how training sees the candidates).
+    rank_depth: int = 200
+    use_ranker: bool = True
 
     def __post_init__(self):
         unknown = set(self.channels) - set(HYBRID_CHANNELS)
@@ -69,6 +83,8 @@ class PipelineConfig:
             "recovery_min_results": getattr(
                 settings, "SEARCH_RECOVERY_MIN_RESULTS", cls.recovery_min_results
             ),
+            "rank_depth": getattr(settings, "RANKING_RANK_DEPTH", cls.rank_depth),
+            "use_ranker": getattr(settings, "RANKING_ENABLED", cls.use_ranker),
         }
         return cls(**{**values, **overrides})
 
@@ -93,6 +109,13 @@ class SearchContext:
     results: dict[str, list[dict]] = field(default_factory=dict)
     degraded: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    search_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # doc_type -> feature vectors of the ranked candidates, row i = candidates[doc_type][i]
+    # (only the first rank_depth candidates have one): what feature logging stores.
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+    model_version: str = ""  # the final ranker that ordered the candidates; "" = first stage
+    # hit id -> {"fused": ..., "first_stage_rank": ..., "rank": ...}, for debug=1
+    stage_scores: dict[str, dict] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -223,6 +246,58 @@ class PreRank:
             hits.sort(key=self.score_hit, reverse=True)
 
 
+class Rank:
+    """The final ranker over the first stage's top `rank_depth` candidates. Every candidate
+        gets the dense similarity of its stored vector (not only those the dense channel
+        recalled). Without a usable model the first-stage order stands; when a promoted model is
+    unusable (incompatible, file missing) the response's `degraded` says so, and /api/health
+    always says which order is served."""
+
+    name = "rank"
+
+    def __init__(self, backend: BaseSearchBackend, config: PipelineConfig):
+        self.backend = backend
+        self.config = config
+
+    def run(self, ctx: SearchContext) -> None:
+        if ctx.request.sort is not Sort.RELEVANCE:
+            return
+        query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
+        for doc_type, hits in ctx.candidates.items():
+            top = hits[: self.config.rank_depth]
+            ranked = rank_candidates(
+                query, top, similarity=self.similarity(ctx, doc_type, top), use_model=self.config.use_ranker
+            )
+            ctx.candidates[doc_type] = ranked.hits + hits[len(top) :]
+            ctx.features[doc_type] = ranked.features
+            ctx.model_version = ranked.model_version
+            if ctx.request.debug:
+                self.record_scores(ctx, top, ranked)
+        problem = unusable_ranker_problem() if self.config.use_ranker and not ctx.model_version else None
+        if problem:
+            ctx.degraded.append(f"{self.name}: serving the first-stage order: {problem}")
+
+    def similarity(self, ctx: SearchContext, doc_type: str, hits: list[Hit]) -> list[float] | None:
+        if ctx.query_vector is None or not hits:
+            return None
+        stored = self.backend.vectors(doc_type, [hit.id for hit in hits])
+        if not stored:
+            return None
+        dim = len(ctx.query_vector)
+        missing = np.full(dim, np.nan, dtype=np.float32)
+        matrix = np.stack([stored.get(hit.id, missing) for hit in hits])
+        return (matrix @ np.asarray(ctx.query_vector, dtype=np.float32)).tolist()
+
+    @staticmethod
+    def record_scores(ctx: SearchContext, first_stage: list[Hit], ranked) -> None:
+        for position, hit in enumerate(first_stage, start=1):
+            ctx.stage_scores[hit.id] = {"fused": hit.score, "first_stage_rank": position}
+        for i, hit in enumerate(ranked.hits):
+            entry = ctx.stage_scores[hit.id]
+            entry["rank"] = float(ranked.scores[i]) if ranked.scores is not None else None
+            entry["features"] = dict(zip(FEATURE_NAMES, ranked.features[i].tolist(), strict=True))
+
+
 class SortResults:
     """Explicit sorts reorder the whole candidate set; relevance order breaks ties, and
     documents without the sort field go last."""
@@ -267,7 +342,7 @@ class Present:
         highlighter = Highlighter(highlighted_text(ctx))
         debug = ctx.request.debug
         ctx.results = {
-            doc_type: [present_hit(hit, highlighter, debug) for hit in hits]
+            doc_type: [present_hit(hit, highlighter, debug, ctx.stage_scores.get(hit.id)) for hit in hits]
             for doc_type, hits in ctx.page_hits.items()
         }
 
@@ -278,7 +353,7 @@ def highlighted_text(ctx: SearchContext) -> str:
     return " ".join((ctx.query, *(alternative.target for alternative in alternatives)))
 
 
-def present_hit(hit: Hit, highlighter: Highlighter, debug: bool) -> dict:
+def present_hit(hit: Hit, highlighter: Highlighter, debug: bool, stage_scores: dict | None = None) -> dict:
     display = hit.display
     snippet_field = SNIPPET_FIELD[hit.doc_type]
     title = display.get("title") or ""
@@ -298,6 +373,11 @@ def present_hit(hit: Hit, highlighter: Highlighter, debug: bool) -> dict:
             result[name] = value
     if debug:
         result["field_scores"] = hit.field_scores
+        if stage_scores:
+            result["features"] = stage_scores.get("features")
+            result["stage_scores"] = {
+                name: stage_scores.get(name) for name in ("fused", "first_stage_rank", "rank")
+            }
     return result
 
 
@@ -317,6 +397,7 @@ class SearchPipeline:
             Fuse(config),
             recovery.Recover(backend, config),
             PreRank(),
+            Rank(backend, config),
             SortResults(),
             Facets(),
             Paginate(),

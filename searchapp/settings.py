@@ -122,7 +122,12 @@ if ELASTICSEARCH_URL:
 SEARCH_DEFAULT_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "local")
 
 # Funnel sizes and fusion.
-SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=100)
+# Each recall channel keeps this many hits per doc type; the first stage (fused score) orders
+# them all and the LightGBM ranker orders its top RANKING_RANK_DEPTH (ranking/rerank.py).
+SEARCH_RECALL_DEPTH = env.int("SEARCH_RECALL_DEPTH", default=500)
+RANKING_RANK_DEPTH = env.int("RANKING_RANK_DEPTH", default=200)
+# False serves the first-stage order even when a model is promoted (incidents, A/B baselines).
+RANKING_ENABLED = env.bool("RANKING_ENABLED", default=True)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
 # "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. Dense at 1.5 measured best
 # on the dev judgments (hybrid NDCG@10 0.656 vs 0.645 at 1.0 and 0.649 at 2.0). (Parsed without

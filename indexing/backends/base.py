@@ -190,6 +190,12 @@ class BaseSearchBackend(ABC):
         return results
 
     @abstractmethod
+    def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored (L2-normalised float32) vectors of these documents; ids without one
+        are left out. Ranking scores the dense similarity of every candidate with them, not
+        only of those the dense channel recalled."""
+
+    @abstractmethod
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         """Prefix completions: [{"text", "field" (title|brand|category), "doc_type", "count"}]."""
 

@@ -28,7 +28,14 @@ from .base import (
     SearchDocument,
     VectorQuery,
 )
-from .es_mappings import BULK_LOAD_SETTINGS, document_source, index_mappings, index_settings, live_settings
+from .es_mappings import (
+    BULK_LOAD_SETTINGS,
+    VECTOR_FIELD,
+    document_source,
+    index_mappings,
+    index_settings,
+    live_settings,
+)
 from .es_queries import (
     best_suggestions,
     lexical_body,
@@ -152,6 +159,20 @@ class SearchBackend(BaseSearchBackend):
         return {
             channel: read_hits(response, schema)
             for (channel, _, read_hits), response in zip(planned, responses, strict=True)
+        }
+
+    def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """One `mget` through the alias, fetching only the vector from each `_source`."""
+        if not ids:
+            return {}
+        with unavailable_on_connection_errors():
+            response = self.client.mget(
+                index=self.index_name(doc_type), ids=list(ids), source_includes=[VECTOR_FIELD]
+            )
+        return {
+            doc["_id"]: np.asarray(doc["_source"][VECTOR_FIELD], dtype=np.float32)
+            for doc in response["docs"]
+            if doc.get("found") and VECTOR_FIELD in doc.get("_source", {})
         }
 
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:

@@ -238,6 +238,16 @@ class SearchBackend(BaseSearchBackend):
                 hits.append(hit)
         return hits
 
+    def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        reader = self._reader(doc_type)
+        if reader is None:
+            return {}
+        snapshot = reader.vectors
+        rows = snapshot.rows_of(ids)
+        # One gather from the memory map, then a view per document.
+        matrix = np.asarray(snapshot.vectors[list(rows.values())], dtype=np.float32)
+        return dict(zip(rows, matrix, strict=True))
+
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         suggestions = []
         for doc_type in doc_types:

@@ -58,6 +58,7 @@ class VectorSnapshot:
         self.live = ids != ""
         self.live_count = int(self.live.sum())
         self._postings_by_field: dict[str, tuple] = {}
+        self._row_by_id: dict[str, int] | None = None
 
     @classmethod
     def empty(cls, schema: DocTypeSchema) -> VectorSnapshot:
@@ -93,6 +94,14 @@ class VectorSnapshot:
             keywords,
             ann,
         )
+
+    def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """Row of each live id (ids not stored are left out); the id -> row map is built on
+        first use, once per generation."""
+        if self._row_by_id is None:
+            self._row_by_id = {str(doc_id): row for row, doc_id in enumerate(self.ids.tolist()) if doc_id}
+        row_by_id = self._row_by_id
+        return {doc_id: row_by_id[doc_id] for doc_id in ids if doc_id in row_by_id}
 
     @property
     def dim(self) -> int:

@@ -6,7 +6,6 @@ parameters (unknown ones included), 429 when throttled, 503 when the search back
 
 from __future__ import annotations
 
-import uuid
 from time import perf_counter
 
 import orjson
@@ -19,6 +18,8 @@ from rest_framework.views import APIView, exception_handler
 from indexing.backends import get_backend
 from indexing.backends.base import BackendUnavailable
 from indexing.schema import DOC_TYPES
+from ranking.feature_log import served_page_payload
+from ranking.tasks import log_search
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
 
@@ -117,14 +118,26 @@ class SearchView(ParamsView):
             raise BackendDown(error) from error
         payload = search_payload(ctx, took_ms=(perf_counter() - started) * 1000)
         server_timing = ", ".join(f"{stage};dur={ms:.3f}" for stage, ms in ctx.timings.items())
-        return json_response(payload, headers={"Server-Timing": server_timing})
+        response = json_response(payload, headers={"Server-Timing": server_timing})
+        log_served_page(ctx)
+        return response
+
+
+def log_served_page(ctx: SearchContext) -> None:
+    """Feature logging, after the response is computed: a Celery task stores the page and
+    the vectors the ranker saw (with no broker it runs eagerly: one small bulk insert). One
+    search log per request: of its type, or of the products for a mixed search."""
+    doc_type = "product" if ctx.request.type == ALL_TYPES else ctx.request.type
+    served = served_page_payload(ctx, doc_type)
+    if served is not None:
+        log_search.delay(served)
 
 
 def search_payload(ctx: SearchContext, took_ms: float) -> dict:
     request = ctx.request
     results = ctx.results if request.type == ALL_TYPES else ctx.results[request.type]
     payload = {
-        "search_id": str(uuid.uuid4()),
+        "search_id": ctx.search_id,
         "query": request.query,
         "type": request.type,
         "total": ctx.total,
@@ -140,7 +153,10 @@ def search_payload(ctx: SearchContext, took_ms: float) -> dict:
     if ctx.degraded:
         payload["degraded"] = ctx.degraded
     if request.debug:
-        payload["debug"] = {"timings_ms": {stage: round(ms, 3) for stage, ms in ctx.timings.items()}}
+        payload["debug"] = {
+            "timings_ms": {stage: round(ms, 3) for stage, ms in ctx.timings.items()},
+            "model_version": ctx.model_version or None,
+        }
     return payload
 
 

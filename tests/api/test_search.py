@@ -99,6 +99,7 @@ def test_debug_adds_stage_timings_and_field_scores(client, small_catalog):
         "fuse",
         "recover",
         "prerank",
+        "rank",
         "sort",
         "facets",
         "paginate",

@@ -264,6 +264,18 @@ class BackendContract:
             assert hits[0].score == pytest.approx(1.0, abs=1e-3)
             assert ids(hits) == brute_force(docs, doc.vector, Filters(), 5)
 
+    def test_vectors_returns_the_stored_vectors_of_live_documents(self, backend):
+        docs = catalog(10)
+        self.index(backend, docs)
+        backend.delete_documents(DOC_TYPE, ["product:2"])
+        backend.refresh(DOC_TYPE)
+
+        found = backend.vectors(DOC_TYPE, ["product:1", "product:2", "product:3", "product:999"])
+
+        assert sorted(found) == ["product:1", "product:3"]
+        np.testing.assert_allclose(found["product:3"], docs[2].vector, atol=1e-6)
+        assert backend.vectors(DOC_TYPE, []) == {}
+
     def test_selective_filter_returns_the_exact_neighbours(self, backend):
         docs = catalog(120)
         rare = [product(1000 + i, brand="Rare", price=5.0) for i in range(4)]

@@ -582,6 +582,27 @@ def test_search_channels_is_one_msearch_with_named_query_scores(backend):
     assert results["dense"][0].field_scores == {"cosine": 1.0}
 
 
+def test_vectors_is_one_mget_of_the_vector_field(backend):
+    transport = backend.client.transport
+    transport.reply = lambda method, path, body: (
+        200,
+        {
+            "docs": [
+                {"_id": "product:1", "found": True, "_source": {"vector": [0.6, 0.8]}},
+                {"_id": "product:2", "found": False},
+            ]
+        },
+    )
+
+    found = backend.vectors("product", ["product:1", "product:2"])
+
+    ((method, target, body),) = transport.requests
+    assert (method, target) == ("POST", "/t-product/_mget?_source_includes=vector")
+    assert body == {"ids": ["product:1", "product:2"]}
+    assert list(found) == ["product:1"]
+    np.testing.assert_allclose(found["product:1"], [0.6, 0.8])
+
+
 def test_a_failed_search_in_the_msearch_is_raised(backend):
     backend.client.transport.reply = lambda method, path, body: (
         200,

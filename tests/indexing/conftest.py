@@ -162,6 +162,9 @@ class RecordingBackend(BaseSearchBackend):
     def search_vector(self, doc_type, query):
         raise NotImplementedError
 
+    def vectors(self, doc_type, ids):
+        raise NotImplementedError
+
     def suggest(self, prefix, doc_types, limit=10):
         raise NotImplementedError
 

@@ -1,5 +1,6 @@
 import pytest
 
+from searchapp.models import Synonym
 from searchapp.query.analyzer import PARTS, AnalyzerConfig, analyze
 from searchapp.search_request import SearchFilters
 
@@ -39,6 +40,10 @@ def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
 
 
 def test_synonyms_become_weighted_alternatives(saved_vocabulary):
+    # given an enabled two-way rule (the seed rules start disabled)
+    Synonym.objects.update_or_create(
+        rule="tv, television", locale="en", defaults={"enabled": True, "weight": 0.8}
+    )
     parsed = analyze("tv")
     assert [(a.text, a.weight) for a in parsed.alternatives] == [("television", 0.8)]
     assert parsed.explain()["synonyms_applied"][0]["to"] == "television"

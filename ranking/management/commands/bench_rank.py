@@ -1,7 +1,7 @@
 """Rank-stage latency: `manage.py bench_rank --queries 50 --repeat 20`.
 
-For real first-stage candidate lists (RANKING_RANK_DEPTH of them per query), times
-`rank_candidates`: feature computation + LightGBM prediction, with the promoted model or,
+For real first-stage candidate lists (RANKING_RANK_DEPTH of them per query), times the Rank
+stage's work: stored-vector similarity, feature computation and LightGBM prediction, with the promoted model or,
 when none is promoted yet, the newest registered one.
 """
 
@@ -17,6 +17,7 @@ from ranking.models import RankerModel
 from ranking.registry import load_ranker, promoted
 from ranking.rerank import rank_candidates
 from ranking.stats import get_ranking_stats
+from searchapp.pipeline import Rank
 
 
 class Command(BaseCommand):
@@ -36,12 +37,16 @@ class Command(BaseCommand):
         ranker = load_ranker(record)
         get_ranking_stats()  # loaded once per process, not per request
         first_stage = FirstStage()
-        lists = [(q, first_stage(q)) for q in list(load_ratings_by_doc_id(judgments))[:queries]]
+        rank = next(stage for stage in first_stage.pipeline.stages if isinstance(stage, Rank))
+        contexts = [first_stage.context(q) for q in list(load_ratings_by_doc_id(judgments))[:queries]]
+        lists = [(ctx, ctx.candidates["product"][: rank.config.rank_depth]) for ctx in contexts]
+        query_features = [QueryFeatures.from_parsed(ctx.query, ctx.parsed) for ctx in contexts]
         timings = []
         for _ in range(repeat):
-            for query, hits in lists:
+            for (ctx, hits), query in zip(lists, query_features, strict=True):
+                # The whole stage: stored vectors -> dense similarity, features, prediction.
                 started = time.perf_counter()
-                rank_candidates(QueryFeatures(query), hits, ranker=ranker)
+                rank_candidates(query, hits, ranker=ranker, similarity=rank.similarity(ctx, "product", hits))
                 timings.append((time.perf_counter() - started) * 1000)
         sizes = [len(hits) for _, hits in lists]
         p50, p99 = np.percentile(timings, [50, 99])

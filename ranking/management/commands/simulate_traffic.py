@@ -1,45 +1,49 @@
 """SIMULATED traffic: `manage.py simulate_traffic --sessions 2000 --seed 7` (see ranking/simulation.py)."""
 
-import uuid
+import random
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indexing.embeddings import normalise_query
-from ranking.candidates import FirstStage
-from ranking.feature_log import served_search_payload
-from ranking.features import QueryFeatures
+from ranking.feature_log import served_page_payload
 from ranking.judgments import load_ratings_by_doc_id
-from ranking.rerank import rank_candidates
-from ranking.simulation import ClickModel, HiddenRelevance, ServedSearch, TrafficSimulator, generated_queries
+from ranking.simulation import (
+    ClickModel,
+    HiddenRelevance,
+    ServedSearch,
+    TrafficSimulator,
+    explored_order,
+    generated_queries,
+)
 from ranking.tasks import log_search
+from searchapp.pipeline import SearchPipeline
+from searchapp.search_request import SearchRequest
 
 
 class FunnelSearch:
-    """Serve a product search through the funnel and log what was shown, with its features."""
+    """Serve a product search through the real SearchPipeline (Rank stage included) and log
+    what was shown with its features, as the API does. On `explore_rate` of the searches the
+    page is a random draw from the ranked top `explore_depth` instead (exploration), so lower
+    positions get seen and clicked."""
 
-    def __init__(self, page_size: int):
-        self.first_stage = FirstStage()
+    def __init__(self, page_size: int, explore_rate: float, explore_depth: int, seed: int):
+        self.pipeline = SearchPipeline()
         self.page_size = page_size
+        self.explore_rate = explore_rate
+        self.explore_depth = explore_depth
+        self.rng = random.Random(seed)
 
     def __call__(self, query: str, shopper_id: str, session_id: str) -> ServedSearch:
-        normalized = normalise_query(query)
-        ranked = rank_candidates(QueryFeatures(normalized), self.first_stage(query))
-        page = ranked.hits[: self.page_size]
-        search_id = str(uuid.uuid4())
-        log_search.delay(
-            served_search_payload(
-                search_id=search_id,
-                query=query,
-                normalized_query=normalized,
-                doc_type="product",
-                doc_ids=[hit.id for hit in page],
-                features=ranked.features[: self.page_size],
-                model_version=ranked.model_version,
-                shopper_id=shopper_id,
-                session_id=session_id,
-            )
+        ctx = self.pipeline.run(SearchRequest(query=query, type="product", page_size=self.page_size))
+        ranked = len(ctx.features.get("product", ()))
+        order = list(range(min(self.page_size, ranked)))
+        if self.rng.random() < self.explore_rate:
+            order = explored_order(ranked, self.page_size, self.explore_depth, self.rng)
+        payload = served_page_payload(
+            ctx, "product", order, shopper_id=shopper_id, session_id=session_id, is_simulated=True
         )
-        return ServedSearch(search_id, [hit.id for hit in page])
+        if payload is not None:
+            log_search.delay(payload)
+        return ServedSearch(ctx.search_id, payload["doc_ids"] if payload else [])
 
 
 class Command(BaseCommand):
@@ -57,15 +61,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--eta", type=float, default=1.0, help="Position-bias exponent of the click model."
         )
+        parser.add_argument(
+            "--explore-rate", type=float, default=0.3, help="Share of searches served a shuffled page."
+        )
+        parser.add_argument(
+            "--explore-depth", type=int, default=100, help="Exploration draws pages from this ranked top."
+        )
 
-    def handle(self, *args, sessions, seed, judgments, generated_queries: int, eta, **options):
+    def handle(
+        self,
+        *args,
+        sessions,
+        seed,
+        judgments,
+        generated_queries: int,
+        eta,
+        explore_rate,
+        explore_depth,
+        **options,
+    ):
         if sessions < 1:
             raise CommandError("--sessions must be positive")
         ratings = load_ratings_by_doc_id(judgments) if judgments else {}
         queries = list(dict.fromkeys([*ratings, *self.catalog_queries(generated_queries)]))
         click_model = ClickModel(eta=eta)
         simulator = TrafficSimulator(
-            FunnelSearch(click_model.page_size), HiddenRelevance(ratings), click_model, seed=seed
+            FunnelSearch(click_model.page_size, explore_rate, explore_depth, seed),
+            HiddenRelevance(ratings),
+            click_model,
+            seed=seed,
         )
         report = simulator.run(queries, sessions)
         self.stdout.write(

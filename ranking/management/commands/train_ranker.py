@@ -16,8 +16,8 @@ from ranking.features import FEATURE_GROUPS
 from ranking.judgments import load_ratings_by_doc_id
 from ranking.models import RankerModel
 from ranking.registry import load_ranker
-from ranking.stats import get_ranking_stats
 from ranking.training import (
+    CLICK_PARAMS,
     cross_validate,
     evaluate,
     feature_group_gains,
@@ -59,7 +59,11 @@ class Command(BaseCommand):
         if options["cv"]:
             report = self.cross_validate(groups, options["cv"], options["seed"], not options["no_ablation"])
         else:
-            report = train_and_register(groups, source=" + ".join(sources), seed=options["seed"])
+            # Clicks alone: many noisy rows per query, bigger trees (training.CLICK_PARAMS).
+            params = CLICK_PARAMS if sources == ["logged clicks"] else None
+            report = train_and_register(
+                groups, source=" + ".join(sources), seed=options["seed"], params=params
+            )
             self.stdout.write(
                 f"version {report['version']}: {'PROMOTED' if report['promoted'] else 'rejected'}"
             )
@@ -75,7 +79,7 @@ class Command(BaseCommand):
     def judged(self, path, first_stage):
         if not Path(path).is_file():
             raise CommandError(f"no judgments file at {path}")
-        return judged_groups(load_ratings_by_doc_id(path), first_stage, get_ranking_stats())
+        return judged_groups(load_ratings_by_doc_id(path), first_stage)
 
     def cross_validate(self, groups, folds, seed, ablation) -> dict:
         result = cross_validate(groups, folds, seed=seed)

@@ -14,6 +14,9 @@ in the same run, and optionally indexing throughput.
 - analyze: the query-understanding stage's own time, wall clock from the API's warm pass
   (`analyze_p50_ms` / `analyze_p99_ms`) and this thread's CPU time over direct calls
   (`analyze_cpu_p99_ms`: on a shared host the wall-clock tail includes time descheduled).
+- rank: the final ranking stage (stored-vector similarity, features, LightGBM over the first
+  stage's top RANKING_RANK_DEPTH), wall clock from the API's warm pass (`rank_p50_ms` /
+  `rank_p99_ms`; a run without a promoted model times features only).
 
 The last line printed is one JSON object (for `make bench` and CI to parse).
 """
@@ -115,6 +118,8 @@ class Command(BaseCommand):
             "analyze_p50_ms": percentile(warm["analyze"], 50),
             "analyze_p99_ms": percentile(warm["analyze"], 99),
             "analyze_cpu_p99_ms": analyze_latency(queries, rounds=3)["analyze_cpu_p99_ms"],
+            "rank_p50_ms": percentile(warm.get("rank", [0.0]), 50),
+            "rank_p99_ms": percentile(warm.get("rank", [0.0]), 99),
             "index_docs_per_s": indexing.get("docs_per_s"),
             "index_docs": indexing.get("docs"),
             "index_seconds": indexing.get("seconds"),
@@ -205,6 +210,7 @@ class Command(BaseCommand):
             f"{'analyze stage warm':<22}{summary['analyze_p50_ms']:>10.3f}{summary['analyze_p99_ms']:>10.3f}"
         )
         write(f"{'analyze stage cpu':<22}{'':>10}{summary['analyze_cpu_p99_ms']:>10.3f}")
+        write(f"{'rank stage warm':<22}{summary['rank_p50_ms']:>10.3f}{summary['rank_p99_ms']:>10.3f}")
         ratio = summary["overhead_ratio"]
         write(
             f"overhead ratio (api warm p50 / floor warm p50): {ratio:.2f}" if ratio else "overhead ratio: n/a"

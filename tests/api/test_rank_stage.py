@@ -1,0 +1,109 @@
+"""The Rank stage of GET /api/search: the promoted LightGBM model orders the first stage's
+candidates, the first-stage order stands (and the response says so) without a usable model,
+and feature logging stores exactly the vectors the model scored."""
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from ranking.features import FEATURE_INDEX, FEATURE_NAMES, decode_vector
+from ranking.models import ImpressionLog, SearchLog
+from ranking.registry import decide, register, reset_serving_ranker
+
+SEARCH = "/api/search"
+QUERY = "sony hp speaker toner printer headphones"
+
+
+@pytest.fixture(autouse=True)
+def no_cached_model():
+    reset_serving_ranker()
+    yield
+    reset_serving_ranker()
+
+
+def search(client, **params):
+    response = client.get(SEARCH, {"q": QUERY, "type": "product", **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def ids(body) -> list[str]:
+    return [hit["id"] for hit in body["results"]]
+
+
+def reversing_model() -> lgb.Booster:
+    """Scores grow with first_stage_rank: a model that turns the first-stage order around."""
+    rng = np.random.default_rng(0)
+    features = rng.random((200, len(FEATURE_NAMES)))
+    features[:, FEATURE_INDEX["first_stage_rank"]] = np.tile(np.arange(1, 21), 10)
+    labels = features[:, FEATURE_INDEX["first_stage_rank"]]
+    data = lgb.Dataset(features, label=labels, feature_name=list(FEATURE_NAMES))
+    params = {"objective": "regression", "verbose": -1, "min_data_in_leaf": 1, "num_leaves": 31}
+    return lgb.train(params, data, num_boost_round=30)
+
+
+def promote(booster: lgb.Booster):
+    record = register(booster, {"validation_ndcg@10": 1.0, "incumbent_validation_ndcg@10": 0.0}, {})
+    assert decide(record)
+    return record
+
+
+def test_without_a_model_the_first_stage_order_stands_and_health_says_so(client, small_catalog):
+    body = search(client, debug=1)
+
+    assert len(body["results"]) >= 3
+    assert body["debug"]["model_version"] is None
+    first_stage_ranks = [hit["stage_scores"]["first_stage_rank"] for hit in body["results"]]
+    assert first_stage_ranks == sorted(first_stage_ranks)
+    assert all(hit["stage_scores"]["rank"] is None for hit in body["results"])
+    health = client.get("/api/health").json()
+    assert health["ranker"]["status"] == "degraded"
+
+
+def test_the_promoted_model_orders_the_candidates(client, small_catalog):
+    # given the first-stage order, then a promoted model that reverses it
+    first_stage = ids(search(client))
+    record = promote(reversing_model())
+
+    # when the same search is made
+    body = search(client, debug=1)
+
+    # then the Rank stage used the model and changed the order
+    assert ids(body) == first_stage[::-1]
+    assert body["debug"]["model_version"] == record.version
+    assert not any(reason.startswith("rank:") for reason in body.get("degraded", []))
+    scores = [hit["stage_scores"]["rank"] for hit in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(set(hit["features"]) == set(FEATURE_NAMES) for hit in body["results"])
+
+
+def test_an_incompatible_model_falls_back_to_the_first_stage(client, small_catalog):
+    first_stage = ids(search(client))
+    record = promote(reversing_model())
+    record.feature_manifest = {"version": "0ld", "names": ["bm25_title"]}
+    record.save(update_fields=["feature_manifest"])
+    reset_serving_ranker()
+
+    body = search(client)
+
+    assert ids(body) == first_stage
+    assert any(
+        reason.startswith("rank: serving the first-stage order") and "trained on feature list 0ld" in reason
+        for reason in body["degraded"]
+    )
+
+
+def test_feature_logging_stores_the_vectors_the_ranker_scored(client, small_catalog):
+    promote(reversing_model())
+
+    body = search(client, debug=1)
+
+    # then the served page and its feature vectors are logged under the response's search id
+    search_log = SearchLog.objects.get(search_id=body["search_id"])
+    impressions = list(ImpressionLog.objects.filter(search=search_log).order_by("position"))
+    assert [i.doc_id for i in impressions] == ids(body)
+    assert [i.position for i in impressions] == list(range(1, len(impressions) + 1))
+    for impression, hit in zip(impressions, body["results"], strict=True):
+        served = np.array([hit["features"][name] for name in FEATURE_NAMES], dtype=np.float32)
+        np.testing.assert_array_equal(decode_vector(impression.features), served)
+    assert search_log.model_version == body["debug"]["model_version"]
