@@ -1,3 +1,4 @@
+import gc
 import logging
 
 import pytest
@@ -16,3 +17,6 @@ def test_warm_up_loads_the_model_and_runs_a_search(local_index_dir, caplog):
     # then the search ran end to end (an empty index is fine) and the model is loaded
     assert "search warm-up took" in caplog.text
     assert get_embedder.cache_info().currsize == 1
+    # and what it loaded is kept out of the garbage collector's passes
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
