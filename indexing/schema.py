@@ -5,6 +5,7 @@ exact-match filters and facets; numeric fields are range filters and ranking fea
 display fields are stored only, to render a hit without a database round trip.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -21,6 +22,14 @@ class DocTypeSchema:
     @property
     def filter_fields(self) -> tuple[str, ...]:
         return self.keyword_fields + self.numeric_fields
+
+    def boosts_with(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
+        """The text fields a query searches, with its boosts: the defaults updated by the
+        overrides. Fields this doc type lacks are ignored, so one boost map can serve every
+        doc type; a boost of 0 takes the field out of the match. Every backend uses this."""
+        boosts = dict(self.text_fields)
+        boosts.update({name: float(boost) for name, boost in (overrides or {}).items() if name in boosts})
+        return {name: boost for name, boost in boosts.items() if boost > 0}
 
 
 PRODUCT = DocTypeSchema(

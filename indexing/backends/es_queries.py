@@ -49,21 +49,13 @@ def _require(condition: bool, name: str, kind: str, schema: DocTypeSchema) -> No
         raise ValueError(f"cannot filter {schema.name} on {name!r}: not {kind}")
 
 
-def effective_boosts(schema: DocTypeSchema, overrides: Mapping[str, float] | None) -> dict[str, float]:
-    """The local backend's rule: schema defaults updated by the query's overrides; fields the
-    doc type lacks are ignored (one boost map serves every doc type); 0 drops a field."""
-    boosts = dict(schema.text_fields)
-    boosts.update({name: float(boost) for name, boost in (overrides or {}).items() if name in boosts})
-    return {name: boost for name, boost in boosts.items() if boost > 0}
-
-
 def lexical_body(query: LexicalQuery, schema: DocTypeSchema) -> dict:
     """One `match` per searched text field, boosted from outside so that its `_name` marks
     the unboosted match: with `include_named_queries_score` each hit then carries per-field
     BM25 scores, the ranking features, independent of the boosts in use."""
     if query.operator not in ("or", "and"):
         raise ValueError(f"unknown operator {query.operator!r}; expected 'or' or 'and'")
-    boosts = effective_boosts(schema, query.boosts)
+    boosts = schema.boosts_with(query.boosts)
     text = distinct_words(query.text)
     per_field = [
         {

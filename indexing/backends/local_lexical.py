@@ -9,7 +9,7 @@ display values so a hit renders without the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,14 +149,6 @@ def filter_query(tantivy_schema: tantivy.Schema, schema: DocTypeSchema, filters:
     return Query.const_score_query(Query.boolean_query([(Occur.Must, q) for q in clauses]), 0.0)
 
 
-def effective_boosts(schema: DocTypeSchema, overrides: Mapping[str, float] | None) -> dict[str, float]:
-    """Schema defaults with the query's overrides; fields the doc type lacks are ignored so one
-    boost map can serve every doc type. A boost of 0 takes the field out of the match."""
-    boosts = dict(schema.text_fields)
-    boosts.update({k: float(v) for k, v in (overrides or {}).items() if k in boosts})
-    return {name: boost for name, boost in boosts.items() if boost > 0}
-
-
 @dataclass(frozen=True)
 class StoredDocument:
     id: str
@@ -251,7 +243,7 @@ class LexicalIndex:
 
     def search(self, query: LexicalQuery) -> list[Hit]:
         terms = analyse(query.text)
-        boosts = effective_boosts(self.schema, query.boosts)
+        boosts = self.schema.boosts_with(query.boosts)
         if not terms or not boosts:
             return []
         texts = [(terms, 1.0)] + [

@@ -37,7 +37,6 @@ from indexing.backends.es_queries import (
     best_suggestions,
     case_insensitive_prefix_regex,
     distinct_words,
-    effective_boosts,
     filter_clauses,
     knn_candidates,
     lexical_body,
@@ -339,7 +338,7 @@ def test_query_text_is_sent_as_its_first_distinct_words():
 
 
 def test_boost_overrides_merge_with_defaults_ignore_unknown_fields_and_zero_drops_a_field():
-    assert effective_boosts(PRODUCT, {"title": 9, "description": 0, "hashtags": 4.0}) == {
+    assert PRODUCT.boosts_with({"title": 9, "description": 0, "hashtags": 4.0}) == {
         "title": 9.0,
         "brand": 2.0,
         "category": 2.0,
