@@ -71,20 +71,10 @@ class References:
         return tuple(reversed(names))
 
     def brand_id(self, name: str | None) -> int | None:
-        if name is None:
-            return None
-        if name not in self._brands:
-            brand, _ = Brand.objects.get_or_create(name=name, defaults={"slug": unique_slug(Brand, name)})
-            self._brands[name] = brand.pk
-        return self._brands[name]
+        return _named_id(Brand, self._brands, name)
 
     def shop_id(self, name: str | None) -> int | None:
-        if name is None:
-            return None
-        if name not in self._shops:
-            shop, _ = Shop.objects.get_or_create(name=name, defaults={"slug": unique_slug(Shop, name)})
-            self._shops[name] = shop.pk
-        return self._shops[name]
+        return _named_id(Shop, self._shops, name)
 
     def category_id(self, path: tuple[str, ...] | None) -> int | None:
         if not path:
@@ -97,3 +87,13 @@ class References:
                 category.save()
             self._categories[path] = category.pk
         return self._categories[path]
+
+
+def _named_id(model, known: dict[str, int], name: str | None) -> int | None:
+    """The pk of the `model` row with this name, created (with a unique slug) the first time."""
+    if name is None:
+        return None
+    if name not in known:
+        row, _ = model.objects.get_or_create(name=name, defaults={"slug": unique_slug(model, name)})
+        known[name] = row.pk
+    return known[name]
