@@ -233,8 +233,8 @@ def fused_score(hit: Hit) -> float:
 
 
 class PreRank:
-    """The cheap first ranking stage: orders candidates by `score_hit` (by default the fused
-    score); the learned ranker plugs in here as another scoring function."""
+    """The cheap first ranking stage: orders every fused candidate by `score_hit` (by default
+    the fused score); `Rank` then reorders the top of this order with the learned model."""
 
     name = "prerank"
 
@@ -248,8 +248,8 @@ class PreRank:
 
 class Rank:
     """The final ranker over the first stage's top `rank_depth` candidates. Every candidate
-        gets the dense similarity of its stored vector (not only those the dense channel
-        recalled). Without a usable model the first-stage order stands; when a promoted model is
+    gets the dense similarity of its stored vector (not only those the dense channel
+    recalled). Without a usable model the first-stage order stands; when a promoted model is
     unusable (incompatible, file missing) the response's `degraded` says so, and /api/health
     always says which order is served."""
 
