@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from catalog.models import Category, LiveStream, Product, Video
 
 from .backends.base import SearchDocument
+from .passages import split_passages
 from .schema import document_id
 
 DOC_TYPE_MODELS = {"product": Product, "video": Video, "live": LiveStream}
@@ -154,6 +155,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
             "shop": product.shop.name if product.shop else "",
         },
         embedding_text=". ".join(part for part in (product.title, product.description) if part),
+        image_url=product.image_url,
     )
 
 
@@ -197,6 +199,8 @@ def _video_document(video: Video, categories: CategoryChains) -> SearchDocument:
             "product_ids": [p.external_id for p in products],
         },
         embedding_text=_join(video.title, hashtags, *product_titles[:EMBEDDING_PRODUCT_TITLES]),
+        passages=split_passages(video.transcript),
+        image_url=video.thumbnail_url,
     )
 
 
@@ -237,13 +241,17 @@ def _live_document(live: LiveStream, categories: CategoryChains) -> SearchDocume
             "product_ids": [p.external_id for p in products],
         },
         embedding_text=_join(live.title, live.shop.name, *product_titles[:EMBEDDING_PRODUCT_TITLES]),
+        # A live has no picture of its own; it shows (and sells) its first product.
+        image_url=next((p.image_url for p in products if p.image_url), ""),
     )
 
 
 def _tagged_product_keywords(products: Sequence[Product], categories: CategoryChains) -> dict[str, list[str]]:
-    """Brand, category and category-path filters on a video or live match its products'."""
+    """Brand, category and category-path filters on a video or live match its products', and
+    `product` holds their document ids (relevance propagates from a product to its videos)."""
     with_category = [p.category for p in products if p.category]
     return {
+        "product": [document_id("product", p.pk) for p in products],
         "brand": _unique(p.brand.name for p in products if p.brand),
         "category": _unique(c.name for c in with_category),
         "category_path": _unique(path for c in with_category for path in ancestor_paths(c.path)),

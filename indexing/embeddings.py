@@ -270,36 +270,68 @@ def reset_embedder() -> None:
 
 @dataclass
 class EmbeddingStats:
-    encoded: int = 0
-    cached: int = 0
+    encoded: int = 0  # distinct texts (or images) run through a model
+    cached: int = 0  # distinct texts (or images) whose vector came from the cache
+    passages: int = 0  # transcript passages given a vector
+    images: int = 0  # documents given a visual vector
 
     def __add__(self, other: "EmbeddingStats") -> "EmbeddingStats":
-        return EmbeddingStats(self.encoded + other.encoded, self.cached + other.cached)
+        return EmbeddingStats(
+            self.encoded + other.encoded,
+            self.cached + other.cached,
+            self.passages + other.passages,
+            self.images + other.images,
+        )
 
 
 def embed_documents(docs: Sequence, embedder: Embedder | None = None) -> EmbeddingStats:
-    """Fill `doc.vector` for each `SearchDocument`, encoding only texts never seen by this model.
+    """Fill `doc.vector` (and `doc.passage_vectors`) for each `SearchDocument`, encoding only
+    texts never seen by this model.
 
     Vectors are cached in the database by sha256(model name + text), so a re-index of unchanged
-    documents (a price change, a rebuild) costs a lookup, not a forward pass."""
+    documents (a price change, a rebuild) costs a lookup, not a forward pass. Passages are
+    encoded by the same model into the same space, through the same cache."""
+    embedder = embedder or get_embedder()
+    texts = [doc.embedding_text for doc in docs] + [passage for doc in docs for passage in doc.passages]
+    vectors, encoded = vectors_through_cache(
+        embedder.model_name, texts, lambda missing: embedder.encode_documents(missing)
+    )
+    for doc in docs:
+        doc.vector = vectors[doc.embedding_text]
+        if doc.passages:
+            doc.passage_vectors = np.stack([vectors[passage] for passage in doc.passages])
+    distinct = len(vectors)
+    return EmbeddingStats(
+        encoded=encoded, cached=distinct - encoded, passages=sum(len(doc.passages) for doc in docs)
+    )
+
+
+def vectors_through_cache(
+    model_name: str, inputs: Sequence[str], encode: Callable[[list[str]], Sequence[np.ndarray | None]]
+) -> tuple[dict[str, np.ndarray], int]:
+    """The vector of each distinct input (a text, an image URL) under `model_name`: from the
+    EmbeddingCache table, else from `encode(missing inputs)`, which may answer None for an
+    input it cannot encode (left out of the result, and not cached). Returns the vectors by
+    input and how many were encoded."""
     from .models import EmbeddingCache
 
-    embedder = embedder or get_embedder()
-    keys = [EmbeddingCache.key_for(embedder.model_name, doc.embedding_text) for doc in docs]
-    cached = _cached_vectors(set(keys))
-    missing = {key: doc.embedding_text for key, doc in zip(keys, docs, strict=True) if key not in cached}
+    keys = {value: EmbeddingCache.key_for(model_name, value) for value in dict.fromkeys(inputs)}
+    cached = _cached_vectors(set(keys.values()))
+    missing = [value for value, key in keys.items() if key not in cached]
+    fresh = {}
     if missing:
-        encoded = embedder.encode_documents(list(missing.values()))
-        fresh = dict(zip(missing, encoded, strict=True))
+        fresh = {
+            keys[value]: vector
+            for value, vector in zip(missing, encode(missing), strict=True)
+            if vector is not None
+        }
         EmbeddingCache.objects.bulk_create(
             [EmbeddingCache(key=key, vector=vector.tobytes()) for key, vector in fresh.items()],
             batch_size=DOCUMENT_CACHE_LOOKUP_CHUNK,
             ignore_conflicts=True,  # another worker may have cached the same text meanwhile
         )
         cached.update(fresh)
-    for key, doc in zip(keys, docs, strict=True):
-        doc.vector = cached[key]
-    return EmbeddingStats(encoded=len(missing), cached=len(set(keys)) - len(missing))
+    return {value: cached[key] for value, key in keys.items() if key in cached}, len(fresh)
 
 
 def _cached_vectors(keys: set[str]) -> dict[str, np.ndarray]:

@@ -10,15 +10,20 @@ from .backends.base import BaseSearchBackend, BulkResult
 from .documents import build_documents, indexable_queryset
 from .embeddings import EmbeddingStats, embed_documents
 from .schema import document_id, get_schema
+from .visual import embed_images
 
 
 @dataclass
 class IndexReport(BulkResult):
-    """A `BulkResult` that also says what was deleted and how many vectors were encoded."""
+    """A `BulkResult` that also says what was deleted, how many vectors were encoded (texts,
+    passages and images alike) or came from the cache, and how many passages and images the
+    indexed documents carry."""
 
     deleted: int = 0
     encoded: int = 0
     cached: int = 0
+    passages: int = 0
+    images: int = 0
 
     def add(self, other: "IndexReport") -> None:
         self.indexed += other.indexed
@@ -27,6 +32,8 @@ class IndexReport(BulkResult):
         self.deleted += other.deleted
         self.encoded += other.encoded
         self.cached += other.cached
+        self.passages += other.passages
+        self.images += other.images
 
 
 def index_objects(doc_type: str, pks: Iterable[int], backend: BaseSearchBackend | None = None) -> IndexReport:
@@ -143,8 +150,9 @@ class RebuildFailed(RuntimeError):
 
 def _documents_with_vectors(doc_type: str, pks: list[int]):
     docs = build_documents(doc_type, pks)
-    stats = embed_documents(docs) if docs else EmbeddingStats()
-    return docs, stats
+    if not docs:
+        return docs, EmbeddingStats()
+    return docs, embed_documents(docs) + embed_images(docs)
 
 
 def _report(result: BulkResult, stats: EmbeddingStats) -> IndexReport:
@@ -154,6 +162,8 @@ def _report(result: BulkResult, stats: EmbeddingStats) -> IndexReport:
         errors=list(result.errors),
         encoded=stats.encoded,
         cached=stats.cached,
+        passages=stats.passages,
+        images=stats.images,
     )
 
 

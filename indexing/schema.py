@@ -3,10 +3,17 @@
 Text fields carry their default query-time boost (BM25 per field); keyword fields are
 exact-match filters and facets; numeric fields are range filters and ranking features;
 display fields are stored only, to render a hit without a database round trip.
+Vector spaces are the dense channels a doc type is searchable in (see VECTOR_SPACES).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+# "text": one vector per document from its embedding text (the dense channel);
+# "passage": one per transcript passage, a document scoring its best passage;
+# "visual": one per document from its image, in a CLIP space (only with VISUAL_MODEL_PATH).
+TEXT_SPACE, PASSAGE_SPACE, VISUAL_SPACE = "text", "passage", "visual"
+VECTOR_SPACES = (TEXT_SPACE, PASSAGE_SPACE, VISUAL_SPACE)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,7 @@ class DocTypeSchema:
     display_fields: tuple[str, ...]
     # Fields whose values the suggester offers as completions.
     suggest_fields: tuple[str, ...] = field(default=())
+    vector_spaces: tuple[str, ...] = (TEXT_SPACE,)
 
     @property
     def filter_fields(self) -> tuple[str, ...]:
@@ -39,24 +47,29 @@ PRODUCT = DocTypeSchema(
     numeric_fields=("price", "rating", "review_count", "sales_count", "stock", "created_ts", "released_ts"),
     display_fields=("title", "description", "image_url", "price", "currency", "brand", "category", "shop"),
     suggest_fields=("title", "brand", "category"),
+    vector_spaces=(TEXT_SPACE, VISUAL_SPACE),
 )
 
 VIDEO = DocTypeSchema(
     name="video",
     text_fields={"title": 3.0, "hashtags": 2.0, "caption": 1.5, "product_titles": 1.5, "transcript": 0.5},
-    keyword_fields=("creator", "shop", "brand", "category", "category_path", "kind"),
+    # `product`: the tagged products' document ids, so the videos of relevant products are
+    # found by a filter (relevance propagated from products).
+    keyword_fields=("creator", "shop", "brand", "category", "category_path", "kind", "product"),
     numeric_fields=("views", "likes", "duration_seconds", "published_ts", "min_product_price"),
     display_fields=("title", "caption", "image_url", "creator", "shop", "product_ids"),
     suggest_fields=("title",),
+    vector_spaces=(TEXT_SPACE, PASSAGE_SPACE, VISUAL_SPACE),
 )
 
 LIVE = DocTypeSchema(
     name="live",
     text_fields={"title": 3.0, "product_titles": 1.5, "shop_name": 1.5, "description": 1.0},
-    keyword_fields=("shop", "brand", "category", "category_path", "status"),
+    keyword_fields=("shop", "brand", "category", "category_path", "status", "product"),
     numeric_fields=("viewer_count", "scheduled_ts", "started_ts", "min_product_price"),
     display_fields=("title", "description", "host", "shop", "status", "scheduled_at", "product_ids"),
     suggest_fields=("title",),
+    vector_spaces=(TEXT_SPACE, VISUAL_SPACE),
 )
 
 SCHEMAS: dict[str, DocTypeSchema] = {s.name: s for s in (PRODUCT, VIDEO, LIVE)}

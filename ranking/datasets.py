@@ -87,10 +87,15 @@ def click_label(click_rate: float, carts: int, orders: int) -> int:
     return label
 
 
-def click_groups(min_searches: int = 2, simulated: bool | None = None) -> list[QueryGroup]:
-    """Groups from logged impressions joined with click/cart/order events, one per normalized
-    query seen in at least `min_searches` searches. `simulated` filters on SearchLog.is_simulated."""
-    impressions = ImpressionLog.objects.filter(feature_version=FEATURE_VERSION)
+def click_groups(
+    min_searches: int = 2, simulated: bool | None = None, doc_type: str = "product"
+) -> list[QueryGroup]:
+    """Groups from logged impressions of `doc_type` joined with click/cart/order events, one
+    per normalized query seen in at least `min_searches` searches. `simulated` filters on
+    SearchLog.is_simulated."""
+    impressions = ImpressionLog.objects.filter(
+        feature_version=FEATURE_VERSION, doc_id__startswith=f"{doc_type}:"
+    )
     if simulated is not None:
         impressions = impressions.filter(search__is_simulated=simulated)
     rows = impressions.order_by("search__created_at").values_list(

@@ -10,7 +10,7 @@ counts an event twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
@@ -111,9 +111,11 @@ class IngestResult:
     received: int
     inserted: int
     duplicates: int
+    # The events stored by this call (not the replays): what profiles must learn from.
+    new_events: tuple[Mapping, ...] = field(default=(), repr=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {name: value for name, value in asdict(self).items() if name != "new_events"}
 
 
 def ingest_events(events: Iterable[Mapping]) -> IngestResult:
@@ -128,10 +130,12 @@ def ingest_events(events: Iterable[Mapping]) -> IngestResult:
         received += 1
         unique.setdefault(str(event["event_id"]), event)
     stored = set(Event.objects.filter(event_id__in=list(unique)).values_list("event_id", flat=True))
+    new_events = tuple(event for event_id, event in unique.items() if event_id not in stored)
     rows = [
         Event(**{name: event.get(name) for name in EVENT_FIELDS if event.get(name) is not None})
-        for event_id, event in unique.items()
-        if event_id not in stored
+        for event in new_events
     ]
     Event.objects.bulk_create(rows, ignore_conflicts=True, batch_size=MAX_BATCH_EVENTS)
-    return IngestResult(received=received, inserted=len(rows), duplicates=received - len(rows))
+    return IngestResult(
+        received=received, inserted=len(rows), duplicates=received - len(rows), new_events=new_events
+    )

@@ -33,11 +33,16 @@ def served_search_payload(
     session_id: str = "",
     is_simulated: bool = False,
     created_at: datetime | None = None,
-    first_position: int = 1,
+    positions: Sequence[int] | None = None,
+    explored_positions: Sequence[int] = (),
 ) -> dict:
-    """`doc_ids[i]` was shown at position first_position + i with feature vector `features[i]`."""
+    """`doc_ids[i]` was shown at `positions[i]` (default i + 1) with feature vector
+    `features[i]`; `explored_positions` are the page positions exploration filled."""
     if len(doc_ids) != len(features):
         raise ValueError("one feature vector per shown document is required")
+    positions = list(positions) if positions is not None else list(range(1, len(doc_ids) + 1))
+    if len(positions) != len(doc_ids):
+        raise ValueError("one position per shown document is required")
     return {
         "search_id": str(search_id),
         "query": query,
@@ -52,34 +57,50 @@ def served_search_payload(
         "doc_ids": list(doc_ids),
         "features": base64.b64encode(np.asarray(features, dtype="<f4").tobytes()).decode(),
         "feature_version": FEATURE_VERSION,
-        "first_position": first_position,
+        "positions": positions,
+        "explored_positions": list(explored_positions),
     }
 
 
-def served_page_payload(ctx, doc_type: str, order: Sequence[int] | None = None, **extra) -> dict | None:
-    """The payload for what a pipeline run (searchapp.pipeline.SearchContext) showed of
-    `doc_type`: its page, or `order` (indexes into the ranked candidates, e.g. an exploration
-    reshuffle) when given. Only candidates the Rank stage computed vectors for are logged;
-    None when there is nothing to log (an explicit sort, an empty page)."""
-    features = ctx.features.get(doc_type)
-    if features is None or not len(features):
-        return None
-    hits = ctx.candidates.get(doc_type, [])
-    if order is None:
+def served_page_payload(
+    ctx, doc_type: str = "product", order: Sequence[int] | None = None, **extra
+) -> dict | None:
+    """The payload for what a pipeline run (searchapp.pipeline.SearchContext) showed: its page
+    (`ctx.page_hits`, every type, with the positions exploration filled), or, when `order` is
+    given, those indexes into `doc_type`'s ranked candidates in that order (an offline
+    reshuffle). Only hits the Rank stage computed vectors for are logged; None when there is
+    nothing to log (an explicit sort, an empty page)."""
+    if order is not None:
+        features = ctx.features.get(doc_type)
+        if features is None:
+            return None
+        rows = [(ctx.candidates[doc_type][i], features[i]) for i in order if i < len(features)]
+        positions = list(range(1, len(rows) + 1))
+        explored = []
+    else:
         start = (ctx.request.page - 1) * ctx.request.page_size
-        order = range(start, min(start + ctx.request.page_size, len(features)))
-        extra.setdefault("first_position", start + 1)
-    order = [i for i in order if i < len(features)]
-    if not order:
+        row_of = {
+            hit.id: features[i]
+            for doc_type_, features in ctx.features.items()
+            for i, hit in enumerate(ctx.candidates.get(doc_type_, [])[: len(features)])
+        }
+        shown = [(start + i, hit) for i, hit in enumerate(ctx.page_hits, start=1) if hit.id in row_of]
+        rows = [(hit, row_of[hit.id]) for _, hit in shown]
+        positions = [position for position, _ in shown]
+        explored = ctx.explored_positions
+    if not rows:
         return None
+    logged_type = doc_type if order is not None else ctx.request.type
     return served_search_payload(
         search_id=ctx.search_id,
         query=ctx.request.query,
         normalized_query=ctx.parsed.normalized if ctx.parsed is not None else ctx.query,
-        doc_type=doc_type,
-        doc_ids=[hits[i].id for i in order],
-        features=features[order],
-        model_version=ctx.model_version,
+        doc_type=logged_type,
+        doc_ids=[hit.id for hit, _ in rows],
+        features=np.stack([vector for _, vector in rows]),
+        model_version=ctx.model_versions.get(rows[0][0].doc_type, ""),
+        positions=positions,
+        explored_positions=explored,
         **extra,
     )
 
@@ -99,6 +120,7 @@ def write_served_search(payload: Mapping) -> int:
         session_id=payload["session_id"],
         is_simulated=payload["is_simulated"],
         created_at=parse_datetime(payload["created_at"]),
+        explored_positions=payload.get("explored_positions", []),
     )
     ImpressionLog.objects.bulk_create(
         ImpressionLog(
@@ -108,8 +130,6 @@ def write_served_search(payload: Mapping) -> int:
             features=encode_vector(vector),
             feature_version=payload["feature_version"],
         )
-        for position, (doc_id, vector) in enumerate(
-            zip(doc_ids, matrix, strict=True), start=payload.get("first_position", 1)
-        )
+        for position, doc_id, vector in zip(payload["positions"], doc_ids, matrix, strict=True)
     )
     return len(doc_ids)

@@ -75,6 +75,15 @@ FEATURES: tuple[Feature, ...] = (
     Feature("seller_authority", "seller", "Shop trust score (official, verified, rating, fulfilment, returns)"),
     Feature("age_days", "freshness", "Days since release or creation"),
     Feature("doc_type", "doc_type", "0 product, 1 video, 2 live"),
+    Feature("category_affinity", "personal", "The shopper's interest in the category (profile, 0..1; 0 without one)"),
+    Feature("brand_affinity", "personal", "The shopper's interest in the brand (profile, 0..1)"),
+    Feature("price_affinity", "personal", "The shopper's interest in the price band (profile, 0..1)"),
+    Feature("propagated_relevance", "media", "Videos/lives: best relevance of a tagged product to the query; NaN for products"),
+    Feature("passage_cosine", "media", "Videos: cosine of the best transcript passage; NaN when not retrieved"),
+    Feature("visual_cosine", "media", "Cosine of the thumbnail/keyframe vector (visual channel); NaN when not retrieved"),
+    Feature("media_engagement", "media", "Videos: likes / views (smoothed); NaN otherwise"),
+    Feature("media_reach", "media", "log(1 + views) of a video, log(1 + viewers) of a live stream; NaN for products"),
+    Feature("live_now", "media", "Live streams: 1 when live, 0 when scheduled; NaN otherwise"),
     Feature("query_terms", "query", "Number of words in the query"),
 )  # fmt: skip
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
@@ -100,18 +109,25 @@ class QueryFeatures:
     category_intent: Mapping[str, float] = field(default_factory=dict)  # category path -> probability
     brand: str | None = None
     colour: str | None = None
+    # The shopper's interest profile (personalization.profiles.InterestProfile), if any.
+    profile: object | None = None
+    # product doc id -> its relevance to this query (0..1), what videos and live streams
+    # tagging it inherit (propagated_relevance).
+    product_relevance: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
-    def from_parsed(cls, text: str, parsed) -> QueryFeatures:
-        """From query understanding's ParsedQuery (category_intent pairs, attribute extractions)."""
+    def from_parsed(cls, text: str, parsed, **context) -> QueryFeatures:
+        """From query understanding's ParsedQuery (category_intent pairs, attribute extractions);
+        `context`: profile, product_relevance."""
         if parsed is None:
-            return cls(text)
+            return cls(text, **context)
         extracted = {e.field: e.value for e in parsed.extractions if isinstance(e.value, str)}
         return cls(
             text=text,
             category_intent=dict(parsed.category_intent),
             brand=extracted.get("brand"),
             colour=extracted.get("colour"),
+            **context,
         )
 
     @property
@@ -177,7 +193,8 @@ RAW_COLUMNS = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
     "category_intent", "category_feedback", "brand_match", "colour_match", "price", "seller_authority",
-    "published_ts", "doc_type", "sales_count", "rating", "review_count",
+    "published_ts", "doc_type", "sales_count", "rating", "review_count", "propagated_relevance",
+    "passage_cosine", "visual_cosine", "views", "likes", "viewers", "live_now",
 )  # fmt: skip
 RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
 # Features copied as gathered; the rest are derived below.
@@ -185,7 +202,11 @@ COPIED = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
     "category_intent", "category_feedback", "brand_match", "colour_match", "seller_authority", "doc_type",
+    "propagated_relevance", "passage_cosine", "visual_cosine", "live_now",
 )  # fmt: skip
+MEDIA_TYPES = frozenset({"video", "live"})
+# Pseudo-counts that pull a video's like rate towards a typical 4% while it has few views.
+LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH = 0.04, 200.0
 
 
 def compute_features(
@@ -229,6 +250,12 @@ def compute_features(
             intent_by_category[category] = sum(p for path, p in intent.items() if path in paths)
         return intent_by_category[category]
 
+    product_relevance = query.product_relevance
+
+    def propagated(hit: Hit) -> float:
+        """A video or live stream is as relevant as the most relevant product it tags."""
+        return max((product_relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
+
     rows = []
     for hit, category in zip(hits, categories, strict=True):
         scores, ranks, numbers, keywords = hit.channel_scores, hit.channel_ranks, hit.numbers, hit.keywords
@@ -266,6 +293,13 @@ def compute_features(
                 numbers.get("sales_count", 0.0),
                 numbers.get("rating", 0.0),
                 numbers.get("review_count", 0.0),
+                propagated(hit) if hit.doc_type in MEDIA_TYPES else nan,
+                scores.get("passage", nan),
+                scores.get("visual", nan),
+                numbers.get("views", nan),
+                numbers.get("likes", nan),
+                numbers.get("viewer_count", nan),
+                (1.0 if "live" in keywords.get("status", ()) else 0.0) if hit.doc_type == "live" else nan,
             )
         )
     raw = np.array(rows, dtype=np.float64)
@@ -299,7 +333,27 @@ def compute_features(
     ) * np.log1p(reviews)
     columns[:, column["age_days"]] = (now - raw[:, RAW["published_ts"]]) / SECONDS_PER_DAY
     columns[:, column["query_terms"]] = len(query.tokens)
+    views, likes = raw[:, RAW["views"]], raw[:, RAW["likes"]]
+    columns[:, column["media_engagement"]] = bayesian_average(
+        likes, views, LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH
+    )
+    columns[:, column["media_reach"]] = np.log1p(np.where(np.isnan(views), raw[:, RAW["viewers"]], views))
+    columns[:, [column["category_affinity"], column["brand_affinity"], column["price_affinity"]]] = (
+        personal_affinities(query.profile, hits, prices)
+    )
     return columns.astype(np.float32)
+
+
+def personal_affinities(profile, hits: Sequence[Hit], prices: np.ndarray) -> np.ndarray:
+    """(n, 3): category, brand and price-band affinity of each hit for the shopper; 0 without
+    a profile (an anonymous first visit is not a missing value, it is no interest yet)."""
+    if profile is None:
+        return np.zeros((len(hits), 3))
+    return profile.affinity_columns(
+        [hit.keywords.get("category_path", ()) for hit in hits],
+        [(hit.keywords.get("brand") or ("",))[0] for hit in hits],
+        prices,
+    )
 
 
 def encode_vector(vector: np.ndarray) -> bytes:

@@ -20,6 +20,9 @@ class SearchLog(models.Model):
     model_version = models.CharField(max_length=64, blank=True)
     # Marks traffic made by `manage.py simulate_traffic`, so it never passes for real behaviour.
     is_simulated = models.BooleanField(default=False)
+    # Positions (1-based) of the page given to cold-start exploration: its exposure budget is
+    # reported from these.
+    explored_positions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -107,6 +110,9 @@ class RankerModel(models.Model):
         REJECTED = "rejected"
 
     version = models.CharField(max_length=64, unique=True)
+    # Each document type has its own ranker (products, videos and live streams are judged on
+    # different signals); at most one promoted version per type.
+    doc_type = models.CharField(max_length=10, default="product", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     file_path = models.CharField(
         max_length=500, help_text="LightGBM text model under SEARCH_DATA_DIR/models."
@@ -119,9 +125,11 @@ class RankerModel(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # At most one promoted version: serving never has to choose.
+            # At most one promoted version per type: serving never has to choose.
             models.UniqueConstraint(
-                fields=["status"], condition=models.Q(status="promoted"), name="ranker_one_promoted"
+                fields=["doc_type", "status"],
+                condition=models.Q(status="promoted"),
+                name="ranker_one_promoted_per_type",
             )
         ]
 

@@ -1,4 +1,5 @@
 """Ranker model versions: files under SEARCH_DATA_DIR/models, rows in RankerModel (admin).
+Each document type (product, video, live) has its own promoted version.
 
 A trained version is registered as a candidate and promoted only when it beats the served
 one on the same validation queries (the NDCG gate). Serving loads the promoted version,
@@ -17,6 +18,8 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from indexing.schema import DOC_TYPES
 
 from .features import feature_manifest
 from .models import RankerModel
@@ -58,8 +61,10 @@ def load_ranker(record: RankerModel) -> LoadedRanker:
     return LoadedRanker(record.version, lgb.Booster(model_file=str(path)))
 
 
-def register(booster: lgb.Booster, metrics: dict, training_summary: dict) -> RankerModel:
-    version = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+def register(
+    booster: lgb.Booster, metrics: dict, training_summary: dict, doc_type: str = "product"
+) -> RankerModel:
+    version = f"{doc_type}-{timezone.now().strftime('%Y%m%d-%H%M%S-%f')}"
     path = models_dir() / f"ranker-{version}.txt"
     booster.save_model(str(path))
     return RankerModel.objects.create(
@@ -68,11 +73,12 @@ def register(booster: lgb.Booster, metrics: dict, training_summary: dict) -> Ran
         feature_manifest=feature_manifest(),
         metrics=metrics,
         training_summary=training_summary,
+        doc_type=doc_type,
     )
 
 
-def promoted() -> RankerModel | None:
-    return RankerModel.objects.filter(status=RankerModel.Status.PROMOTED).first()
+def promoted(doc_type: str = "product") -> RankerModel | None:
+    return RankerModel.objects.filter(status=RankerModel.Status.PROMOTED, doc_type=doc_type).first()
 
 
 def passes_gate(candidate: RankerModel) -> bool:
@@ -83,12 +89,14 @@ def passes_gate(candidate: RankerModel) -> bool:
 
 
 def decide(candidate: RankerModel) -> bool:
-    """Promote the candidate if it passes the gate, else reject it; returns whether promoted."""
+    """Promote the candidate if it passes the gate, else reject it; returns whether promoted.
+    Only the incumbent of the candidate's own document type is replaced."""
     with transaction.atomic():
         if passes_gate(candidate):
-            RankerModel.objects.filter(status=RankerModel.Status.PROMOTED).update(
-                status=RankerModel.Status.REJECTED
+            incumbents = RankerModel.objects.filter(
+                status=RankerModel.Status.PROMOTED, doc_type=candidate.doc_type
             )
+            incumbents.update(status=RankerModel.Status.REJECTED)
             candidate.status = RankerModel.Status.PROMOTED
         else:
             candidate.status = RankerModel.Status.REJECTED
@@ -97,46 +105,65 @@ def decide(candidate: RankerModel) -> bool:
     return candidate.status == RankerModel.Status.PROMOTED
 
 
-# --- Serving: the promoted model, re-checked every RANKING_MODEL_CHECK_SECONDS.
-
-_serving: dict = {"checked_at": None, "ranker": None, "problem": "not loaded yet"}
+# --- Serving: the promoted model of each type, re-checked every RANKING_MODEL_CHECK_SECONDS.
 
 
-def serving_ranker() -> LoadedRanker | None:
+def _not_loaded() -> dict:
+    return {"checked_at": None, "ranker": None, "problem": "not loaded yet"}
+
+
+_serving: dict[str, dict] = {}
+
+
+def serving_ranker(doc_type: str = "product") -> LoadedRanker | None:
+    state = _serving.setdefault(doc_type, _not_loaded())
     check_every = getattr(settings, "RANKING_MODEL_CHECK_SECONDS", 30)
-    checked_at = _serving["checked_at"]
+    checked_at = state["checked_at"]
     if checked_at is not None and time.monotonic() - checked_at < check_every:
-        return _serving["ranker"]
-    record = promoted()
-    current = _serving["ranker"]
+        return state["ranker"]
+    record = promoted(doc_type)
+    current = state["ranker"]
     if record is None:
-        _serving.update(ranker=None, problem=NO_PROMOTED_MODEL)
+        state.update(ranker=None, problem=NO_PROMOTED_MODEL)
     elif current is None or current.version != record.version:
         try:
-            _serving.update(ranker=load_ranker(record), problem=None)
+            state.update(ranker=load_ranker(record), problem=None)
         except (IncompatibleModel, lgb.basic.LightGBMError) as error:
-            _serving.update(ranker=None, problem=str(error))
-    _serving["checked_at"] = time.monotonic()
-    return _serving["ranker"]
+            state.update(ranker=None, problem=str(error))
+    state["checked_at"] = time.monotonic()
+    return state["ranker"]
 
 
 def reset_serving_ranker() -> None:
-    _serving.update(checked_at=None, ranker=None, problem="not loaded yet")
+    _serving.clear()
 
 
-def unusable_ranker_problem() -> str | None:
+def unusable_ranker_problem(doc_type: str = "product") -> str | None:
     """Why a promoted model cannot be served (incompatible manifest, missing or broken file),
     or None when it is served or none is promoted: a fresh install ranks by the first stage
     by design, and /api/health says so."""
-    if serving_ranker() is not None or _serving["problem"] == NO_PROMOTED_MODEL:
+    if serving_ranker(doc_type) is not None or _serving[doc_type]["problem"] == NO_PROMOTED_MODEL:
         return None
-    return _serving["problem"]
+    return _serving[doc_type]["problem"]
 
 
 def ranker_health() -> dict:
-    """{"status": "ok", "model_version", ...} or {"status": "degraded", "detail"} when the final
-    ranker is missing or incompatible and searches are served in first-stage order."""
-    ranker = serving_ranker()
+    """{"status": "ok", "model_version", ...} or {"status": "degraded", "detail"} when the
+    product ranker is missing or incompatible and searches are served in first-stage order.
+    `by_type` says which version orders each document type (None: the first stage)."""
+    by_type = {doc_type: serving_ranker(doc_type) for doc_type in DOC_TYPES}
+    versions = {doc_type: ranker.version if ranker else None for doc_type, ranker in by_type.items()}
+    ranker = by_type["product"]
     if ranker is None:
-        return {"status": "degraded", "detail": f"serving the first-stage order: {_serving['problem']}"}
-    return {"status": "ok", "model_version": ranker.version, "feature_version": feature_manifest()["version"]}
+        problem = _serving["product"]["problem"]
+        return {
+            "status": "degraded",
+            "detail": f"serving the first-stage order: {problem}",
+            "by_type": versions,
+        }
+    return {
+        "status": "ok",
+        "model_version": ranker.version,
+        "feature_version": feature_manifest()["version"],
+        "by_type": versions,
+    }

@@ -38,8 +38,8 @@ def rank_candidates(
     (training computes the features of the candidates exactly as serving does)."""
     now = time.time() if now is None else now
     features = compute_features(query, hits, get_ranking_stats(), now, similarity)
-    if use_model:
-        ranker = ranker or serving_ranker()
+    if use_model and hits:
+        ranker = ranker or serving_ranker(hits[0].doc_type)
     if not use_model or ranker is None or not hits:
         return RankedCandidates(list(hits), features, None, "")
     scores = ranker.predict(features)

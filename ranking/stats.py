@@ -25,6 +25,7 @@ from django.db.models import Avg, Count
 from catalog.models import Product, Shop
 from indexing.schema import document_id, parse_document_id
 
+from .calibration import EngagementCalibration, load_calibration
 from .propensity import examination_propensity
 
 CTR_PRIOR_STRENGTH = 20.0  # examined impressions
@@ -36,6 +37,7 @@ DEFAULT_CONVERSION = 0.05
 DEFAULT_MEAN_RATING = 4.0
 # Weights of the shop trust score; each signal is scaled to 0..1 first.
 AUTHORITY_WEIGHTS = {"official": 0.25, "verified": 0.15, "rating": 0.3, "fulfilment": 0.2, "returns": 0.1}
+TOP_RATED_RATING, TOP_RATED_AUTHORITY = 4.5, 0.6
 
 
 def bayesian_average(successes, trials, prior, strength):
@@ -43,6 +45,17 @@ def bayesian_average(successes, trials, prior, strength):
     return (np.asarray(successes, dtype=np.float64) + strength * prior) / (
         np.asarray(trials, dtype=np.float64) + strength
     )
+
+
+def shop_badge(is_official: bool, is_verified: bool, rating: float, authority: float) -> str | None:
+    """The label a shopper sees next to the shop: the strongest claim the shop can make."""
+    if is_official:
+        return "official"
+    if is_verified:
+        return "verified"
+    if rating >= TOP_RATED_RATING and authority >= TOP_RATED_AUTHORITY:
+        return "top_rated"
+    return None
 
 
 def shop_authority(
@@ -62,9 +75,15 @@ def shop_authority(
 class RankingStats:
     prices_by_category: dict[str, np.ndarray] = field(default_factory=dict)  # sorted prices
     authority_by_shop: dict[str, float] = field(default_factory=dict)
+    badge_by_shop: dict[str, str | None] = field(default_factory=dict)
     rates_by_doc: dict[str, tuple[float, float]] = field(default_factory=dict)  # (ctr, conversion)
     rates_by_category: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # doc_id -> (examinations, clicks) as observed: cold-start exploration's evidence.
+    counts_by_doc: dict[str, tuple[float, int]] = field(default_factory=dict)
+    # product doc_id -> price: what a video or live stream's tagged products are worth.
+    price_by_product: dict[str, float] = field(default_factory=dict)
     global_rates: tuple[float, float] = (DEFAULT_CTR, DEFAULT_CONVERSION)
+    calibration: EngagementCalibration = field(default_factory=EngagementCalibration)
     mean_rating: float = DEFAULT_MEAN_RATING
     rating_prior_strength: float = RATING_PRIOR_STRENGTH
 
@@ -80,6 +99,9 @@ class RankingStats:
                 result[rows] = np.searchsorted(known, prices[rows], side="right") / len(known)
         result[np.isnan(prices)] = np.nan
         return result
+
+    def category_ctr(self, category: str) -> float:
+        return self.rates_by_category.get(category, self.global_rates)[0]
 
     def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
         """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
@@ -118,6 +140,7 @@ def smoothed_rates(rows: Sequence[tuple[str, str, float, int, int]]) -> RankingS
         for category, (e, c, o) in totals.items()
     }
     for doc_id, category, exams, doc_clicks, doc_orders in rows:
+        stats.counts_by_doc[doc_id] = (exams, doc_clicks)
         prior_ctr, prior_cvr = stats.rates_by_category[category]
         stats.rates_by_doc[doc_id] = (
             float(bayesian_average(doc_clicks, exams, prior_ctr, CTR_PRIOR_STRENGTH)),
@@ -133,15 +156,18 @@ def load_ranking_stats() -> RankingStats:
     stats = smoothed_rates(list(rows))
     prices = defaultdict(list)
     active = Product.objects.filter(status=Product.Status.ACTIVE, category__isnull=False)
-    for path, price in active.values_list("category__path", "price").iterator(chunk_size=5000):
+    for pk, path, price in active.values_list("pk", "category__path", "price").iterator(chunk_size=5000):
         prices[path].append(float(price))
+        stats.price_by_product[document_id("product", pk)] = float(price)
     stats.prices_by_category = {path: np.sort(np.array(values)) for path, values in prices.items()}
-    stats.authority_by_shop = {
-        slug: shop_authority(*signals)
-        for slug, *signals in Shop.objects.values_list(
-            "slug", "is_official", "is_verified", "rating", "fulfilment_rate", "return_rate"
-        )
-    }
+    shops = Shop.objects.values_list(
+        "slug", "is_official", "is_verified", "rating", "fulfilment_rate", "return_rate"
+    )
+    for slug, official, verified, rating, fulfilment, returns in shops:
+        authority = shop_authority(official, verified, rating, fulfilment, returns)
+        stats.authority_by_shop[slug] = authority
+        stats.badge_by_shop[slug] = shop_badge(official, verified, rating, authority)
+    stats.calibration = load_calibration()
     mean_rating = active.filter(review_count__gt=0).aggregate(mean=Avg("rating"))["mean"]
     stats.mean_rating = mean_rating or DEFAULT_MEAN_RATING
     return stats

@@ -11,13 +11,19 @@ beats it on the validation NDCG gate (ranking/registry.py).
 from celery import shared_task
 
 from indexing.tasks import RETRY_POLICY
+from personalization.tasks import update_profiles
 
 from . import events, feature_log, stats
 
 
 @shared_task(name="ranking.ingest_events", **RETRY_POLICY)
 def ingest_events(batch: list[dict]) -> dict:
-    return events.ingest_events(batch).as_dict()
+    result = events.ingest_events(batch)
+    # Only the events stored now: replayed ones (retries, at-least-once delivery) are in the
+    # profiles already.
+    if result.new_events:
+        update_profiles.delay(list(result.new_events))
+    return result.as_dict()
 
 
 @shared_task(name="ranking.log_search", **RETRY_POLICY)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 
+from indexing.schema import DOC_TYPES
 from searchapp.evaluation import condensed_ndcg_at_k, ndcg_at_k
 
 from .datasets import QueryGroup, click_groups
@@ -177,14 +178,18 @@ def feature_group_gains(groups: Sequence[QueryGroup], folds: int = 5, seed: int 
 
 
 def train_and_register(
-    groups: Sequence[QueryGroup], source: str, seed: int = 0, params: dict | None = None
+    groups: Sequence[QueryGroup],
+    source: str,
+    seed: int = 0,
+    params: dict | None = None,
+    doc_type: str = "product",
 ) -> dict:
-    """Train on 80% of the queries, gate on the other 20% against the served model (or the
-    first-stage order when none is served), register, and promote or reject."""
+    """Train on 80% of the queries, gate on the other 20% against the served model of
+    `doc_type` (or the first-stage order when none is served), register, and promote or reject."""
     train, valid = split_by_query(groups, VALIDATION_SHARE, seed)
     booster = train_lambdarank(train, valid, seed=seed, params=params)
     candidate = evaluate(valid, booster_scores(booster))
-    incumbent = serving_ranker()
+    incumbent = serving_ranker(doc_type)
     incumbent_score = incumbent.predict if incumbent is not None else first_stage_scores
     metrics = {
         GATE_METRIC: candidate.ndcg,
@@ -201,15 +206,23 @@ def train_and_register(
         "train_rows": sum(len(g) for g in train),
         "label_counts": np.bincount(np.concatenate([g.labels for g in groups]), minlength=4).tolist(),
         "feature_version": feature_manifest()["version"],
+        "doc_type": doc_type,
     }
-    record = register(booster, metrics, summary)
+    record = register(booster, metrics, summary, doc_type=doc_type)
     promoted = decide(record)
     return {"version": record.version, "promoted": promoted, **metrics, **summary}
 
 
 def retrain_from_logs() -> dict:
-    """The scheduled retrain: learn from logged traffic (ranking.retrain_ranker)."""
-    groups = click_groups()
-    if len(groups) < 10:
-        return {"skipped": f"only {len(groups)} queries with enough logged traffic"}
-    return train_and_register(groups, source="logged clicks", params=CLICK_PARAMS)
+    """The scheduled retrain: learn each document type's ranker from its logged traffic
+    (ranking.retrain_ranker)."""
+    reports = {}
+    for doc_type in DOC_TYPES:
+        groups = click_groups(doc_type=doc_type)
+        if len(groups) < 10:
+            reports[doc_type] = {"skipped": f"only {len(groups)} queries with enough logged traffic"}
+        else:
+            reports[doc_type] = train_and_register(
+                groups, source="logged clicks", params=CLICK_PARAMS, doc_type=doc_type
+            )
+    return reports

@@ -6,4 +6,5 @@ class SearchappConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self):
+        from . import marketplace_signals  # noqa: F401  (drops cached settings and live statuses)
         from .query import signals  # noqa: F401  (drops cached synonyms and rules on admin edits)

@@ -69,3 +69,78 @@ class QueryRule(models.Model):
 
     def __str__(self):
         return f"{self.name} ({'on' if self.enabled else 'off'})"
+
+
+class MarketplaceSettings(models.Model):
+    """The one row of marketplace ranking settings merchandisers tune (the admin edits
+    pk=1; without a row the defaults of ranking/marketplace_config.py apply). Live in every
+    process within a second of a save, like synonyms."""
+
+    share = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+    enabled = models.BooleanField(
+        default=True, help_text="Off: every list is served in its ranker's order (relevance only)."
+    )
+    gmv_weight = models.FloatField(
+        default=0.15,
+        validators=share,
+        help_text="Relevance/GMV trade-off: 0 ranks by expected engagement, 1 by expected GMV.",
+    )
+    personal_weight = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
+        help_text="How much a shopper's interest profile lifts expected engagement (0 = off).",
+    )
+    trust_floor = models.FloatField(
+        default=0.5, validators=share, help_text="Shops with a trust score below this are demoted."
+    )
+    trust_demotion = models.FloatField(
+        default=0.7,
+        validators=[MinValueValidator(0.05), MaxValueValidator(1.0)],
+        help_text="Low-trust shops' utility is multiplied by this (1 = no demotion; never hidden).",
+    )
+    exploration_positions = models.CharField(
+        max_length=100,
+        default="5,12",
+        blank=True,
+        help_text="Page positions (1-based, comma-separated) given to cold-start exploration: "
+        "the exposure budget per page. Empty switches exploration off.",
+    )
+    live_window_minutes = models.PositiveIntegerField(
+        default=30, help_text="Scheduled live streams are shown this many minutes before they start."
+    )
+    max_lives_in_top = models.PositiveIntegerField(default=1, help_text="At most this many live streams...")
+    lives_top_k = models.PositiveIntegerField(default=10, help_text="...in this many first slots.")
+    max_consecutive_same_seller = models.PositiveIntegerField(
+        default=2, help_text="No more consecutive items of one shop or one brand (0 = no limit)."
+    )
+    product_min_share = models.FloatField(default=0.5, validators=share)
+    product_max_share = models.FloatField(default=1.0, validators=share)
+    video_min_share = models.FloatField(default=0.0, validators=share)
+    video_max_share = models.FloatField(default=0.3, validators=share)
+    live_min_share = models.FloatField(default=0.0, validators=share)
+    live_max_share = models.FloatField(default=0.1, validators=share)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "marketplace settings"
+
+    def __str__(self):
+        return "Marketplace settings"
+
+    def clean(self):
+        from .marketplace_settings import parse_positions
+
+        errors = {}
+        try:
+            parse_positions(self.exploration_positions)
+        except ValueError as error:
+            errors["exploration_positions"] = str(error)
+        for doc_type in ("product", "video", "live"):
+            low, high = getattr(self, f"{doc_type}_min_share"), getattr(self, f"{doc_type}_max_share")
+            if low > high:
+                errors[f"{doc_type}_min_share"] = "Must not exceed the maximum share."
+        if self.product_min_share + self.video_min_share + self.live_min_share > 1:
+            errors["product_min_share"] = "The minimum shares add up to more than the page."
+        if errors:
+            raise ValidationError(errors)

@@ -1,13 +1,21 @@
 """The search funnel: one small class per stage, run in order over a shared `SearchContext`,
 each timed into `ctx.timings` (milliseconds).
 
-    Analyze -> EmbedQuery -> Recall -> Fuse -> Recover -> PreRank -> Rank -> Sort -> Facets
-    -> Paginate -> Present
+    Analyze -> Personalize -> EmbedQuery -> Recall -> Fuse -> Recover -> PreRank -> Rank -> Sort
+    -> Blend -> Facets -> Present
 
 The ranking funnel: Recall keeps up to `recall_depth` hits per channel, PreRank (cheap: the
 fused score) orders them all, and Rank orders the first `rank_depth` of them with the
-promoted LightGBM model (ranking/rerank.py); the rest follow in first-stage order, so totals
-and facets still count every candidate.
+promoted LightGBM model of its type (ranking/rerank.py); the rest follow in first-stage
+order, so totals and facets still count every candidate. Blend (searchapp/blend.py) turns
+the ranked types into the one list a page shows: expected utility, cold-start exploration
+and the mixed row's slot constraints.
+
+Besides the three text channels, videos and live streams are recalled through the products
+they tag ("tagged": those tagging the query's top products), videos through their transcript
+passages ("passage"), every type through its thumbnail when a visual encoder is configured
+("visual"), and a shopper with an interest profile gets a "personal" channel (the query
+within their favourite categories).
 
 Recall asks the backend for both channels of each requested document type in one
 `search_channels` call; the query is encoded once per request, whatever the number of types.
@@ -26,13 +34,19 @@ import numpy as np
 from django.conf import settings
 
 from indexing.backends import get_backend
-from indexing.backends.base import BaseSearchBackend, Hit, LexicalQuery, TermBoost, VectorQuery
+from indexing.backends.base import BaseSearchBackend, Filters, Hit, LexicalQuery, TermBoost, VectorQuery
 from indexing.embeddings import get_embedder
+from indexing.schema import get_schema
+from indexing.visual import get_visual_encoder
+from personalization.profiles import load_profile
 from ranking.features import FEATURE_NAMES, QueryFeatures
+from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import unusable_ranker_problem
 from ranking.rerank import rank_candidates
+from ranking.stats import RankingStats, get_ranking_stats
 
 from . import recovery
+from .blend import Blend
 from .facets import compute_facets
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
@@ -44,6 +58,14 @@ from .search_request import PRICE_FIELD, RECENCY_FIELD, SearchFilters, SearchReq
 # the dev judgments lifts hybrid NDCG@10 by ~0.04 over lexical + dense alone.
 LEXICAL, LEXICAL_ALL, DENSE = "lexical", "lexical_all", "dense"
 HYBRID_CHANNELS = (LEXICAL, LEXICAL_ALL, DENSE)
+PASSAGE, VISUAL, TAGGED, PERSONAL = "passage", "visual", "tagged", "personal"
+CHANNELS = (*HYBRID_CHANNELS, PASSAGE, VISUAL, TAGGED, PERSONAL)
+MEDIA_TYPES = ("video", "live")
+# Products whose taggers the "tagged" channel recalls, and how their relevance is spread
+# (1 / sqrt(rank)): a video about the query's best product inherits most.
+TAGGED_PRODUCTS = 50
+# Interest-profile categories the "personal" channel searches within.
+PERSONAL_CATEGORIES = 3
 # The text shown as a hit's snippet, per document type.
 SNIPPET_FIELD = {"product": "description", "video": "caption", "live": "description"}
 # Display fields every result carries (None when a type has no such field).
@@ -52,7 +74,7 @@ COMMON_DISPLAY_FIELDS = ("title", "price", "currency", "image_url", "brand", "ca
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    channels: tuple[str, ...] = HYBRID_CHANNELS
+    channels: tuple[str, ...] = CHANNELS
     recall_depth: int = 200
     rrf_k: float = 60
     rrf_weights: Mapping[str, float] = field(default_factory=dict)
@@ -66,9 +88,11 @@ class PipelineConfig:
     # order (features are still computed: that is how training sees the candidates).
     rank_depth: int = 200
     use_ranker: bool = True
+    # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
+    marketplace: MarketplaceConfig | None = None
 
     def __post_init__(self):
-        unknown = set(self.channels) - set(HYBRID_CHANNELS)
+        unknown = set(self.channels) - set(CHANNELS)
         if unknown:
             raise ValueError(f"unknown recall channel(s): {', '.join(sorted(unknown))}")
 
@@ -105,15 +129,24 @@ class SearchContext:
     # doc_type -> candidates in their final order (fused, pre-ranked, sorted)
     candidates: dict[str, list[Hit]] = field(default_factory=dict)
     facets: dict = field(default_factory=dict)
-    page_hits: dict[str, list[Hit]] = field(default_factory=dict)
-    results: dict[str, list[dict]] = field(default_factory=dict)
+    # THE page shown, in order (one list whatever the request type), and the 1-based
+    # positions in it that cold-start exploration filled.
+    page_hits: list[Hit] = field(default_factory=list)
+    explored_positions: list[int] = field(default_factory=list)
+    utilities: dict[str, float] = field(default_factory=dict)  # hit id -> expected utility
+    results: list[dict] = field(default_factory=list)
+    # The shopper's interest profile (personalization.profiles.InterestProfile) or None.
+    profile: object | None = None
+    # product doc id -> relevance to the query (0..1): what tagging videos/lives inherit.
+    product_relevance: dict[str, float] = field(default_factory=dict)
     degraded: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     search_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # doc_type -> feature vectors of the ranked candidates, row i = candidates[doc_type][i]
     # (only the first rank_depth candidates have one): what feature logging stores.
     features: dict[str, np.ndarray] = field(default_factory=dict)
-    model_version: str = ""  # the final ranker that ordered the candidates; "" = first stage
+    # doc_type -> the final ranker that ordered its candidates ("" = the first stage)
+    model_versions: dict[str, str] = field(default_factory=dict)
     # hit id -> {"fused": ..., "first_stage_rank": ..., "rank": ...}, for debug=1
     stage_scores: dict[str, dict] = field(default_factory=dict)
 
@@ -139,6 +172,22 @@ class Analyze:
         ctx.parsed = analyze(ctx.request.query, AnalyzerConfig.from_settings(disabled))
         ctx.query = ctx.parsed.text_for_lexical
         ctx.degraded += [f"{self.name}: {reason}" for reason in ctx.parsed.degraded]
+
+
+class Personalize:
+    """The shopper's (or the session's) interest profile; an unknown id has none, and a
+    profile store failure degrades to an unpersonalised search."""
+
+    name = "personalize"
+
+    def run(self, ctx: SearchContext) -> None:
+        request = ctx.request
+        if not (request.shopper_id or request.session_id):
+            return
+        try:
+            ctx.profile = load_profile(request.shopper_id, request.session_id)
+        except Exception as error:  # personalisation is a bonus, never a reason to fail
+            ctx.degraded.append(f"{self.name}: {type(error).__name__}: {error}")
 
 
 class EmbedQuery:
@@ -171,7 +220,8 @@ class Recall:
         this again with looser filters, text or channels)."""
         depth = self.config.recall_depth
         alternatives, term_boosts = lexical_hints(ctx.parsed, self.config.term_boost_scale)
-        for doc_type in ctx.request.doc_types:
+        visual_vector = self.visual_query(ctx, text) if VISUAL in channels else None
+        for doc_type in ordered_types(ctx.request.doc_types):
             type_filters = filters.for_doc_type(doc_type)
             lexical = LexicalQuery(
                 text=text,
@@ -187,14 +237,90 @@ class Recall:
             hits = self.backend.search_channels(doc_type, lexical if LEXICAL in channels else None, vector)
             if LEXICAL_ALL in channels:
                 hits[LEXICAL_ALL] = self.all_terms_hits(doc_type, lexical, hits)
-            ctx.channel_hits[doc_type] = hits
+            if doc_type == "product":
+                ctx.product_relevance = spread_relevance(hits.get(LEXICAL_ALL) or hits.get(LEXICAL) or [])
             ctx.capped[doc_type] = any(len(channel) >= depth for channel in hits.values())
+            hits.update(self.extra_channels(ctx, doc_type, filters, lexical, vector, visual_vector, channels))
+            ctx.channel_hits[doc_type] = hits
+
+    def extra_channels(
+        self, ctx, doc_type, filters, lexical, vector, visual_vector, channels
+    ) -> dict[str, list[Hit]]:
+        """The channels beyond the text ones (see the module docstring); each only when it
+        applies to the doc type and has something to search with."""
+        extra = {}
+        schema_spaces = get_schema(doc_type).vector_spaces
+        if PASSAGE in channels and vector is not None and PASSAGE in schema_spaces:
+            extra[PASSAGE] = self.backend.search_vector(doc_type, replace(vector, space=PASSAGE))
+        if visual_vector is not None and VISUAL in schema_spaces:
+            query = VectorQuery(
+                vector=visual_vector, filters=lexical.filters, limit=lexical.limit, space=VISUAL
+            )
+            extra[VISUAL] = self.backend.search_vector(doc_type, query)
+        if TAGGED in channels and doc_type in MEDIA_TYPES:
+            extra[TAGGED] = self.tagged_hits(ctx, doc_type, filters, lexical)
+        personal = personal_filters(ctx.profile, lexical.filters) if PERSONAL in channels else None
+        if personal is not None and lexical.text.strip():
+            extra[PERSONAL] = self.backend.search_lexical(doc_type, replace(lexical, filters=personal))
+        return {name: hits for name, hits in extra.items() if hits}
+
+    def tagged_hits(
+        self, ctx: SearchContext, doc_type: str, filters: SearchFilters, lexical: LexicalQuery
+    ) -> list[Hit]:
+        """Videos/lives tagging the query's top products, best product first."""
+        if not ctx.product_relevance:
+            # A video- or live-only search: the products are looked up for this channel alone.
+            product_lexical = replace(lexical, filters=filters.for_doc_type("product"), limit=TAGGED_PRODUCTS)
+            ctx.product_relevance = spread_relevance(self.backend.search_lexical("product", product_lexical))
+        if not ctx.product_relevance:
+            return []
+        tagging = replace(
+            lexical.filters, terms={**lexical.filters.terms, "product": tuple(ctx.product_relevance)}
+        )
+        hits = self.backend.search_terms(doc_type, tagging, lexical.limit)
+        relevance = ctx.product_relevance
+
+        def inherited(hit: Hit) -> float:
+            return max((relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
+
+        return sorted(hits, key=lambda hit: (-inherited(hit), hit.id))
+
+    @staticmethod
+    def visual_query(ctx: SearchContext, text: str):
+        encoder = get_visual_encoder()
+        if encoder is None or not text.strip():
+            return None
+        try:
+            return encoder.encode_text([text])[0]
+        except Exception as error:  # the visual channel is optional: degrade, never fail
+            ctx.degraded.append(f"{VISUAL}: {type(error).__name__}: {error}")
+            return None
 
     def all_terms_hits(self, doc_type: str, lexical: LexicalQuery, hits: dict[str, list[Hit]]) -> list[Hit]:
         # With one word, "every term" is "any term": reuse the lexical channel's answer.
         if LEXICAL in hits and len(WORD.findall(lexical.text)) <= 1 and not lexical.alternatives:
             return hits[LEXICAL]
         return self.backend.search_lexical(doc_type, replace(lexical, operator="and"))
+
+
+def ordered_types(doc_types) -> list[str]:
+    """Products first: videos and live streams inherit the products' relevance."""
+    return sorted(doc_types, key=lambda doc_type: doc_type != "product")
+
+
+def spread_relevance(product_hits: list[Hit]) -> dict[str, float]:
+    return {hit.id: 1.0 / (rank**0.5) for rank, hit in enumerate(product_hits[:TAGGED_PRODUCTS], start=1)}
+
+
+def personal_filters(profile, filters: Filters) -> Filters | None:
+    """The request's filters narrowed to the profile's favourite categories; None when there
+    is no profile, or the request already filters by category (the user's choice stands)."""
+    if profile is None or "category_path" in filters.terms:
+        return None
+    categories = tuple(path for path, _ in profile.top_categories(PERSONAL_CATEGORIES))
+    if not categories:
+        return None
+    return replace(filters, terms={**filters.terms, "category_path": categories})
 
 
 def request_filters(ctx: SearchContext) -> SearchFilters:
@@ -262,20 +388,30 @@ class Rank:
     def run(self, ctx: SearchContext) -> None:
         if ctx.request.sort is not Sort.RELEVANCE:
             return
-        query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-        for doc_type, hits in ctx.candidates.items():
+        for doc_type in ordered_types(ctx.candidates):
+            hits = ctx.candidates[doc_type]
+            query = QueryFeatures.from_parsed(
+                ctx.query, ctx.parsed, profile=ctx.profile, product_relevance=ctx.product_relevance
+            )
             top = hits[: self.config.rank_depth]
             ranked = rank_candidates(
                 query, top, similarity=self.similarity(ctx, doc_type, top), use_model=self.config.use_ranker
             )
             ctx.candidates[doc_type] = ranked.hits + hits[len(top) :]
             ctx.features[doc_type] = ranked.features
-            ctx.model_version = ranked.model_version
+            ctx.model_versions[doc_type] = ranked.model_version
+            if doc_type == "product":
+                # Videos and lives inherit from the products' final order, not the recall's.
+                ctx.product_relevance = spread_relevance(ranked.hits)
             if ctx.request.debug:
                 self.record_scores(ctx, top, ranked)
-        problem = unusable_ranker_problem() if self.config.use_ranker and not ctx.model_version else None
-        if problem:
-            ctx.degraded.append(f"{self.name}: serving the first-stage order: {problem}")
+            problem = (
+                unusable_ranker_problem(doc_type)
+                if self.config.use_ranker and not ranked.model_version
+                else None
+            )
+            if problem:
+                ctx.degraded.append(f"{self.name}: {doc_type}: serving the first-stage order: {problem}")
 
     def similarity(self, ctx: SearchContext, doc_type: str, hits: list[Hit]) -> list[float] | None:
         if ctx.query_vector is None or not hits:
@@ -324,15 +460,6 @@ class Facets:
         ctx.facets = compute_facets(ctx.candidates)
 
 
-class Paginate:
-    name = "paginate"
-
-    def run(self, ctx: SearchContext) -> None:
-        start = (ctx.request.page - 1) * ctx.request.page_size
-        end = start + ctx.request.page_size
-        ctx.page_hits = {doc_type: hits[start:end] for doc_type, hits in ctx.candidates.items()}
-
-
 class Present:
     """Render the page's hits from their stored display values, with highlighting."""
 
@@ -341,16 +468,32 @@ class Present:
     def run(self, ctx: SearchContext) -> None:
         highlighter = Highlighter(highlighted_text(ctx))
         debug = ctx.request.debug
-        ctx.results = {
-            doc_type: [present_hit(hit, highlighter, debug, ctx.stage_scores.get(hit.id)) for hit in hits]
-            for doc_type, hits in ctx.page_hits.items()
-        }
+        stats = get_ranking_stats()
+        explored = set(ctx.explored_positions)
+        ctx.results = []
+        for position, hit in enumerate(ctx.page_hits, start=1):
+            result = present_hit(hit, highlighter, debug, ctx.stage_scores.get(hit.id))
+            result["shop_trust"] = shop_trust(hit, stats)
+            if position in explored:
+                result["explored"] = True
+            if debug:
+                result["utility"] = ctx.utilities.get(hit.id)
+            ctx.results.append(result)
 
 
 def highlighted_text(ctx: SearchContext) -> str:
     """The words searched for: the query's and those its synonyms brought in."""
     alternatives = ctx.parsed.alternatives if ctx.parsed else ()
     return " ".join((ctx.query, *(alternative.target for alternative in alternatives)))
+
+
+def shop_trust(hit: Hit, stats: RankingStats) -> dict | None:
+    """The seller-authority badge: the shop's trust score and its most telling label."""
+    shops = hit.keywords.get("shop")
+    score = stats.authority_by_shop.get(shops[0]) if shops else None
+    if score is None:
+        return None
+    return {"score": round(score, 3), "badge": stats.badge_by_shop.get(shops[0])}
 
 
 def present_hit(hit: Hit, highlighter: Highlighter, debug: bool, stage_scores: dict | None = None) -> dict:
@@ -389,7 +532,7 @@ class SearchPipeline:
     ):
         config = config or PipelineConfig.from_settings()
         backend = backend or get_backend()
-        self.stages = [Analyze()]
+        self.stages = [Analyze(), Personalize()]
         if DENSE in config.channels:
             self.stages.append(EmbedQuery())
         self.stages += [
@@ -399,8 +542,8 @@ class SearchPipeline:
             PreRank(),
             Rank(backend, config),
             SortResults(),
+            Blend(config.marketplace),
             Facets(),
-            Paginate(),
             Present(),
         ]
 

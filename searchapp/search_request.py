@@ -88,6 +88,9 @@ class SearchRequest:
     page: int = 1
     page_size: int = 20
     debug: bool = False
+    # Who is searching: the personalisation profile to use (unknown ids simply have none).
+    shopper_id: str = ""
+    session_id: str = ""
     # Query-understanding parts switched off for this request (ablation, incidents): names
     # from searchapp.query.analyzer.PARTS, and "recovery".
     disabled_understanding: frozenset[str] = frozenset()

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "catalog",
     "indexing",
     "ranking",
+    "personalization",
     "searchapp",
 ]
 
@@ -206,3 +207,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Personalisation (personalization/): interest profiles learnt from shopper events.
+# How fast an event's weight halves: a shopper's tastes change over weeks, an anonymous
+# session's intent over hours.
+PERSONALIZATION_HALF_LIFE_DAYS = env.float("PERSONALIZATION_HALF_LIFE_DAYS", default=14.0)
+PERSONALIZATION_SESSION_HALF_LIFE_HOURS = env.float("PERSONALIZATION_SESSION_HALF_LIFE_HOURS", default=2.0)
+# A fresh session's affinities weigh this much against the shopper's (both normalised).
+PERSONALIZATION_SESSION_WEIGHT = env.float("PERSONALIZATION_SESSION_WEIGHT", default=1.0)
+# Entries kept per affinity map (categories, brands, price bands): rows stay small.
+PERSONALIZATION_MAX_ENTRIES = env.int("PERSONALIZATION_MAX_ENTRIES", default=50)
+# Loaded profiles are cached this long; the update task invalidates the ones it writes.
+PERSONALIZATION_CACHE_SECONDS = env.int("PERSONALIZATION_CACHE_SECONDS", default=60)
+
+# Video and live matching (indexing/passages.py, indexing/visual.py).
+# A sentence-transformers CLIP directory; empty = visual matching off (no vision weights can
+# be downloaded here: see the README).
+VISUAL_MODEL_PATH = env.str("VISUAL_MODEL_PATH", default="")
+# Transcript passages embedded per video (each costs one encoder pass on first index).
+PASSAGES_MAX_PER_DOC = env.int("PASSAGES_MAX_PER_DOC", default=4)

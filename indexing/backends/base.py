@@ -71,6 +71,36 @@ class SearchDocument:
     display: dict  # schema.display_fields -> stored JSON-able values
     embedding_text: str  # what the dense channel encodes
     vector: np.ndarray | None = None  # float32, L2-normalised; set by the indexer
+    # Transcript passages (videos), each searchable in the "passage" space; the indexer sets
+    # `passage_vectors` (len(passages), dim) with the document encoder.
+    passages: list[str] = field(default_factory=list)
+    passage_vectors: np.ndarray | None = None
+    # The image the "visual" space encodes (a path, file:// or http(s) URL); the indexer sets
+    # `visual_vector` when a visual encoder is configured and the image loads.
+    image_url: str = ""
+    visual_vector: np.ndarray | None = None
+
+    def space_vectors(self, space: str) -> np.ndarray | None:
+        """This document's vectors in `space` as one (n, dim) float32 matrix; None if none."""
+        value = getattr(self, SPACE_FIELDS[space])
+        if value is None:
+            return None
+        matrix = np.atleast_2d(np.asarray(value, dtype=np.float32))
+        return matrix if matrix.size else None
+
+
+# The SearchDocument attribute holding each vector space's vectors (schema.VECTOR_SPACES).
+SPACE_FIELDS = {"text": "vector", "passage": "passage_vectors", "visual": "visual_vector"}
+
+
+def space_field_scores(space: str, cosine: float, ordinal: int = 0) -> dict[str, float]:
+    """A vector hit's ranking features: its cosine under a name per space, and for passages
+    which passage matched best."""
+    if space == "text":
+        return {"cosine": cosine}
+    if space == "passage":
+        return {"passage_cosine": cosine, "passage": ordinal}
+    return {f"{space}_cosine": cosine}
 
 
 @dataclass(frozen=True)
@@ -105,6 +135,9 @@ class VectorQuery:
     vector: np.ndarray
     filters: Filters = field(default_factory=Filters)
     limit: int = 100
+    # Which vectors to search (schema.VECTOR_SPACES): one hit per document, scored by its
+    # best vector in the space; a space the doc type lacks has no hits.
+    space: str = "text"
 
 
 @dataclass
@@ -112,7 +145,8 @@ class Hit:
     doc_type: str
     id: str
     score: float
-    # Per-field BM25 scores (lexical) or {"cosine": s} (vector): ranking features.
+    # Per-field BM25 scores (lexical), {"cosine": s} (text vectors), {"passage_cosine": s,
+    # "passage": index of the best passage} or {"visual_cosine": s}: ranking features.
     field_scores: dict[str, float] = field(default_factory=dict)
     # Per-channel scores and ranks once fused, e.g. {"lexical": 12.1, "dense": 0.71}.
     channel_scores: dict[str, float] = field(default_factory=dict)
@@ -190,8 +224,13 @@ class BaseSearchBackend(ABC):
         return results
 
     @abstractmethod
+    def search_terms(self, doc_type: str, filters: Filters, limit: int) -> list[Hit]:
+        """Every document passing `filters` (no text), ordered by id, at most `limit`, score
+        0.0: e.g. the videos tagging given products (`Filters(terms={"product": ids})`)."""
+
+    @abstractmethod
     def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored (L2-normalised float32) vectors of these documents; ids without one
+        """The stored (L2-normalised float32) "text" vectors of these documents; ids without one
         are left out. Ranking scores the dense similarity of every candidate with them, not
         only of those the dense channel recalled."""
 

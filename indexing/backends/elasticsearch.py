@@ -8,6 +8,7 @@ module talks to the server.
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,12 +17,13 @@ import numpy as np
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError
 from elasticsearch.helpers import streaming_bulk
 
-from indexing.schema import DOC_TYPES, get_schema
+from indexing.schema import DOC_TYPES, VECTOR_SPACES, get_schema
 
 from .base import (
     BackendUnavailable,
     BaseSearchBackend,
     BulkResult,
+    Filters,
     Hit,
     LexicalQuery,
     Rebuild,
@@ -44,6 +46,8 @@ from .es_queries import (
     suggest_body,
     suggest_key,
     suggestions,
+    terms_body,
+    terms_hits,
     vector_body,
     vector_hits,
 )
@@ -62,6 +66,9 @@ class SearchBackend(BaseSearchBackend):
         self.replicas = int(self.params.get("NUMBER_OF_REPLICAS", 1))
         # None: Elasticsearch takes the dimensions from the first vector indexed.
         self.vector_dims = int(self.params["VECTOR_DIMS"]) if self.params.get("VECTOR_DIMS") else None
+        self.visual_dims = (
+            int(self.params["VISUAL_VECTOR_DIMS"]) if self.params.get("VISUAL_VECTOR_DIMS") else None
+        )
 
     # --- indices -------------------------------------------------------------------------
 
@@ -77,7 +84,7 @@ class SearchBackend(BaseSearchBackend):
         self.client.indices.create(
             index=name,
             settings=settings,
-            mappings=index_mappings(get_schema(doc_type), self.vector_dims),
+            mappings=index_mappings(get_schema(doc_type), self.vector_dims, self.visual_dims),
             aliases=aliases,
         )
         return name
@@ -143,7 +150,21 @@ class SearchBackend(BaseSearchBackend):
         return self.search_channels(doc_type, query, None)["lexical"]
 
     def search_vector(self, doc_type: str, query: VectorQuery) -> list[Hit]:
+        if query.space not in VECTOR_SPACES:
+            raise ValueError(
+                f"unknown vector space {query.space!r}; expected one of {', '.join(VECTOR_SPACES)}"
+            )
+        if query.space not in get_schema(doc_type).vector_spaces:
+            return []
         return self.search_channels(doc_type, None, query)["dense"]
+
+    def search_terms(self, doc_type: str, filters: Filters, limit: int) -> list[Hit]:
+        schema = get_schema(doc_type)
+        body = terms_body(filters, schema, limit)  # validates the filters even when limit is 0
+        if limit <= 0:
+            return []
+        (response,) = self._msearch([(self.index_name(doc_type), body)])
+        return terms_hits(response, schema)
 
     def search_channels(
         self, doc_type: str, lexical: LexicalQuery | None, vector: VectorQuery | None
@@ -154,7 +175,9 @@ class SearchBackend(BaseSearchBackend):
         if lexical is not None:
             planned.append(("lexical", lexical_body(lexical, schema), lexical_hits))
         if vector is not None:
-            planned.append(("dense", vector_body(vector, schema), vector_hits))
+            planned.append(
+                ("dense", vector_body(vector, schema), functools.partial(vector_hits, space=vector.space))
+            )
         responses = self._msearch([(self.index_name(doc_type), body) for _, body, _ in planned])
         return {
             channel: read_hits(response, schema)
@@ -296,14 +319,20 @@ def validate_documents(
     doc_type: str, docs: Iterable[SearchDocument]
 ) -> tuple[list[SearchDocument], BulkResult]:
     """Documents fit to send, the last one winning per id (as the local backend), and the
-    others counted as failed: a non-finite vector would make the whole request invalid JSON."""
+    others counted as failed: a non-finite vector (in any space) would make the whole request
+    invalid JSON."""
     rejected = BulkResult()
     accepted: dict[str, SearchDocument] = {}
+    spaces = get_schema(doc_type).vector_spaces
     for doc in docs:
         if doc.doc_type != doc_type or not doc.id.startswith(f"{doc_type}:"):
             error = f"not a {doc_type} document"
-        elif doc.vector is not None and not np.isfinite(doc.vector).all():
-            error = "vector must be finite floats"
+        elif not_finite := [
+            space
+            for space in spaces
+            if (matrix := doc.space_vectors(space)) is not None and not np.isfinite(matrix).all()
+        ]:
+            error = f"{not_finite[0]} vectors must be finite floats"
         else:
             accepted[doc.id] = doc
             continue

@@ -3,17 +3,30 @@
 A document is stored as four namespaces so that a name may be both analysed text and an
 exact keyword (e.g. `brand`) without clashing:
 
-    {"text": {...}, "keywords": {...}, "numbers": {...}, "display": {...}, "vector": [...]}
+    {"id": "video:1", "text": {...}, "keywords": {...}, "numbers": {...}, "display": {...},
+     "vector": [...], "passages": [{"vector": [...]}, ...], "visual_vector": [...]}
+
+`id` repeats `_id` as a keyword because sorting on `_id` is disabled by default; passages
+are `nested` so that kNN scores a document by its best passage (Elasticsearch 8.11+).
 """
 
 from __future__ import annotations
 
-from indexing.schema import DocTypeSchema
+from indexing.schema import PASSAGE_SPACE, VISUAL_SPACE, DocTypeSchema
 
 from .base import SearchDocument
 
 TEXT_ANALYZER = "shop_text"
+ID_FIELD = "id"
 VECTOR_FIELD = "vector"
+PASSAGES_FIELD = "passages"
+VISUAL_VECTOR_FIELD = "visual_vector"
+# The dense_vector field each vector space searches.
+SPACE_VECTOR_FIELDS = {
+    "text": VECTOR_FIELD,
+    "passage": f"{PASSAGES_FIELD}.vector",
+    "visual": VISUAL_VECTOR_FIELD,
+}
 # Returned with every hit so it renders and facets without the database; the vector is
 # left out on purpose: it is large and no caller needs it back.
 HIT_SOURCE_FIELDS = ["keywords", "numbers", "display"]
@@ -49,20 +62,33 @@ def live_settings(replicas: int) -> dict:
     return {"refresh_interval": None, "number_of_replicas": replicas}
 
 
-def index_mappings(schema: DocTypeSchema, vector_dims: int | None = None) -> dict:
-    """`vector_dims=None` lets Elasticsearch (8.11+) take the dimensions from the first
-    vector indexed, so the embedding model can change without a code change."""
+def dense_vector(dims: int | None) -> dict:
+    """`dims=None` lets Elasticsearch (8.11+) take the dimensions from the first vector
+    indexed, so the embedding model can change without a code change."""
     vector = {
         "type": "dense_vector",
         "index": True,
         "similarity": "cosine",
         "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100},
     }
-    if vector_dims is not None:
-        vector["dims"] = vector_dims
+    if dims is not None:
+        vector["dims"] = dims
+    return vector
+
+
+def index_mappings(
+    schema: DocTypeSchema, vector_dims: int | None = None, visual_dims: int | None = None
+) -> dict:
+    """Passages share the document encoder, hence `vector_dims`; images have their own."""
+    spaces = {}
+    if PASSAGE_SPACE in schema.vector_spaces:
+        spaces[PASSAGES_FIELD] = {"type": "nested", "properties": {"vector": dense_vector(vector_dims)}}
+    if VISUAL_SPACE in schema.vector_spaces:
+        spaces[VISUAL_VECTOR_FIELD] = dense_vector(visual_dims)
     return {
         "dynamic": "strict",
         "properties": {
+            ID_FIELD: {"type": "keyword"},
             "text": {
                 "properties": {
                     # Text suggest fields complete from whole values; keyword ones use the keyword.
@@ -76,7 +102,8 @@ def index_mappings(schema: DocTypeSchema, vector_dims: int | None = None) -> dic
             "numbers": {"properties": {name: {"type": "double"} for name in schema.numeric_fields}},
             # Stored in _source only: rendering data is never searched.
             "display": {"type": "object", "enabled": False},
-            VECTOR_FIELD: vector,
+            VECTOR_FIELD: dense_vector(vector_dims),
+            **spaces,
         },
     }
 
@@ -90,6 +117,7 @@ def _text_field(with_raw: bool) -> dict:
 
 def document_source(doc: SearchDocument) -> dict:
     source = {
+        ID_FIELD: doc.id,
         "text": dict(doc.text),
         "keywords": {name: list(values) for name, values in doc.keywords.items()},
         "numbers": {name: float(value) for name, value in doc.numbers.items()},
@@ -97,4 +125,9 @@ def document_source(doc: SearchDocument) -> dict:
     }
     if doc.vector is not None:
         source[VECTOR_FIELD] = doc.vector.tolist()
+    passages = doc.space_vectors(PASSAGE_SPACE)
+    if passages is not None:
+        source[PASSAGES_FIELD] = [{"vector": row.tolist()} for row in passages]
+    if doc.visual_vector is not None:
+        source[VISUAL_VECTOR_FIELD] = doc.visual_vector.tolist()
     return source

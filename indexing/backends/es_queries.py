@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 from indexing.schema import DocTypeSchema
 
-from .base import Filters, Hit, LexicalQuery, TermBoost, VectorQuery
-from .es_mappings import HIT_SOURCE_FIELDS, VECTOR_FIELD
+from .base import Filters, Hit, LexicalQuery, TermBoost, VectorQuery, space_field_scores
+from .es_mappings import HIT_SOURCE_FIELDS, ID_FIELD, PASSAGES_FIELD, SPACE_VECTOR_FIELDS
 
-# Elasticsearch's ceiling for both `k` and `num_candidates`.
+# Elasticsearch's ceiling for both `k` and `num_candidates`, and for `size` (max_result_window).
 MAX_KNN_CANDIDATES = 10_000
+MAX_RESULT_WINDOW = 10_000
 # HNSW is approximate: exploring several candidates per wanted neighbour (and never fewer
 # than a floor) keeps recall close to exact, most of all when a filter rejects candidates.
 KNN_CANDIDATES_PER_RESULT = 4
@@ -150,11 +151,13 @@ def knn_candidates(k: int) -> int:
 
 
 def vector_body(query: VectorQuery, schema: DocTypeSchema) -> dict:
-    """Top-level approximate kNN. The filter goes inside `knn` (not a post-filter) so that
-    Elasticsearch returns the k nearest documents *that match it*."""
+    """Top-level approximate kNN in the query's vector space. The filter goes inside `knn`
+    (not a post-filter) so that Elasticsearch returns the k nearest documents *that match
+    it*. On the nested passages a document scores its best passage, which one inner hit
+    names."""
     k = min(query.limit, MAX_KNN_CANDIDATES)
     knn = {
-        "field": VECTOR_FIELD,
+        "field": SPACE_VECTOR_FIELDS[query.space],
         "query_vector": [float(x) for x in query.vector],
         "k": k,
         "num_candidates": knn_candidates(k),
@@ -162,6 +165,8 @@ def vector_body(query: VectorQuery, schema: DocTypeSchema) -> dict:
     constraints = filter_clauses(query.filters, schema)
     if constraints:
         knn["filter"] = constraints
+    if query.space == "passage":
+        knn["inner_hits"] = {"size": 1, "_source": False}
     # Without `size`, a search returns 10 hits whatever `k` is.
     return {"size": k, "knn": knn, "_source": HIT_SOURCE_FIELDS, "track_total_hits": False}
 
@@ -185,13 +190,35 @@ def lexical_hits(response: dict, schema: DocTypeSchema) -> list[Hit]:
     return hits
 
 
-def vector_hits(response: dict, schema: DocTypeSchema) -> list[Hit]:
+def vector_hits(response: dict, schema: DocTypeSchema, space: str = "text") -> list[Hit]:
     hits = []
     for raw in response["hits"]["hits"]:
         # Elasticsearch scores cosine similarity as (1 + cosine) / 2 to keep scores positive.
         cosine = 2.0 * raw["_score"] - 1.0
-        hits.append(_hit(raw, schema.name, cosine, {"cosine": cosine}))
+        hits.append(_hit(raw, schema.name, cosine, space_field_scores(space, cosine, _best_passage(raw))))
     return hits
+
+
+def _best_passage(raw: dict) -> int:
+    inner = raw.get("inner_hits", {}).get(PASSAGES_FIELD, {}).get("hits", {}).get("hits", [])
+    return inner[0]["_nested"]["offset"] if inner else 0
+
+
+def terms_body(filters: Filters, schema: DocTypeSchema, limit: int) -> dict:
+    """Every document passing the filters, unscored, in id order."""
+    constraints = filter_clauses(filters, schema)
+    return {
+        "size": min(limit, MAX_RESULT_WINDOW),
+        "query": {"bool": {"filter": constraints}} if constraints else {"match_all": {}},
+        "sort": [{ID_FIELD: "asc"}],
+        "_source": HIT_SOURCE_FIELDS,
+        "track_total_hits": False,
+    }
+
+
+def terms_hits(response: dict, schema: DocTypeSchema) -> list[Hit]:
+    # Sorted hits carry no score (`_score` is null).
+    return [_hit(raw, schema.name, 0.0, {}) for raw in response["hits"]["hits"]]
 
 
 def _hit(raw: dict, doc_type: str, score: float, field_scores: dict[str, float]) -> Hit:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..schema import DOC_TYPES, DocTypeSchema, get_schema
+from ..schema import DOC_TYPES, PASSAGE_SPACE, TEXT_SPACE, VECTOR_SPACES, DocTypeSchema, get_schema
 from .base import (
+    SPACE_FIELDS,
     BackendUnavailable,
     BaseSearchBackend,
     BulkResult,
@@ -26,6 +27,7 @@ from .base import (
     Rebuild,
     SearchDocument,
     VectorQuery,
+    space_field_scores,
 )
 from .local_lexical import LexicalIndex, create_lexical_index
 from .local_storage import Commit, IndexDirectory, Layout, file_signature
@@ -186,7 +188,7 @@ class SearchBackend(BaseSearchBackend):
         reader.refresh()
         commit = reader.commit
         directory.collect_garbage(commit)  # leftovers of a writer killed mid-batch
-        accepted, result = _validate_documents(doc_type, docs, reader.vectors.dim)
+        accepted, result = _validate_documents(doc_type, docs, reader.vectors.dims())
         builder = GenerationBuilder(schema, reader.vectors, _generation_path(directory, commit))
         builder.apply(accepted, delete_ids)
         new_graph = keep_graph and builder.graph_missing(self.exact_max_rows)
@@ -222,21 +224,44 @@ class SearchBackend(BaseSearchBackend):
         return [] if reader is None else reader.lexical.search(query)
 
     def search_vector(self, doc_type: str, query: VectorQuery) -> list[Hit]:
-        _validate_filters(get_schema(doc_type), query.filters)
+        schema = get_schema(doc_type)
+        _validate_filters(schema, query.filters)
+        if query.space not in VECTOR_SPACES:
+            raise ValueError(
+                f"unknown vector space {query.space!r}; expected one of {', '.join(VECTOR_SPACES)}"
+            )
         reader = self._reader(doc_type)
-        if reader is None:
+        if reader is None or query.space not in schema.vector_spaces:
             return []
         vector = _normalised(query.vector)
-        nearest = reader.vectors.search(vector, query.filters, query.limit, self.exact_max_rows)
-        stored = reader.lexical.fetch([doc_id for doc_id, _ in nearest])
+        if query.space == TEXT_SPACE:
+            nearest = [
+                (doc_id, cosine, space_field_scores(TEXT_SPACE, cosine))
+                for doc_id, cosine in reader.vectors.search(
+                    vector, query.filters, query.limit, self.exact_max_rows
+                )
+            ]
+        else:
+            nearest = [
+                (doc_id, cosine, space_field_scores(query.space, cosine, ordinal))
+                for doc_id, cosine, ordinal in reader.vectors.search_space(
+                    query.space, vector, query.filters, query.limit
+                )
+            ]
+        stored = reader.lexical.fetch([doc_id for doc_id, _, _ in nearest])
         hits = []
-        for doc_id, cosine in nearest:
+        for doc_id, cosine, field_scores in nearest:
             hit = stored.get(doc_id)
             if hit is not None:  # absent only if a writer died between its two commits
                 hit.score = cosine
-                hit.field_scores = {"cosine": cosine}
+                hit.field_scores = field_scores
                 hits.append(hit)
         return hits
+
+    def search_terms(self, doc_type: str, filters: Filters, limit: int) -> list[Hit]:
+        _validate_filters(get_schema(doc_type), filters)
+        reader = self._reader(doc_type)
+        return [] if reader is None else reader.lexical.matching(filters, limit)
 
     def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         reader = self._reader(doc_type)
@@ -321,29 +346,49 @@ def _normalised(vector) -> np.ndarray:
 
 
 def _validate_documents(
-    doc_type: str, docs: Sequence[SearchDocument], dim: int
+    doc_type: str, docs: Sequence[SearchDocument], dims: dict[str, int]
 ) -> tuple[list[SearchDocument], BulkResult]:
     """Documents fit for the index, last one winning per id, with vectors normalised; the
-    rest counted as failed with a reason."""
+    rest counted as failed with a reason. `dims`: the index's dimensions per space (0: none
+    yet, the first vector sets it)."""
+    schema = get_schema(doc_type)
+    dims = dict(dims)
     result = BulkResult()
     accepted: dict[str, SearchDocument] = {}
     for doc in docs:
-        vector = None if doc.vector is None else np.asarray(doc.vector, dtype=np.float32).reshape(-1)
-        expected_dim = dim or (len(vector) if vector is not None else 0)
         if doc.doc_type != doc_type or not doc.id.startswith(f"{doc_type}:"):
             error = f"not a {doc_type} document"
-        elif vector is not None and (len(vector) != expected_dim or not np.isfinite(vector).all()):
-            error = f"vector must be {expected_dim} finite floats"
         else:
-            if vector is not None:
-                dim = expected_dim
-                doc = dataclasses.replace(doc, vector=_normalised(vector))
-            accepted[doc.id] = doc
-            continue
+            error, normalised = _normalised_spaces(doc, schema, dims)
+            if error is None:
+                dims.update({space: matrix.shape[1] for space, matrix in normalised.items()})
+                fields = {
+                    SPACE_FIELDS[space]: matrix if space == PASSAGE_SPACE else matrix[0]
+                    for space, matrix in normalised.items()
+                }
+                accepted[doc.id] = dataclasses.replace(doc, **fields)
+                continue
         result.failed += 1
         result.errors.append(f"{doc.id}: {error}")
     result.indexed = len(accepted)
     return list(accepted.values()), result
+
+
+def _normalised_spaces(
+    doc: SearchDocument, schema: DocTypeSchema, dims: dict[str, int]
+) -> tuple[str | None, dict[str, np.ndarray]]:
+    """(error or None, L2-normalised vectors per space the document has)."""
+    normalised = {}
+    for space in schema.vector_spaces:
+        matrix = doc.space_vectors(space)
+        if matrix is None:
+            continue
+        expected = dims.get(space) or matrix.shape[1]
+        if matrix.shape[1] != expected or not np.isfinite(matrix).all():
+            return f"{space} vectors must have {expected} finite floats", {}
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        normalised[space] = np.divide(matrix, norms, out=matrix.copy(), where=norms > 0)
+    return None, normalised
 
 
 def _validate_filters(schema: DocTypeSchema, filters: Filters) -> None:

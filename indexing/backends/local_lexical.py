@@ -267,6 +267,18 @@ class LexicalIndex:
         self._add_field_scores(searcher, hits, [address for _, address in results], terms)
         return hits
 
+    def matching(self, filters: Filters, limit: int) -> list[Hit]:
+        """Every document passing `filters`, by id, at most `limit`, score 0. Ids are not a
+        fast field, so all matches are read (from the per-searcher cache) and sorted: fine for
+        the few hundred videos tagging a handful of products."""
+        if limit <= 0:
+            return []
+        searcher = self.searcher
+        query = filter_query(self.tantivy_schema, self.schema, filters) or Query.all_query()
+        matches = searcher.search(query, limit=max(searcher.num_docs, 1), count=False).hits
+        hits = [self._hit(searcher, address, 0.0) for _, address in matches]
+        return sorted(hits, key=lambda hit: hit.id)[:limit]
+
     def fetch(self, ids: Sequence[str]) -> dict[str, Hit]:
         """Stored values by id, to render vector hits."""
         if not ids:

@@ -6,6 +6,11 @@ A generation directory holds `ids.npy` (row -> document id, "" for a free row), 
 field: the value vocabulary and (code, row) pairs, multi-valued) and optionally `ann.usearch`
 (keys are row numbers). Rows are stable across generations (updates rewrite a row in place,
 deletes free it, inserts reuse free rows), so the HNSW graph is patched, not rebuilt, per batch.
+
+The other vector spaces (transcript passages, images) hang off the document's row, whose
+filter columns they share: `<space>.vectors.npy` (float32, L2-normalised), `<space>.rows.npy`
+(the owning row) and `<space>.ordinals.npy` (the vector's position within its document).
+They are searched exactly: at most a few vectors per document, tens of thousands in all.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import math
 import os
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from usearch.index import Index as AnnIndex
 
-from ..schema import DocTypeSchema
+from ..schema import TEXT_SPACE, DocTypeSchema
 from .base import Filters, SearchDocument
 from .local_storage import fsync_directory
 
@@ -44,17 +50,63 @@ def new_ann_index(dim: int) -> AnnIndex:
     )
 
 
+@dataclass
+class SpaceVectors:
+    """The vectors of one secondary space and the document row owning each."""
+
+    vectors: np.ndarray  # (n, dim) float32
+    rows: np.ndarray  # (n,) int64: owning document row
+    ordinals: np.ndarray  # (n,) int32: position within its document (e.g. passage number)
+
+    @classmethod
+    def empty(cls) -> SpaceVectors:
+        return cls(np.zeros((0, 0), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int32))
+
+    @classmethod
+    def load(cls, path: Path, space: str) -> SpaceVectors:
+        if not (path / f"{space}.rows.npy").exists():  # written before this space existed
+            return cls.empty()
+        return cls(
+            np.load(path / f"{space}.vectors.npy", mmap_mode="r"),
+            np.load(path / f"{space}.rows.npy"),
+            np.load(path / f"{space}.ordinals.npy"),
+        )
+
+    def save(self, path: Path, space: str) -> None:
+        np.save(path / f"{space}.vectors.npy", self.vectors)
+        np.save(path / f"{space}.rows.npy", self.rows)
+        np.save(path / f"{space}.ordinals.npy", self.ordinals)
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+
+def secondary_spaces(schema: DocTypeSchema) -> tuple[str, ...]:
+    return tuple(space for space in schema.vector_spaces if space != TEXT_SPACE)
+
+
 class VectorSnapshot:
     """One generation opened for reading; arrays are memory-mapped (shared page cache across
     worker processes)."""
 
-    def __init__(self, schema: DocTypeSchema, ids, vectors, numbers, keywords: dict, ann: AnnIndex | None):
+    def __init__(
+        self,
+        schema: DocTypeSchema,
+        ids,
+        vectors,
+        numbers,
+        keywords: dict,
+        ann: AnnIndex | None,
+        spaces: dict[str, SpaceVectors] | None = None,
+    ):
         self.schema = schema
         self.ids = ids
         self.vectors = vectors
         self.numbers = numbers
         self.keywords = keywords  # field -> (values, codes, rows)
         self.ann = ann
+        self.spaces = spaces or {space: SpaceVectors.empty() for space in secondary_spaces(schema)}
         self.live = ids != ""
         self.live_count = int(self.live.sum())
         self._postings_by_field: dict[str, tuple] = {}
@@ -93,6 +145,7 @@ class VectorSnapshot:
             np.load(path / "numbers.npy"),
             keywords,
             ann,
+            {space: SpaceVectors.load(path, space) for space in secondary_spaces(schema)},
         )
 
     def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
@@ -106,6 +159,41 @@ class VectorSnapshot:
     @property
     def dim(self) -> int:
         return self.vectors.shape[1]
+
+    def dims(self) -> dict[str, int]:
+        """Dimensions per vector space; 0 while a space holds no vector yet."""
+        return {TEXT_SPACE: self.dim, **{space: store.dim for space, store in self.spaces.items()}}
+
+    def search_space(
+        self, space: str, vector: np.ndarray, filters: Filters, limit: int
+    ) -> list[tuple[str, float, int]]:
+        """(id, best cosine, ordinal of the best vector) of the documents passing `filters`
+        whose best vector in `space` is nearest; exact."""
+        store = self.spaces.get(space)
+        if store is None or len(store.rows) == 0 or limit <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != store.dim:
+            raise ValueError(f"query vector has {query.shape[0]} dimensions, the {space} space {store.dim}")
+        mask = self.filter_mask(filters)
+        if mask is None:
+            entries, scores = np.arange(len(store.rows)), store.vectors @ query
+        else:
+            entries = np.flatnonzero(mask[store.rows])
+            scores = store.vectors[entries] @ query
+        order = np.argsort(-scores, kind="stable")
+        # A document's first entry in score order is its best; keep those, best first.
+        _, firsts = np.unique(store.rows[entries[order]], return_index=True)
+        best = order[np.sort(firsts)[:limit]]
+        picked = entries[best]
+        return list(
+            zip(
+                self.ids[store.rows[picked]].tolist(),
+                scores[best].tolist(),
+                store.ordinals[picked].tolist(),
+                strict=True,
+            )
+        )
 
     def search(
         self, vector: np.ndarray, filters: Filters, limit: int, exact_max_rows: int = EXACT_MAX_ROWS
@@ -188,6 +276,10 @@ class GenerationBuilder:
         self.vectors = np.array(current.vectors, dtype=np.float32)
         self.numbers = np.array(current.numbers, dtype=np.float64)
         self.keywords = {name: [arr.copy() for arr in arrays] for name, arrays in current.keywords.items()}
+        self.spaces = {
+            space: SpaceVectors(np.array(store.vectors, np.float32), store.rows.copy(), store.ordinals.copy())
+            for space, store in current.spaces.items()
+        }
         self.had_ann = current.ann is not None
         self.touched_rows: list[int] = []
         self.upserted_rows: list[int] = []
@@ -236,6 +328,7 @@ class GenerationBuilder:
         self.upserted_rows = [row for row, _ in placements]
         self.touched_rows += self.upserted_rows
         self._rewrite_keywords(placements)
+        self._rewrite_spaces(placements)
 
     def _grow_to(self, rows: int) -> None:
         extra = rows - len(self.vectors)
@@ -259,6 +352,27 @@ class GenerationBuilder:
                 np.concatenate([rows[keep], np.array(new_rows, np.int32)]),
             ]
 
+    def _rewrite_spaces(self, placements: list[tuple[int, SearchDocument]]) -> None:
+        """Drop the touched rows' vectors, then append the upserted documents' own."""
+        touched = np.array(self.touched_rows, dtype=np.int64)
+        for space, store in self.spaces.items():
+            keep = ~np.isin(store.rows, touched)
+            added = [
+                (row, matrix) for row, doc in placements if (matrix := doc.space_vectors(space)) is not None
+            ]
+            if keep.all() and not added:
+                continue
+            dim = store.dim or added[0][1].shape[1]
+            self.spaces[space] = SpaceVectors(
+                np.concatenate([store.vectors[keep].reshape(-1, dim), *(m for _, m in added)]).astype(
+                    np.float32
+                ),
+                np.concatenate([store.rows[keep], *(np.full(len(m), row, np.int64) for row, m in added)]),
+                np.concatenate(
+                    [store.ordinals[keep], *(np.arange(len(m), dtype=np.int32) for _, m in added)]
+                ).astype(np.int32),
+            )
+
     def write(self, directory: Path, name: str, *, with_ann: bool, ann_min_rows: int) -> None:
         """Write the generation into a temporary directory, fsync, then rename it to `name`:
         a crash leaves only a temporary directory, which the next writer collects."""
@@ -278,8 +392,16 @@ class GenerationBuilder:
                 for part, array in zip(("values", "codes", "rows"), arrays, strict=True)
             },
         )
+        for space, store in self.spaces.items():
+            store.save(temp, space)
         (temp / "meta.json").write_text(
-            json.dumps({"dim": int(self.vectors.shape[1]), "ann": ann is not None})
+            json.dumps(
+                {
+                    "dim": int(self.vectors.shape[1]),
+                    "ann": ann is not None,
+                    "spaces": {space: int(store.dim) for space, store in self.spaces.items()},
+                }
+            )
         )
         for file in temp.iterdir():
             with open(file, "rb") as handle:

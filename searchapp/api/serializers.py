@@ -53,6 +53,18 @@ class SearchParamsSerializer(serializers.Serializer):
     page = serializers.IntegerField(default=1, min_value=1, max_value=10_000)
     page_size = serializers.IntegerField(default=20, min_value=1, max_value=settings.SEARCH_MAX_PAGE_SIZE)
     debug = serializers.BooleanField(default=False, help_text="Add stage timings and field scores.")
+    shopper_id = serializers.CharField(
+        required=False,
+        default="",
+        max_length=100,
+        help_text="The signed-in shopper, for personalisation (an unknown id just gets none).",
+    )
+    session_id = serializers.CharField(
+        required=False,
+        default="",
+        max_length=100,
+        help_text="The browsing session, for anonymous shoppers' session profile.",
+    )
 
     # Parameters that may be repeated; every other one takes its last value.
     multi_valued = ("brand",)
@@ -81,6 +93,8 @@ class SearchParamsSerializer(serializers.Serializer):
             page=data["page"],
             page_size=data["page_size"],
             debug=data["debug"],
+            shopper_id=data["shopper_id"],
+            session_id=data["session_id"],
         )
 
 
@@ -102,6 +116,15 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ShopTrustSerializer(serializers.Serializer):
+    score = serializers.FloatField(
+        help_text="0..1 from official/verified status, rating, fulfilment, returns."
+    )
+    badge = serializers.ChoiceField(
+        choices=["official", "verified", "top_rated"], allow_null=True, help_text="The label to show."
+    )
+
+
 class SearchHitSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=DOC_TYPES)
     id = serializers.CharField(help_text='"<type>:<pk>"')
@@ -119,6 +142,13 @@ class SearchHitSerializer(serializers.Serializer):
     channel_ranks = serializers.DictField(child=serializers.IntegerField())
     field_scores = serializers.DictField(
         child=serializers.FloatField(), required=False, help_text="With debug=true only."
+    )
+    shop_trust = ShopTrustSerializer(allow_null=True, help_text="Seller authority; null without a shop.")
+    explored = serializers.BooleanField(
+        required=False, help_text="Present (true) on a cold-start exploration slot."
+    )
+    utility = serializers.FloatField(
+        required=False, help_text="With debug=true: the expected utility the mixed row ranked it by."
     )
 
 
@@ -238,18 +268,12 @@ class SearchResponseBaseSerializer(serializers.Serializer):
     debug = DebugSerializer(required=False)
 
 
-class SingleTypeSearchResponseSerializer(SearchResponseBaseSerializer):
-    results = SearchHitSerializer(many=True)
-
-
-class ResultsByTypeSerializer(serializers.Serializer):
-    product = SearchHitSerializer(many=True)
-    video = SearchHitSerializer(many=True)
-    live = SearchHitSerializer(many=True)
-
-
-class AllTypesSearchResponseSerializer(SearchResponseBaseSerializer):
-    results = ResultsByTypeSerializer(help_text="type=all: one page of results per type.")
+class SearchResponseSerializer(SearchResponseBaseSerializer):
+    results = SearchHitSerializer(
+        many=True,
+        help_text="One list. With type=all, products, videos and live streams blended by expected "
+        "utility under the mixed-row rules (each result's `type` says which).",
+    )
 
 
 class SuggestionSerializer(serializers.Serializer):

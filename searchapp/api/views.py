@@ -10,7 +10,7 @@ from time import perf_counter
 
 import orjson
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import APIView, exception_handler
@@ -85,14 +85,7 @@ class ParamsView(APIView):
 
 
 SEARCH_RESPONSES = {
-    200: PolymorphicProxySerializer(
-        component_name="SearchResponse",
-        serializers=[
-            serializers.SingleTypeSearchResponseSerializer,
-            serializers.AllTypesSearchResponseSerializer,
-        ],
-        resource_type_field_name=None,
-    ),
+    200: serializers.SearchResponseSerializer,
     400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid or unknown parameters."),
     429: OpenApiResponse(serializers.ErrorSerializer, description="Throttled."),
     503: OpenApiResponse(serializers.ErrorSerializer, description="The search backend is down."),
@@ -124,18 +117,17 @@ class SearchView(ParamsView):
 
 
 def log_served_page(ctx: SearchContext) -> None:
-    """Feature logging, after the response is computed: a Celery task stores the page and
-    the vectors the ranker saw (with no broker it runs eagerly: one small bulk insert). One
-    search log per request: of its type, or of the products for a mixed search."""
-    doc_type = "product" if ctx.request.type == ALL_TYPES else ctx.request.type
-    served = served_page_payload(ctx, doc_type)
+    """Feature logging, after the response is computed: a Celery task stores the page (every
+    type, at the positions shown) and the vectors the rankers saw (with no broker it runs
+    eagerly: one small bulk insert)."""
+    request = ctx.request
+    served = served_page_payload(ctx, shopper_id=request.shopper_id, session_id=request.session_id)
     if served is not None:
         log_search.delay(served)
 
 
 def search_payload(ctx: SearchContext, took_ms: float) -> dict:
     request = ctx.request
-    results = ctx.results if request.type == ALL_TYPES else ctx.results[request.type]
     payload = {
         "search_id": ctx.search_id,
         "query": request.query,
@@ -145,7 +137,7 @@ def search_payload(ctx: SearchContext, took_ms: float) -> dict:
         "took_ms": round(took_ms, 3),
         "page": request.page,
         "page_size": request.page_size,
-        "results": results,
+        "results": ctx.results,
         "facets": ctx.facets,
     }
     if ctx.parsed is not None:
@@ -155,7 +147,7 @@ def search_payload(ctx: SearchContext, took_ms: float) -> dict:
     if request.debug:
         payload["debug"] = {
             "timings_ms": {stage: round(ms, 3) for stage, ms in ctx.timings.items()},
-            "model_version": ctx.model_version or None,
+            "model_versions": {doc_type: version or None for doc_type, version in ctx.model_versions.items()},
         }
     return payload
 

@@ -27,12 +27,16 @@ DEFAULT_CHECK_SECONDS = 1.0
 
 
 class VersionedValue(Generic[T]):
-    def __init__(self, key: str, load: Callable[[], T]):
+    def __init__(self, key: str, load: Callable[[], T], max_age_seconds: float | None = None):
+        """`max_age_seconds`: reload at least this often even when no save bumped the version
+        (for rows also changed by bulk updates, which send no signal)."""
         self.key = key
         self.load = load
+        self.max_age_seconds = max_age_seconds
         self.version: str | None = None
         self.value: T | None = None
         self.checked_at = float("-inf")
+        self.loaded_at = float("-inf")
         self.lock = threading.Lock()
 
     def get(self) -> T:
@@ -42,9 +46,13 @@ class VersionedValue(Generic[T]):
         version = self.shared_version()
         with self.lock:
             self.checked_at = time.monotonic()
-            if self.value is None or (version is not None and version != self.version):
+            stale = (
+                self.max_age_seconds is not None and self.checked_at - self.loaded_at > self.max_age_seconds
+            )
+            if self.value is None or stale or (version is not None and version != self.version):
                 self.value = self.load()
                 self.version = version
+                self.loaded_at = self.checked_at
             return self.value
 
     def shared_version(self) -> str | None:

@@ -9,6 +9,8 @@ import pytest
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES, decode_vector
 from ranking.models import ImpressionLog, SearchLog
 from ranking.registry import decide, register, reset_serving_ranker
+from searchapp.marketplace_settings import marketplace_config
+from searchapp.models import MarketplaceSettings
 
 SEARCH = "/api/search"
 QUERY = "sony hp speaker toner printer headphones"
@@ -19,6 +21,16 @@ def no_cached_model():
     reset_serving_ranker()
     yield
     reset_serving_ranker()
+
+
+@pytest.fixture(autouse=True)
+def relevance_only(db):
+    """The page in the ranker's order: the marketplace layer (GMV, exploration, seller
+    rules) switched off in the admin, as these tests are about the Rank stage alone."""
+    marketplace_config.forget()
+    MarketplaceSettings.objects.create(pk=1, enabled=False)
+    yield
+    marketplace_config.forget()
 
 
 def search(client, **params):
@@ -52,7 +64,7 @@ def test_without_a_model_the_first_stage_order_stands_and_health_says_so(client,
     body = search(client, debug=1)
 
     assert len(body["results"]) >= 3
-    assert body["debug"]["model_version"] is None
+    assert body["debug"]["model_versions"]["product"] is None
     first_stage_ranks = [hit["stage_scores"]["first_stage_rank"] for hit in body["results"]]
     assert first_stage_ranks == sorted(first_stage_ranks)
     assert all(hit["stage_scores"]["rank"] is None for hit in body["results"])
@@ -70,7 +82,7 @@ def test_the_promoted_model_orders_the_candidates(client, small_catalog):
 
     # then the Rank stage used the model and changed the order
     assert ids(body) == first_stage[::-1]
-    assert body["debug"]["model_version"] == record.version
+    assert body["debug"]["model_versions"]["product"] == record.version
     assert not any(reason.startswith("rank:") for reason in body.get("degraded", []))
     scores = [hit["stage_scores"]["rank"] for hit in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -88,7 +100,7 @@ def test_an_incompatible_model_falls_back_to_the_first_stage(client, small_catal
 
     assert ids(body) == first_stage
     assert any(
-        reason.startswith("rank: serving the first-stage order") and "trained on feature list 0ld" in reason
+        reason.startswith("rank: product: serving the first-stage order") and "trained on feature list 0ld" in reason
         for reason in body["degraded"]
     )
 
@@ -106,4 +118,4 @@ def test_feature_logging_stores_the_vectors_the_ranker_scored(client, small_cata
     for impression, hit in zip(impressions, body["results"], strict=True):
         served = np.array([hit["features"][name] for name in FEATURE_NAMES], dtype=np.float32)
         np.testing.assert_array_equal(decode_vector(impression.features), served)
-    assert search_log.model_version == body["debug"]["model_version"]
+    assert search_log.model_version == body["debug"]["model_versions"]["product"]

@@ -48,6 +48,31 @@ def product(
     )
 
 
+def video(
+    pk: int,
+    *,
+    passages: int = 0,
+    products: tuple[int, ...] = (),
+    views: float | None = None,
+    visual: np.ndarray | None = None,
+) -> SearchDocument:
+    """A video whose passage vectors are `unit_vector(pk * 100 + i)`, i < passages."""
+    keywords = {"product": [f"product:{p}" for p in products]} if products else {}
+    return SearchDocument(
+        id=f"video:{pk}",
+        doc_type="video",
+        text={"title": f"{EVERYWHERE} video {pk}"},
+        keywords=keywords,
+        numbers={} if views is None else {"views": views},
+        display={"title": f"video {pk}"},
+        embedding_text=f"video {pk}",
+        vector=unit_vector(pk),
+        passages=[f"passage {i}" for i in range(passages)],
+        passage_vectors=np.stack([unit_vector(pk * 100 + i) for i in range(passages)]) if passages else None,
+        visual_vector=visual,
+    )
+
+
 def catalog(size: int = 40) -> list[SearchDocument]:
     """Varied brands, categories and prices, with gaps so that `exists` filters bite."""
     brands = ["Acme", "Nike", "Zed", None]
@@ -392,3 +417,92 @@ class BackendContract:
             "count": 3,
         }
         assert backend.suggest("qqq", [DOC_TYPE]) == []
+
+    # Other vector spaces: one hit per document, scored by its best vector.
+
+    def test_passage_space_scores_each_video_by_its_best_passage(self, backend):
+        videos = [video(1, passages=3, views=10), video(2, passages=2, views=500), video(3, views=500)]
+        backend.index_documents("video", videos)
+        backend.refresh("video")
+
+        query = unit_vector(201)  # video 2's second passage
+        hits = backend.search_vector("video", VectorQuery(query, limit=10, space="passage"))
+
+        assert ids(hits) == ["video:2", "video:1"]  # one hit per video; video 3 has no passage
+        assert hits[0].field_scores == {"passage_cosine": pytest.approx(1.0, abs=1e-3), "passage": 1}
+        assert hits[0].score == pytest.approx(1.0, abs=1e-3)
+        best_of_1 = max(float(np.dot(unit_vector(100 + i), query)) for i in range(3))
+        assert hits[1].score == pytest.approx(best_of_1, abs=1e-3)
+        assert hits[1].field_scores["passage"] == int(
+            np.argmax([np.dot(unit_vector(100 + i), query) for i in range(3)])
+        )
+        assert hits[0].display == {"title": "video 2"}
+        filtered = VectorQuery(query, filters=Filters(ranges={"views": Range(lte=100)}), space="passage")
+        assert ids(backend.search_vector("video", filtered)) == ["video:1"]
+        assert len(backend.search_vector("video", VectorQuery(query, limit=1, space="passage"))) == 1
+
+    def test_visual_space_is_separate_from_the_text_vectors(self, backend):
+        looks = unit_vector(7, dim=4)
+        docs = [product(1), product(2), product(3)]
+        docs[0].visual_vector, docs[1].visual_vector = unit_vector(8, dim=4), looks
+        self.index(backend, docs)
+
+        hits = backend.search_vector(DOC_TYPE, VectorQuery(looks, limit=10, space="visual"))
+
+        assert ids(hits) == ["product:2", "product:1"]
+        assert hits[0].field_scores == {"visual_cosine": pytest.approx(1.0, abs=1e-3)}
+        assert ids(self.vector(backend, unit_vector(3), limit=1)) == ["product:3"]
+        assert sorted(backend.vectors(DOC_TYPE, ["product:1", "product:2"])) == ["product:1", "product:2"]
+        np.testing.assert_allclose(
+            backend.vectors(DOC_TYPE, ["product:2"])["product:2"], unit_vector(2), atol=1e-6
+        )
+        # A space the doc type lacks, or never filled, has no hits.
+        assert backend.search_vector(DOC_TYPE, VectorQuery(unit_vector(1), space="passage")) == []
+        assert backend.search_vector("live", VectorQuery(looks, space="visual")) == []
+
+    def test_other_spaces_follow_upserts_deletes_and_rebuilds(self, backend):
+        backend.index_documents("video", [video(1, passages=2), video(2, passages=2)])
+        backend.index_documents("video", [video(1)])  # its transcript is gone
+        backend.delete_documents("video", ["video:2"])
+        backend.refresh("video")
+
+        assert backend.search_vector("video", VectorQuery(unit_vector(100), space="passage")) == []
+
+        rebuild = backend.start_rebuild("video")
+        rebuild.index_documents([video(3, passages=1), video(4, passages=2)])
+        rebuild.commit()
+        backend.refresh("video")
+        hits = backend.search_vector("video", VectorQuery(unit_vector(401), limit=10, space="passage"))
+        assert ids(hits) == ["video:4", "video:3"] and hits[0].field_scores["passage"] == 1
+
+    # Listing by filter (relevance propagated from tagged products).
+
+    def test_search_terms_lists_every_match_by_id_unscored(self, backend):
+        videos = [
+            video(1, products=(1, 2)),
+            video(2, products=(3,)),
+            video(3, products=(2,), views=5),
+            video(10, products=(2, 3)),
+        ]
+        backend.index_documents("video", videos)
+        backend.refresh("video")
+
+        tagging = backend.search_terms("video", Filters(terms={"product": ("product:2",)}), limit=10)
+
+        assert ids(tagging) == ["video:1", "video:10", "video:3"]
+        assert {hit.score for hit in tagging} == {0.0}
+        assert tagging[2].keywords == {"product": ["product:2"]} and tagging[2].numbers == {"views": 5}
+        assert tagging[2].display == {"title": "video 3"}
+        assert ids(backend.search_terms("video", Filters(terms={"product": ("product:2",)}), limit=2)) == [
+            "video:1",
+            "video:10",
+        ]
+        assert ids(backend.search_terms("video", Filters(), limit=10)) == [
+            "video:1",
+            "video:10",
+            "video:2",
+            "video:3",
+        ]
+        assert backend.search_terms("video", Filters(terms={"product": ("product:9",)}), limit=10) == []
+        with pytest.raises(ValueError):
+            backend.search_terms("video", Filters(terms={"title": ("x",)}), limit=10)

@@ -45,6 +45,7 @@ from indexing.backends.es_queries import (
     suggest_body,
     suggest_key,
     suggestions,
+    terms_body,
     vector_body,
     vector_hits,
 )
@@ -77,6 +78,22 @@ def product(pk=1, vector=(0.6, 0.8)) -> SearchDocument:
     )
 
 
+def video(passages=None, visual=None) -> SearchDocument:
+    return SearchDocument(
+        id="video:1",
+        doc_type="video",
+        text={"title": "Trail Shoe review"},
+        keywords={"product": ["product:1", "product:2"]},
+        numbers={"views": 10},
+        display={"title": "Trail Shoe review"},
+        embedding_text="Trail Shoe review",
+        vector=np.array([0.6, 0.8], dtype=np.float32),
+        passages=[f"passage {i}" for i in range(len(passages or ()))],
+        passage_vectors=None if passages is None else np.array(passages, dtype=np.float32),
+        visual_vector=None if visual is None else np.array(visual, dtype=np.float32),
+    )
+
+
 # --- mappings ---------------------------------------------------------------------------------
 
 
@@ -85,7 +102,8 @@ def test_mapping_is_strict_and_namespaces_text_keywords_numbers_display_and_vect
 
     assert mapping["dynamic"] == "strict"
     properties = mapping["properties"]
-    assert set(properties) == {"text", "keywords", "numbers", "display", "vector"}
+    assert set(properties) == {"id", "text", "keywords", "numbers", "display", "vector", "visual_vector"}
+    assert properties["id"] == {"type": "keyword"}
     assert set(properties["text"]["properties"]) == set(PRODUCT.text_fields)
     assert properties["keywords"] == {
         "properties": {name: {"type": "keyword"} for name in PRODUCT.keyword_fields}
@@ -94,7 +112,19 @@ def test_mapping_is_strict_and_namespaces_text_keywords_numbers_display_and_vect
         "properties": {name: {"type": "double"} for name in PRODUCT.numeric_fields}
     }
     assert properties["display"] == {"type": "object", "enabled": False}
-    assert properties["vector"] == HNSW_VECTOR
+    assert properties["vector"] == properties["visual_vector"] == HNSW_VECTOR
+
+
+def test_videos_map_passages_as_nested_vectors_in_the_document_space_and_images_in_their_own():
+    properties = index_mappings(VIDEO, vector_dims=384, visual_dims=512)["properties"]
+
+    assert properties["passages"] == {
+        "type": "nested",
+        "properties": {"vector": {**HNSW_VECTOR, "dims": 384}},
+    }
+    assert properties["visual_vector"] == {**HNSW_VECTOR, "dims": 512}
+    assert properties["keywords"]["properties"]["product"] == {"type": "keyword"}
+    assert "passages" not in index_mappings(LIVE)["properties"]
 
 
 def test_text_suggest_fields_get_a_raw_keyword_subfield_other_text_fields_do_not():
@@ -134,6 +164,7 @@ def test_document_source_is_namespaced_and_json_ready():
     source = document_source(product())
 
     assert source == {
+        "id": "product:1",
         "text": {"title": "Trail Shoe", "brand": "Acme"},
         "keywords": {"brand": ["Acme"], "in_stock": ["true"]},
         "numbers": {"price": 42.0},
@@ -142,6 +173,17 @@ def test_document_source_is_namespaced_and_json_ready():
     }
     json.dumps(source)
     assert "vector" not in document_source(product(vector=None))
+
+
+def test_document_source_carries_one_nested_object_per_passage_and_the_visual_vector():
+    doc = video(passages=[[1.0, 0.0], [0.0, 1.0]], visual=[0.6, 0.8, 0.0])
+
+    source = document_source(doc)
+
+    assert source["passages"] == [{"vector": [1.0, 0.0]}, {"vector": [0.0, 1.0]}]
+    assert source["visual_vector"] == pytest.approx([0.6, 0.8, 0.0])
+    assert source["keywords"]["product"] == ["product:1", "product:2"]
+    assert {"passages", "visual_vector"}.isdisjoint(document_source(video()))
 
 
 # --- filters and search bodies --------------------------------------------------------------
@@ -375,6 +417,52 @@ def test_vector_body_is_top_level_knn_with_the_same_filter_as_lexical():
     assert "filter" not in vector_body(VectorQuery(np.ones(2, dtype=np.float32)), PRODUCT)["knn"]
 
 
+def test_passage_knn_searches_the_nested_vectors_and_asks_for_the_best_passage():
+    filters = Filters(terms={"brand": ("Acme",)}, ranges={"views": Range(gte=100.0)})
+    query = VectorQuery(np.array([1.0, 0.0], dtype=np.float32), filters=filters, limit=5, space="passage")
+
+    knn = vector_body(query, VIDEO)["knn"]
+
+    assert knn["field"] == "passages.vector"
+    assert knn["inner_hits"] == {"size": 1, "_source": False}
+    # Filters on the parent document, as for the text space.
+    assert knn["filter"] == [
+        {"terms": {"keywords.brand": ["Acme"]}},
+        {"range": {"numbers.views": {"gte": 100.0}}},
+    ]
+    visual = vector_body(VectorQuery(np.ones(3, dtype=np.float32), space="visual"), PRODUCT)["knn"]
+    assert visual["field"] == "visual_vector" and "inner_hits" not in visual
+
+
+def test_passage_hits_name_the_best_passage_and_its_cosine():
+    raw = raw_hit(
+        0.95, inner_hits={"passages": {"hits": {"hits": [{"_nested": {"field": "passages", "offset": 2}}]}}}
+    )
+
+    (hit,) = vector_hits({"hits": {"hits": [raw]}}, VIDEO, space="passage")
+    (visual,) = vector_hits({"hits": {"hits": [raw_hit(0.75)]}}, PRODUCT, space="visual")
+
+    assert hit.field_scores == {"passage_cosine": pytest.approx(0.9), "passage": 2}
+    assert hit.score == pytest.approx(0.9)
+    assert visual.field_scores == {"visual_cosine": pytest.approx(0.5)}
+
+
+def test_terms_body_lists_filtered_documents_unscored_in_id_order():
+    filters = Filters(terms={"product": ("product:1", "product:2")})
+
+    assert terms_body(filters, VIDEO, limit=50) == {
+        "size": 50,
+        "query": {"bool": {"filter": [{"terms": {"keywords.product": ["product:1", "product:2"]}}]}},
+        "sort": [{"id": "asc"}],
+        "_source": SOURCE,
+        "track_total_hits": False,
+    }
+    assert terms_body(Filters(), LIVE, limit=50_000)["query"] == {"match_all": {}}
+    assert terms_body(Filters(), LIVE, limit=50_000)["size"] == 10_000
+    with pytest.raises(ValueError, match="cannot filter product"):
+        terms_body(Filters(terms={"product": ("product:1",)}), PRODUCT, limit=5)
+
+
 @pytest.mark.parametrize(("k", "candidates"), [(1, 200), (100, 400), (5000, 10_000)])
 def test_knn_candidates_grow_with_k_within_elasticsearch_limits(k, candidates):
     assert knn_candidates(k) == candidates
@@ -602,6 +690,43 @@ def test_vectors_is_one_mget_of_the_vector_field(backend):
     np.testing.assert_allclose(found["product:1"], [0.6, 0.8])
 
 
+def test_search_terms_is_one_sorted_search_and_unscored_hits(backend):
+    transport = backend.client.transport
+    transport.reply = lambda method, path, body: (
+        200,
+        {"responses": [{"hits": {"hits": [{**raw_hit(None), "_id": "video:3"}]}}]},
+    )
+
+    hits = backend.search_terms("video", Filters(terms={"product": ("product:1",)}), limit=20)
+
+    ((method, target, lines),) = transport.requests
+    assert (method, target) == ("POST", "/_msearch?include_named_queries_score=true")
+    assert lines[0] == {"index": "t-video", "ignore_unavailable": True}
+    assert lines[1] == terms_body(Filters(terms={"product": ("product:1",)}), VIDEO, 20)
+    assert [(hit.id, hit.score, hit.keywords) for hit in hits] == [("video:3", 0.0, {"brand": ["Acme"]})]
+
+
+def test_a_vector_space_the_doc_type_lacks_is_not_searched(backend):
+    assert backend.search_vector("live", VectorQuery(np.ones(2, dtype=np.float32), space="passage")) == []
+    assert backend.client.transport.requests == []
+    with pytest.raises(ValueError, match="unknown vector space"):
+        backend.search_vector("video", VectorQuery(np.ones(2, dtype=np.float32), space="audio"))
+
+
+def test_passage_search_reads_the_best_passage_through_msearch(backend):
+    nested = {"passages": {"hits": {"hits": [{"_nested": {"field": "passages", "offset": 1}}]}}}
+    backend.client.transport.reply = lambda method, path, body: (
+        200,
+        {"responses": [{"hits": {"hits": [raw_hit(1.0, inner_hits=nested)]}}]},
+    )
+
+    (hit,) = backend.search_vector("video", VectorQuery(np.ones(2, dtype=np.float32), space="passage"))
+
+    ((_, _, lines),) = backend.client.transport.requests
+    assert lines[1]["knn"]["field"] == "passages.vector"
+    assert hit.field_scores == {"passage_cosine": 1.0, "passage": 1}
+
+
 def test_a_failed_search_in_the_msearch_is_raised(backend):
     backend.client.transport.reply = lambda method, path, body: (
         200,
@@ -665,7 +790,7 @@ def test_live_writes_reach_a_rebuild_in_progress_before_the_live_index(backend):
     assert (result.indexed, result.failed, result.errors) == (
         1,
         1,
-        ["product:2: vector must be finite floats"],
+        ["product:2: text vectors must be finite floats"],
     )
     bulks = [
         body for method, target, body in backend.client.transport.requests if target.startswith("/_bulk")

@@ -162,6 +162,9 @@ class RecordingBackend(BaseSearchBackend):
     def search_vector(self, doc_type, query):
         raise NotImplementedError
 
+    def search_terms(self, doc_type, filters, limit):
+        raise NotImplementedError
+
     def vectors(self, doc_type, ids):
         raise NotImplementedError
 

@@ -73,7 +73,13 @@ def test_video_document_carries_its_active_products(catalog):
     ]
     assert doc.keywords["kind"] == ["review"] and doc.keywords["creator"] == ["techreviewer"]
     assert doc.numbers["min_product_price"] == 249.0
-    assert doc.display["image_url"] == "https://images.example.com/v1.jpg"
+    assert doc.display["image_url"] == doc.image_url == "https://images.example.com/v1.jpg"
+    # Tagged active products by document id: the filter that finds a product's videos.
+    assert doc.keywords["product"] == [
+        f"product:{catalog['sony_headphones'].pk}",
+        f"product:{catalog['bose_headphones'].pk}",
+    ]
+    assert doc.passages == ["Today we compare..."]
     assert doc.display["product_ids"] == [
         catalog["sony_headphones"].external_id,
         catalog["bose_headphones"].external_id,
@@ -85,6 +91,8 @@ def test_live_document(catalog):
     [doc] = build_documents("live", [live.pk])
     assert doc.text["shop_name"] == "Audio Shop"
     assert doc.keywords["status"] == ["scheduled"] and doc.keywords["brand"] == ["Bose"]
+    assert doc.keywords["product"] == [f"product:{catalog['bose_headphones'].pk}"]
+    assert doc.passages == [] and doc.image_url == ""  # Bose has no image
     assert doc.numbers == {
         "viewer_count": 0.0,
         "scheduled_ts": live.scheduled_at.timestamp(),

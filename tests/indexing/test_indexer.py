@@ -96,3 +96,20 @@ def test_a_failing_rebuild_is_aborted(catalog, recording_backend, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         indexer.rebuild("product", chunk_size=10, backend=recording_backend)
     assert [e[0] for e in recording_backend.events] == ["start", "abort"]
+
+
+def test_passages_are_encoded_once_through_the_same_cache(catalog, recording_backend, encode_calls):
+    video = catalog["video"]
+    video.transcript = "The Sony is lighter. " * 30
+    video.save()
+
+    first = indexer.index_objects("video", [video.pk], recording_backend)
+    second = indexer.index_objects("video", [video.pk], recording_backend)
+
+    doc = recording_backend.docs[f"video:{video.pk}"]
+    assert first.passages == second.passages == len(doc.passages) > 1
+    assert doc.passage_vectors.shape == (len(doc.passages), 384)
+    # The document text and every distinct passage in one encoder call, then none.
+    assert encode_calls == [[doc.embedding_text, *dict.fromkeys(doc.passages)]]
+    assert (second.encoded, second.cached) == (0, first.encoded)
+    assert float(doc.passage_vectors[0] @ doc.vector) < 0.999  # a passage is not the document

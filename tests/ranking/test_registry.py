@@ -17,9 +17,9 @@ def tiny_booster() -> lgb.Booster:
     )
 
 
-def candidate(ndcg: float, incumbent_ndcg: float) -> RankerModel:
+def candidate(ndcg: float, incumbent_ndcg: float, doc_type: str = "product") -> RankerModel:
     metrics = {"validation_ndcg@10": ndcg, "incumbent_validation_ndcg@10": incumbent_ndcg}
-    return register(tiny_booster(), metrics, {"source": "test"})
+    return register(tiny_booster(), metrics, {"source": "test"}, doc_type=doc_type)
 
 
 @pytest.mark.django_db
@@ -41,7 +41,26 @@ def test_a_candidate_is_promoted_only_if_it_beats_the_incumbent_on_validation():
         "status": "ok",
         "model_version": better.version,
         "feature_version": better.feature_manifest["version"],
+        "by_type": {"product": better.version, "video": None, "live": None},
     }
+
+
+@pytest.mark.django_db
+def test_each_document_type_has_its_own_promoted_ranker():
+    # Given a promoted product ranker
+    product = candidate(0.70, 0.60)
+    assert decide(product)
+
+    # When a video ranker is promoted
+    video = candidate(0.50, 0.40, doc_type="video")
+    assert decide(video)
+
+    # Then both serve, each for its own type
+    assert RankerModel.objects.get(version=product.version).status == "promoted"
+    assert serving_ranker("product").version == product.version
+    assert serving_ranker("video").version == video.version
+    assert serving_ranker("live") is None
+    assert ranker_health()["by_type"] == {"product": product.version, "video": video.version, "live": None}
 
 
 @pytest.mark.django_db

@@ -3,7 +3,14 @@ import uuid
 import pytest
 
 from ranking.models import Event
-from ranking.simulation import ClickModel, HiddenRelevance, ServedSearch, TrafficSimulator
+from ranking.simulation import (
+    CatalogDoc,
+    ClickModel,
+    HiddenRelevance,
+    ServedSearch,
+    SimulatedShopper,
+    TrafficSimulator,
+)
 
 JUDGMENTS = {
     "toner": {"product:1": 3, "product:2": 0, "product:3": 2},
@@ -65,3 +72,24 @@ def test_clicks_follow_relevance_and_position():
     # and the perfect hit at position 3 less than it would be at position 1 (position bias)
     impressions = report.events["impression"] / 3
     assert clicks["product:1"] < impressions * ClickModel.attractiveness(3) * 0.5
+
+
+def test_shoppers_click_their_preferences_more_and_order_less_above_their_price_band():
+    model = ClickModel()
+    shopper = SimulatedShopper(
+        "sim-shopper-1", frozenset({"printing/toner"}), frozenset({"HP"}), (10.0, 40.0)
+    )
+    both = CatalogDoc(frozenset(), 30.0, "printing/toner/black", "HP")
+    category_only = CatalogDoc(frozenset(), 30.0, "printing/toner", "Canon")
+    neither = CatalogDoc(frozenset(), 30.0, "printing/tonerx", "Canon")
+
+    clicks = [model.click_given_examined(1, doc, shopper) for doc in (neither, category_only, both)]
+    assert clicks[0] == ClickModel.attractiveness(1) < clicks[1] < clicks[2]
+    assert model.click_given_examined(3, both, shopper) == 1.0  # a probability, capped
+
+    in_band = model.order_given_added(both, shopper)
+    pricier = [
+        model.order_given_added(CatalogDoc(frozenset(), price, "", ""), shopper) for price in (80.0, 160.0)
+    ]
+    assert in_band == model.order_given_cart > pricier[0] > pricier[1] > 0
+    assert model.order_given_added(both, SimulatedShopper("sim-shopper-2")) == model.order_given_cart

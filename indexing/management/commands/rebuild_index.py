@@ -51,8 +51,9 @@ class Command(BaseCommand):
             self._progress(state, final=True)
             total.add(state.report)
         self.stdout.write(
-            f"indexed {total.indexed} documents; embeddings: {total.encoded} encoded, "
-            f"{total.cached} from cache; {time.monotonic() - started:.1f} s"
+            f"indexed {total.indexed} documents ({total.passages} passages, {total.images} images); "
+            f"embeddings: {total.encoded} encoded, {total.cached} from cache; "
+            f"{time.monotonic() - started:.1f} s"
         )
 
     def _rebuild(self, doc_type: str, chunk_size: int) -> RebuildProgress:
@@ -91,8 +92,10 @@ class Command(BaseCommand):
 
     def _progress(self, state: RebuildProgress, final: bool = False) -> None:
         eta = state.eta_seconds
-        line = f"{state.doc_type}: {state.done}/{state.total} docs, {state.docs_per_second:.0f} docs/s, " + (
-            "done" if final else f"ETA {eta:.0f} s" if eta is not None else "ETA ?"
-        )
+        report = state.report
+        line = (
+            f"{state.doc_type}: {state.done}/{state.total} docs ({report.passages} passages, "
+            f"{report.images} images), {report.encoded} encoded, {state.docs_per_second:.0f} docs/s, "
+        ) + ("done" if final else f"ETA {eta:.0f} s" if eta is not None else "ETA ?")
         self.stderr.write(line, ending="\n" if final else "\r")
         self.stderr.flush()

@@ -1,49 +1,15 @@
 """SIMULATED traffic: `manage.py simulate_traffic --sessions 2000 --seed 7` (see ranking/simulation.py)."""
 
-import random
-
 from django.core.management.base import BaseCommand, CommandError
 
-from ranking.feature_log import served_page_payload
 from ranking.judgments import load_ratings_by_doc_id
 from ranking.simulation import (
     ClickModel,
+    FunnelSearch,
     HiddenRelevance,
-    ServedSearch,
     TrafficSimulator,
-    explored_order,
     generated_queries,
 )
-from ranking.tasks import log_search
-from searchapp.pipeline import SearchPipeline
-from searchapp.search_request import SearchRequest
-
-
-class FunnelSearch:
-    """Serve a product search through the real SearchPipeline (Rank stage included) and log
-    what was shown with its features, as the API does. On `explore_rate` of the searches the
-    page is a random draw from the ranked top `explore_depth` instead (exploration), so lower
-    positions get seen and clicked."""
-
-    def __init__(self, page_size: int, explore_rate: float, explore_depth: int, seed: int):
-        self.pipeline = SearchPipeline()
-        self.page_size = page_size
-        self.explore_rate = explore_rate
-        self.explore_depth = explore_depth
-        self.rng = random.Random(seed)
-
-    def __call__(self, query: str, shopper_id: str, session_id: str) -> ServedSearch:
-        ctx = self.pipeline.run(SearchRequest(query=query, type="product", page_size=self.page_size))
-        ranked = len(ctx.features.get("product", ()))
-        order = list(range(min(self.page_size, ranked)))
-        if self.rng.random() < self.explore_rate:
-            order = explored_order(ranked, self.page_size, self.explore_depth, self.rng)
-        payload = served_page_payload(
-            ctx, "product", order, shopper_id=shopper_id, session_id=session_id, is_simulated=True
-        )
-        if payload is not None:
-            log_search.delay(payload)
-        return ServedSearch(ctx.search_id, payload["doc_ids"] if payload else [])
 
 
 class Command(BaseCommand):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from indexing.schema import DOC_TYPES
 from ranking.candidates import FirstStage
 from ranking.datasets import click_groups, judged_groups
 from ranking.features import FEATURE_GROUPS
@@ -32,6 +33,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--judgments", help="Train on these judgments (query,docid,rating CSV).")
         parser.add_argument("--clicks", action="store_true", help="Train on logged impressions and clicks.")
+        parser.add_argument(
+            "--doc-type",
+            choices=DOC_TYPES,
+            default="product",
+            help="The ranker to train; judgments are product judgments, so videos and live "
+            "streams train from --clicks only.",
+        )
         parser.add_argument("--cv", type=int, metavar="FOLDS", help="Cross-validate by query on --judgments.")
         parser.add_argument("--no-ablation", action="store_true", help="With --cv: skip the per-group gains.")
         parser.add_argument(
@@ -43,6 +51,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not options["judgments"] and not options["clicks"]:
             raise CommandError("give --judgments PATH and/or --clicks")
+        if options["doc_type"] != "product" and options["judgments"]:
+            raise CommandError("judgments rate products: train video and live rankers with --clicks")
         if options["cv"] is not None and (options["cv"] < 2 or not options["judgments"]):
             raise CommandError("--cv needs at least 2 folds and --judgments")
         first_stage = FirstStage()
@@ -51,7 +61,7 @@ class Command(BaseCommand):
             groups += self.judged(options["judgments"], first_stage)
             sources.append("judgments")
         if options["clicks"]:
-            groups += click_groups()
+            groups += click_groups(doc_type=options["doc_type"])
             sources.append("logged clicks")
         if not groups:
             raise CommandError("no training data: no judged query had candidates and no traffic is logged")
@@ -62,7 +72,11 @@ class Command(BaseCommand):
             # Clicks alone: many noisy rows per query, bigger trees (training.CLICK_PARAMS).
             params = CLICK_PARAMS if sources == ["logged clicks"] else None
             report = train_and_register(
-                groups, source=" + ".join(sources), seed=options["seed"], params=params
+                groups,
+                source=" + ".join(sources),
+                seed=options["seed"],
+                params=params,
+                doc_type=options["doc_type"],
             )
             self.stdout.write(
                 f"version {report['version']}: {'PROMOTED' if report['promoted'] else 'rejected'}"

@@ -1,7 +1,7 @@
 """Latency benchmark of /api/search on the loaded catalog, with the raw-engine floor measured
 in the same run, and optionally indexing throughput.
 
-- API: GET /api/search?q=... (type=product) through django.test.Client, end to end (URL
+- API: GET /api/search?q=...&type=... (--type; product by default) through django.test.Client, end to end (URL
   routing, validation, throttling, the pipeline, JSON rendering). COLD = the query-embedding
   caches (in-process and Django's) cleared before the pass, every query seen for the first
   time; WARM = the same queries again.
@@ -14,6 +14,8 @@ in the same run, and optionally indexing throughput.
 - analyze: the query-understanding stage's own time, wall clock from the API's warm pass
   (`analyze_p50_ms` / `analyze_p99_ms`) and this thread's CPU time over direct calls
   (`analyze_cpu_p99_ms`: on a shared host the wall-clock tail includes time descheduled).
+- blend: the mixed row (utility, exploration, slot allocation): `blend_p50_ms` / `blend_p99_ms`
+  from the warm pass; `--type all` times it over products, videos and live streams.
 - rank: the final ranking stage (stored-vector similarity, features, LightGBM over the first
   stage's top RANKING_RANK_DEPTH), wall clock from the API's warm pass (`rank_p50_ms` /
   `rank_p99_ms`; a run without a promoted model times features only).
@@ -43,6 +45,7 @@ from indexing.embeddings import get_embedder, normalise_query
 from indexing.schema import DOC_TYPES
 from searchapp.evaluation import load_judgments
 from searchapp.query.latency import analyze_latency
+from searchapp.search_request import REQUEST_TYPES
 
 DEV_JUDGMENTS = Path(settings.BASE_DIR) / "data" / "chorus" / "judgments-dev.csv"
 TITLE_WORDS = 3
@@ -87,8 +90,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--queries", type=int, default=300, help="At least this many distinct queries.")
         parser.add_argument("--index", action="store_true", help="Also time rebuild_index for every type.")
+        parser.add_argument(
+            "--type", choices=REQUEST_TYPES, default="product", help="What to search; all = the mixed row."
+        )
 
     def handle(self, *args, **options):
+        self.doc_type = options["type"]
         indexing = self.bench_indexing() if options["index"] else {}
         queries = benchmark_queries(options["queries"])
         embedder = get_embedder()
@@ -120,6 +127,9 @@ class Command(BaseCommand):
             "analyze_cpu_p99_ms": analyze_latency(queries, rounds=3)["analyze_cpu_p99_ms"],
             "rank_p50_ms": percentile(warm.get("rank", [0.0]), 50),
             "rank_p99_ms": percentile(warm.get("rank", [0.0]), 99),
+            "blend_p50_ms": percentile(warm["blend"], 50),
+            "blend_p99_ms": percentile(warm["blend"], 99),
+            "type": self.doc_type,
             "index_docs_per_s": indexing.get("docs_per_s"),
             "index_docs": indexing.get("docs"),
             "index_seconds": indexing.get("seconds"),
@@ -138,7 +148,7 @@ class Command(BaseCommand):
     def search(self, client: Client, query: str, sequence: int):
         # One client address per query: the benchmark exercises the throttle without tripping it.
         address = f"127.0.{sequence // 250 % 250}.{sequence % 250 + 1}"
-        response = client.get("/api/search", {"q": query}, REMOTE_ADDR=address)
+        response = client.get("/api/search", {"q": query, "type": self.doc_type}, REMOTE_ADDR=address)
         if response.status_code != 200:
             raise RuntimeError(
                 f"/api/search?q={query!r} answered {response.status_code}: {response.content!r}"
@@ -211,6 +221,7 @@ class Command(BaseCommand):
         )
         write(f"{'analyze stage cpu':<22}{'':>10}{summary['analyze_cpu_p99_ms']:>10.3f}")
         write(f"{'rank stage warm':<22}{summary['rank_p50_ms']:>10.3f}{summary['rank_p99_ms']:>10.3f}")
+        write(f"{'blend stage warm':<22}{summary['blend_p50_ms']:>10.3f}{summary['blend_p99_ms']:>10.3f}")
         ratio = summary["overhead_ratio"]
         write(
             f"overhead ratio (api warm p50 / floor warm p50): {ratio:.2f}" if ratio else "overhead ratio: n/a"

@@ -136,7 +136,7 @@ class Command(BaseCommand):
             request = SearchRequest(
                 query=text, type="product", page_size=max(k, RECALL_K), disabled_understanding=disabled
             )
-            ranking = [hit.id for hit in pipeline.run(request).page_hits["product"]]
+            ranking = [hit.id for hit in pipeline.run(request).page_hits]
             per_query[text] = score_query(ranking, ratings_by_query[judged], k=k, recall_k=RECALL_K)
         return per_query
 

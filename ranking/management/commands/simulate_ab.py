@@ -1,0 +1,102 @@
+"""SIMULATED A/B test of the marketplace layer:
+`manage.py simulate_ab --sessions 1500 --seed 7 [--a relevance] [--b marketplace]
+[--gmv-weight 0.5] [--json out.json]` (see ranking/ab_test.py). The last output line is JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ranking.ab_test import ARM_PRESETS, NDCG_K, ABReport, ABTest
+from ranking.judgments import load_ratings_by_doc_id
+from ranking.simulation import ClickModel, HiddenRelevance, draw_shoppers, generated_queries
+
+# Objective knobs arm B can override: option dest -> ObjectiveConfig field.
+OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion")
+PROGRESS_EVERY = 100  # sessions
+
+
+class Command(BaseCommand):
+    help = "SIMULATED A/B test: two marketplace configurations, the same shoppers, CIs per metric."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sessions", type=int, default=1500)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--a", choices=sorted(ARM_PRESETS), default="relevance", help="Arm A's preset.")
+        parser.add_argument("--b", choices=sorted(ARM_PRESETS), default="marketplace", help="Arm B's preset.")
+        for name in OBJECTIVE_OPTIONS:
+            parser.add_argument(
+                f"--{name.replace('_', '-')}", type=float, help=f"Override arm B's objective {name}."
+            )
+        parser.add_argument(
+            "--judgments",
+            default="data/chorus/judgments-dev.csv",
+            help="Hidden relevance of the simulated shoppers, and the NDCG@10 queries.",
+        )
+        parser.add_argument(
+            "--generated-queries", type=int, default=120, help="Catalog-grounded extra queries."
+        )
+        parser.add_argument("--shoppers", type=int, default=300, help="Size of the simulated population.")
+        parser.add_argument(
+            "--eta", type=float, default=1.0, help="Position-bias exponent of the click model."
+        )
+        parser.add_argument("--resamples", type=int, default=2000, help="Bootstrap resamples per interval.")
+        parser.add_argument("--json", dest="json_path", help="Also write the full report here.")
+
+    def handle(self, *args, **options):
+        sessions, seed = options["sessions"], options["seed"]
+        for name in ("sessions", "shoppers", "resamples"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be positive")
+        judgments = options["judgments"]
+        if judgments and not Path(judgments).is_file():
+            raise CommandError(f"no judgments file at {judgments}")
+        ratings = load_ratings_by_doc_id(judgments) if judgments else {}
+        extra = generated_queries(options["generated_queries"]) if options["generated_queries"] else []
+        queries = list(dict.fromkeys([*ratings, *extra]))
+        if not queries:
+            raise CommandError("no queries: give --judgments or --generated-queries")
+
+        config_a = ARM_PRESETS[options["a"]]()
+        overrides = {name: options[name] for name in OBJECTIVE_OPTIONS if options[name] is not None}
+        config_b = ARM_PRESETS[options["b"]]().with_objective(**overrides)
+        name_b = options["b"] + "".join(f" {name}={value}" for name, value in overrides.items())
+
+        test = ABTest(
+            queries,
+            draw_shoppers(options["shoppers"], seed),
+            HiddenRelevance(ratings),
+            ratings,
+            seed,
+            click_model=ClickModel(eta=options["eta"]),
+            resamples=options["resamples"],
+        )
+        self.stdout.write(
+            f"SIMULATED A/B (seed {seed}): {sessions} sessions x 2 arms, {len(queries)} queries, "
+            f"{options['shoppers']} shoppers"
+        )
+        report = test.run([(options["a"], config_a), (name_b, config_b)], sessions, progress=self.progress)
+        self.print_report(report)
+        if options["json_path"]:
+            Path(options["json_path"]).write_text(json.dumps(report.as_dict(), indent=2))
+        self.stdout.write(json.dumps(report.summary()))
+
+    def progress(self, arm: str, done: int, total: int) -> None:
+        if done % PROGRESS_EVERY == 0 or done == total:
+            self.stdout.write(f"  arm {arm}: {done}/{total} sessions")
+
+    def print_report(self, report: ABReport) -> None:
+        header = f"{'metric':<28} {'A':>10} {'B':>10} {'B - A':>10}  95% CI of B - A"
+        self.stdout.write(f"\nA = {report.arms['a']}, B = {report.arms['b']}; searches {report.searches}")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for name, m in report.metrics.items():
+            low, high = m.diff_ci
+            self.stdout.write(
+                f"{name:<28} {m.a:>10.4f} {m.b:>10.4f} {m.diff:>+10.4f}  [{low:+.4f}, {high:+.4f}]"
+            )
+        self.stdout.write(f"\nAcceptance (NDCG@{NDCG_K} on the judged queries, no shopper):")
+        for criterion, passed in report.verdicts.items():
+            self.stdout.write(f"  {'PASS' if passed else 'FAIL'}  {criterion}")

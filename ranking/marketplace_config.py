@@ -1,0 +1,95 @@
+"""What the marketplace layer after the rankers is tuned by: the objective (expected
+utility), cold-start exploration and the mixed row's slot constraints.
+
+Merchandisers edit these in the admin (searchapp.models.MarketplaceSettings, live within
+a second in every process); `manage.py simulate_ab` builds them directly to compare two
+configurations. `MarketplaceConfig.relevance_only()` switches every marketplace term off:
+the rankers' order, as relevance alone would have it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from indexing.schema import DOC_TYPES
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    # The relevance/GMV trade-off: utility = P(engage) x (value / the query's median value)
+    # ** gmv_weight. 0 ranks by engagement alone; 1 by expected GMV.
+    gmv_weight: float = 0.15
+    # Interest-profile affinity (0..1) lifts P(engage) by up to this factor (0 = off).
+    personal_weight: float = 0.5
+    # Shops whose trust score is below trust_floor have their utility multiplied by
+    # trust_demotion: demoted, never hidden.
+    trust_floor: float = 0.5
+    trust_demotion: float = 0.7
+    # What an engagement with a video or a live stream is worth on its own (currency units),
+    # and the share of its engagements that go on to a tagged product.
+    video_engagement_value: float = 1.0
+    live_engagement_value: float = 2.0
+    tagged_click_through: float = 0.15
+
+
+@dataclass(frozen=True)
+class ExplorationConfig:
+    # Exploration slots on each page (1-based positions within the page); their number is
+    # the exposure budget per query page. () switches exploration off.
+    positions: tuple[int, ...] = (5, 12)
+    # A document examined fewer times than this (position-debiased impressions) is "cold".
+    cold_examinations: float = 30.0
+    # The relevance floor: a cold document may be explored only from the ranked top
+    # `candidate_depth` of its type, and only when it covers enough of the query in its title
+    # or is semantically close enough (either test).
+    candidate_depth: int = 100
+    min_title_coverage: float = 0.5
+    min_dense_similarity: float = 0.5
+    # Strength (pseudo-examinations) of the category prior of the Beta posterior.
+    prior_strength: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.positions)
+
+
+@dataclass(frozen=True)
+class BlendConfig:
+    # Live streams are shown only while live or starting within this many minutes...
+    live_window_minutes: int = 30
+    # ...and at most `max_lives_in_top` of them in the first `lives_top_k` slots.
+    max_lives_in_top: int = 1
+    lives_top_k: int = 10
+    # No more than this many consecutive items of one shop, or of one brand (0 = no limit).
+    max_consecutive_same_seller: int = 2
+    # Share of each page per type (type=all): (minimum, maximum), both 0..1. A minimum is met
+    # only when the type has eligible candidates.
+    type_shares: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {"product": (0.5, 1.0), "video": (0.0, 0.3), "live": (0.0, 0.1)}
+    )
+
+    def __post_init__(self):
+        for doc_type, (low, high) in self.type_shares.items():
+            if doc_type not in DOC_TYPES or not 0 <= low <= high <= 1:
+                raise ValueError(f"bad type share for {doc_type!r}: {low}..{high}")
+
+
+@dataclass(frozen=True)
+class MarketplaceConfig:
+    enabled: bool = True
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    exploration: ExplorationConfig = field(default_factory=ExplorationConfig)
+    blend: BlendConfig = field(default_factory=BlendConfig)
+
+    @classmethod
+    def relevance_only(cls) -> MarketplaceConfig:
+        """The rankers' order: no GMV term, no personal lift, no trust demotion, no
+        exploration, no seller diversity; the mixed row still obeys its live and share rules."""
+        return cls(
+            objective=ObjectiveConfig(gmv_weight=0.0, personal_weight=0.0, trust_demotion=1.0),
+            exploration=ExplorationConfig(positions=()),
+            blend=BlendConfig(max_consecutive_same_seller=0),
+        )
+
+    def with_objective(self, **changes) -> MarketplaceConfig:
+        return replace(self, objective=replace(self.objective, **changes))

@@ -1,0 +1,100 @@
+"""The marketplace objective: every candidate's expected utility for the slot it could take,
+
+    utility = P(engage | examined) x (1 + personal_weight x affinity)
+              x (value / the query's median value) ** gmv_weight
+              x trust factor
+
+- P(engage | examined) comes from the type's rank (ranking/calibration.py), so products,
+  videos and live streams, each ordered by its own ranker, are compared on one scale.
+- value is what an engagement is worth: for a product its expected order value (smoothed
+  conversion x price); for a video or a live stream its own engagement value plus the share
+  of engagements that go on to a tagged product times those products' expected order value.
+- gmv_weight trades relevance for GMV (0: engagement alone); dividing by the query's median
+  value makes it scale-free (a $5 and a $500 query trade off alike).
+- Shops below the trust floor are multiplied by trust_demotion: demoted, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexing.backends.base import Hit
+
+from .features import leaf_category
+from .marketplace_config import ObjectiveConfig
+from .stats import RankingStats
+
+ENGAGEMENT_VALUE = {"video": "video_engagement_value", "live": "live_engagement_value"}
+
+
+@dataclass(frozen=True)
+class TypeUtilities:
+    engagement: np.ndarray  # P(engage | examined), personal lift included
+    value: np.ndarray  # currency units per engagement
+    trust: np.ndarray  # the shop's trust score; NaN when the item has no shop
+    demoted: np.ndarray  # bool: below the trust floor
+
+
+def shop_of(hit: Hit) -> str:
+    shops = hit.keywords.get("shop")
+    return shops[0] if shops else ""
+
+
+def order_values(stats: RankingStats, product_ids: Sequence[str]) -> np.ndarray:
+    """Expected order value per click of each product: smoothed conversion x price."""
+    conversion = stats.global_rates[1]
+    return np.array(
+        [
+            stats.price_by_product.get(pid, 0.0) * (stats.rates_by_doc.get(pid) or (0.0, conversion))[1]
+            for pid in product_ids
+        ]
+    )
+
+
+def engagement_values(
+    doc_type: str, hits: Sequence[Hit], stats: RankingStats, config: ObjectiveConfig
+) -> np.ndarray:
+    if doc_type == "product":
+        prices = np.array([hit.numbers.get("price", 0.0) for hit in hits])
+        categories = [leaf_category(hit) for hit in hits]
+        conversion = stats.engagement_rates([hit.id for hit in hits], categories)[:, 1]
+        return prices * conversion
+    own = getattr(config, ENGAGEMENT_VALUE[doc_type])
+    tagged = [
+        float(order_values(stats, products).mean()) if (products := hit.keywords.get("product")) else 0.0
+        for hit in hits
+    ]
+    return own + config.tagged_click_through * np.array(tagged)
+
+
+def type_utilities(
+    doc_type: str,
+    hits: Sequence[Hit],
+    stats: RankingStats,
+    config: ObjectiveConfig,
+    affinity: np.ndarray | None = None,
+) -> TypeUtilities:
+    """`hits` in the type's ranked order; `affinity[i]` (0..1) how well hits[i] fits the
+    shopper's interests (None: no profile)."""
+    engagement = stats.calibration.probabilities(doc_type, len(hits)).copy()
+    if affinity is not None and config.personal_weight:
+        engagement *= 1.0 + config.personal_weight * affinity
+    trust = np.array([stats.authority_by_shop.get(shop_of(hit), np.nan) for hit in hits])
+    demoted = np.nan_to_num(trust, nan=1.0) < config.trust_floor
+    return TypeUtilities(engagement, engagement_values(doc_type, hits, stats, config), trust, demoted)
+
+
+def combine(parts: Mapping[str, TypeUtilities], config: ObjectiveConfig) -> dict[str, np.ndarray]:
+    """doc_type -> utility per hit, with one median value over every type's candidates."""
+    values = np.concatenate([part.value for part in parts.values()]) if parts else np.array([])
+    positive = values[values > 0]
+    median = float(np.median(positive)) if len(positive) else 1.0
+    utilities = {}
+    for doc_type, part in parts.items():
+        relative = np.maximum(part.value, 1e-6) / median
+        utility = part.engagement * relative**config.gmv_weight
+        utilities[doc_type] = np.where(part.demoted, utility * config.trust_demotion, utility)
+    return utilities

@@ -1,0 +1,151 @@
+"""The Blend stage: from each type's ranked candidates to the one list a page shows.
+
+    drop live streams that are not showable now (ended, even since recall) ->
+    expected utility per candidate (ranking/objective.py) -> each type in utility order ->
+    cold-start exploration picks (ranking/exploration.py) -> the slot allocator
+    (searchapp/mixed_row.py) fills slots up to the end of the requested page.
+
+Only the first `rank_depth` candidates of a type have features and a utility; the rest
+follow them in first-stage order. Explicit sorts (price, newest) skip the objective: the
+types are merged by the sort key. The result is deterministic for the same inputs: the
+exploration draws are seeded by the query, filters, shopper and hour.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from django.utils import timezone
+
+from indexing.backends.base import Hit
+from ranking.exploration import choose_explorations, exploration_rng
+from ranking.features import FEATURE_INDEX
+from ranking.marketplace_config import MarketplaceConfig
+from ranking.objective import TypeUtilities, combine, type_utilities
+from ranking.stats import get_ranking_stats
+
+from .live_status import showable_lives
+from .marketplace_settings import marketplace_config
+from .mixed_row import SlotAllocator
+from .search_request import PRICE_FIELD, RECENCY_FIELD, Sort
+
+AFFINITY_COLUMNS = [FEATURE_INDEX[name] for name in ("category_affinity", "brand_affinity", "price_affinity")]
+
+
+class Blend:
+    name = "blend"
+
+    def __init__(self, marketplace: MarketplaceConfig | None = None):
+        # None: the merchandisers' settings (admin), re-read when they change.
+        self.marketplace = marketplace
+
+    def config(self) -> MarketplaceConfig:
+        return self.marketplace or marketplace_config.get()
+
+    def run(self, ctx) -> None:
+        config = self.config()
+        self.drop_unshowable_lives(ctx, config)
+        request = ctx.request
+        start = (request.page - 1) * request.page_size
+        end = start + request.page_size
+        if request.sort is not Sort.RELEVANCE:
+            ctx.page_hits = merge_sorted(ctx.candidates, request.sort)[start:end]
+            return
+        slots = self.allocate(ctx, config, end)
+        page = slots[start:end]
+        ctx.page_hits = [slot.hit for slot in page]
+        ctx.explored_positions = [i for i, slot in enumerate(page, start=1) if slot.explored]
+        ctx.utilities = {slot.hit.id: slot.utility for slot in page}
+
+    @staticmethod
+    def drop_unshowable_lives(ctx, config: MarketplaceConfig) -> None:
+        lives = ctx.candidates.get("live")
+        if not lives:
+            return
+        showable = showable_lives([hit.id for hit in lives], config.blend.live_window_minutes)
+        kept = [hit for hit in lives if hit.id in showable]
+        if len(kept) < len(lives):
+            features = ctx.features.get("live")
+            if features is not None and len(features):
+                rows = [i for i, hit in enumerate(lives[: len(features)]) if hit.id in showable]
+                ctx.features["live"] = features[rows]
+            ctx.candidates["live"] = kept
+
+    def allocate(self, ctx, config: MarketplaceConfig, end: int):
+        request = ctx.request
+        stats = get_ranking_stats()
+        parts: dict[str, TypeUtilities] = {}
+        for doc_type, hits in ctx.candidates.items():
+            features = ctx.features.get(doc_type)
+            ranked = hits[: len(features)] if features is not None else []
+            affinity = None
+            if features is not None and len(features) and config.enabled:
+                affinity = features[:, AFFINITY_COLUMNS].mean(axis=1)
+            parts[doc_type] = type_utilities(doc_type, ranked, stats, config.objective, affinity)
+        utilities = combine(parts, config.objective)
+        ordered = {}
+        for doc_type, hits in ctx.candidates.items():
+            scored = utilities.get(doc_type, np.array([]))
+            order = np.argsort(-scored, kind="stable")
+            ranked = [hits[i] for i in order] + hits[len(scored) :]
+            values = np.concatenate([scored[order], np.zeros(len(hits) - len(scored))])
+            ordered[doc_type] = (ranked, values.tolist())
+        allocator = SlotAllocator(
+            config.blend,
+            request.page_size,
+            config.exploration.positions,
+            single_type=len(ctx.candidates) == 1,
+        )
+        return allocator.allocate(ordered, self.explorations(ctx, config, request.page, stats), slots=end)
+
+    @staticmethod
+    def explorations(ctx, config: MarketplaceConfig, pages: int, stats) -> list[list[Hit]]:
+        """The documents each page up to `pages` explores: every type's picks, pooled in
+        turn (one per type while they last), one page's budget per page."""
+        budget = sum(position <= ctx.request.page_size for position in config.exploration.positions)
+        if not config.enabled or not budget:
+            return []
+        rng = exploration_rng(*exploration_seed(ctx))
+        picks_by_type = []
+        # One page's budget for every page up to the requested one: page 2 continues page 1.
+        exploring = replace(config.exploration, positions=tuple(range(1, budget * pages + 1)))
+        for doc_type, hits in ctx.candidates.items():
+            features = ctx.features.get(doc_type)
+            if features is None or not len(features):
+                continue
+            chosen = choose_explorations(hits, features, stats, exploring, rng)
+            picks_by_type.append([hits[i] for i in chosen])
+        pooled = [hit for round_ in zip_longest_skip(picks_by_type) for hit in round_]
+        return [pooled[page * budget : (page + 1) * budget] for page in range(pages)]
+
+
+def zip_longest_skip(lists: Sequence[Sequence[Hit]]):
+    """Rounds of one item per list, skipping exhausted lists."""
+    for index in range(max((len(items) for items in lists), default=0)):
+        yield [items[index] for items in lists if index < len(items)]
+
+
+def exploration_seed(ctx) -> tuple[str, ...]:
+    """Same query, filters, shopper and hour -> the same draws (a reload shows the same page);
+    another shopper or hour explores other documents."""
+    request = ctx.request
+    hour = timezone.now().strftime("%Y%m%d%H")
+    return (request.query, repr(request.filters), request.shopper_id, request.session_id, hour)
+
+
+def merge_sorted(candidates: dict[str, list[Hit]], sort: Sort) -> list[Hit]:
+    """Each type's list is sorted already (SortResults); merge them by the same key, documents
+    without the field last."""
+    descending = sort is not Sort.PRICE_ASC
+
+    def key(hit: Hit):
+        field = RECENCY_FIELD[hit.doc_type] if sort is Sort.NEWEST else PRICE_FIELD[hit.doc_type]
+        value = hit.numbers.get(field)
+        if value is None:
+            return (1, 0.0)
+        return (0, -value if descending else value)
+
+    return list(heapq.merge(*candidates.values(), key=key))

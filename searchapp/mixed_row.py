@@ -1,0 +1,186 @@
+"""The slot allocator: fills a result page, slot by slot, with the candidate of highest
+expected utility that the merchandiser's constraints allow (ranking/marketplace_config.py
+BlendConfig):
+
+- at most `max_lives_in_top` live streams in the first `lives_top_k` slots (streams that
+  are not live or about to start never reach here: the Blend stage drops them);
+- no more than `max_consecutive_same_seller` consecutive items of one shop or one brand;
+- each type's share of a page within its (minimum, maximum): a slot is reserved for a type
+  still short of its minimum when the page has no other way left to meet it;
+- exploration slots: the page positions given to cold-start exploration take the chosen
+  documents (one page's worth each), whatever their utility; a chosen document that earned
+  an earlier slot on its own keeps it, and its exploration slot takes the next choice.
+
+Greedy, one pass per slot over the head of each type's queue, deterministic: ties go to the
+earlier-ranked candidate, then to the type order. When no candidate satisfies every rule,
+the seller rule gives way first, then the shares: a page is never left short while
+candidates remain. Every page is computed from the first slot, so page 2 continues page 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from indexing.backends.base import Hit
+from ranking.marketplace_config import BlendConfig
+
+# How far down a type's queue to look for a candidate that keeps the seller rule.
+SELLER_LOOKAHEAD = 20
+
+
+@dataclass(frozen=True)
+class Slot:
+    hit: Hit
+    utility: float
+    explored: bool = False
+
+
+@dataclass
+class _Queue:
+    doc_type: str
+    hits: Sequence[Hit]
+    utilities: Sequence[float]
+    next: int = 0
+
+
+def seller_keys(hit: Hit) -> tuple[str, str]:
+    shop = hit.keywords.get("shop") or ("",)
+    brand = hit.keywords.get("brand") or ("",)
+    return shop[0], brand[0]
+
+
+class SlotAllocator:
+    def __init__(
+        self,
+        config: BlendConfig,
+        page_size: int,
+        exploration_positions: Sequence[int] = (),
+        single_type: bool = False,
+    ):
+        self.config = config
+        self.page_size = page_size
+        self.exploration_positions = frozenset(p for p in exploration_positions if p <= page_size)
+        # A single-type list has no shares to keep.
+        self.single_type = single_type
+
+    def allocate(
+        self,
+        ranked: Mapping[str, tuple[Sequence[Hit], Sequence[float]]],
+        explorations: Sequence[Sequence[Hit]] = (),
+        slots: int = 20,
+    ) -> list[Slot]:
+        """`ranked`: doc_type -> (hits in utility order, their utilities), in type order.
+        `explorations[p]`: the documents page p + 1 explores, in slot order."""
+        queues = [_Queue(doc_type, hits, utilities) for doc_type, (hits, utilities) in ranked.items()]
+        if not self.exploration_positions:
+            explorations = ()
+        placed: list[Slot] = []
+        placed_ids: set[str] = set()
+        total = sum(len(queue.hits) for queue in queues)
+        while len(placed) < min(slots, total):
+            slot_index = len(placed)
+            page, position = divmod(slot_index, self.page_size)
+            page_start = page * self.page_size
+            slot = None
+            if position + 1 in self.exploration_positions and page < len(explorations):
+                slot = self.exploration_slot(explorations[page], placed_ids)
+            if slot is None:
+                slot = self.best_slot(queues, placed, placed_ids, page_start)
+            if slot is None:
+                break
+            placed.append(slot)
+            placed_ids.add(slot.hit.id)
+        return placed
+
+    @staticmethod
+    def exploration_slot(page_explorations: Sequence[Hit], placed_ids: set[str]) -> Slot | None:
+        for hit in page_explorations:
+            if hit.id not in placed_ids:
+                return Slot(hit, 0.0, explored=True)
+        return None
+
+    def best_slot(
+        self,
+        queues: list[_Queue],
+        placed: list[Slot],
+        placed_ids: set[str],
+        page_start: int,
+    ) -> Slot | None:
+        for queue in queues:
+            while queue.next < len(queue.hits) and queue.hits[queue.next].id in placed_ids:
+                queue.next += 1
+        open_queues = [queue for queue in queues if queue.next < len(queue.hits)]
+        if not open_queues:
+            return None
+        allowed = self.allowed_by_shares(open_queues, placed[page_start:], len(placed) - page_start)
+        allowed = [q for q in allowed if self.live_allowed(q, placed)] or allowed
+        for keep_sellers in (True, False):
+            best = None
+            for order, queue in enumerate(allowed):
+                found = self.first_fitting(queue, placed, placed_ids) if keep_sellers else queue.next
+                if found is None:
+                    continue
+                key = (queue.utilities[found], -found, -order)
+                if best is None or key > best[0]:
+                    best = (key, queue, found)
+            if best is not None:
+                _, queue, index = best
+                return Slot(queue.hits[index], float(queue.utilities[index]))
+        return None
+
+    def allowed_by_shares(self, queues: list[_Queue], page_slots: list[Slot], filled: int) -> list[_Queue]:
+        if self.single_type:
+            return queues
+        counts = {queue.doc_type: 0 for queue in queues}
+        for slot in page_slots:
+            counts[slot.hit.doc_type] = counts.get(slot.hit.doc_type, 0) + 1
+        shares = self.config.type_shares
+        needs = {
+            queue.doc_type: max(
+                0,
+                math.ceil(shares.get(queue.doc_type, (0, 1))[0] * self.page_size - 1e-9)
+                - counts[queue.doc_type],
+            )
+            for queue in queues
+        }
+        remaining = self.page_size - filled
+        if sum(needs.values()) >= remaining:
+            needy = [queue for queue in queues if needs[queue.doc_type] > 0]
+            if needy:
+                return needy
+        under_max = [
+            queue
+            for queue in queues
+            if counts[queue.doc_type]
+            < math.floor(shares.get(queue.doc_type, (0, 1))[1] * self.page_size + 1e-9)
+        ]
+        return under_max or queues
+
+    def live_allowed(self, queue: _Queue, placed: list[Slot]) -> bool:
+        config = self.config
+        if queue.doc_type != "live" or len(placed) >= config.lives_top_k:
+            return True
+        return sum(slot.hit.doc_type == "live" for slot in placed) < config.max_lives_in_top
+
+    def first_fitting(self, queue: _Queue, placed: list[Slot], skip: set[str]) -> int | None:
+        """The first candidate in the queue (within the lookahead) that keeps the seller rule."""
+        limit = self.config.max_consecutive_same_seller
+        if not limit or len(placed) < limit:
+            return queue.next
+        recent = [seller_keys(slot.hit) for slot in placed[-limit:]]
+        checked = 0
+        for index in range(queue.next, len(queue.hits)):
+            hit = queue.hits[index]
+            if hit.id in skip:
+                continue
+            shop, brand = seller_keys(hit)
+            same_shop = shop and all(keys[0] == shop for keys in recent)
+            same_brand = brand and all(keys[1] == brand for keys in recent)
+            if not (same_shop or same_brand):
+                return index
+            checked += 1
+            if checked >= SELLER_LOOKAHEAD:
+                break
+        return None

@@ -1,0 +1,114 @@
+"""The mixed row through the API: live streams only while live (even when one ends between
+recall and blend), the seller badge, unknown shoppers, determinism."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import LiveStream
+from searchapp.live_status import open_streams
+from searchapp.pipeline import SearchPipeline
+from searchapp.search_request import SearchRequest
+
+SEARCH = "/api/search"
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_statuses():
+    open_streams.forget()
+    yield
+    open_streams.forget()
+
+
+def search(client, **params) -> dict:
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def go_live(live: LiveStream, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        live.status = LiveStream.Status.LIVE
+        live.started_at = timezone.now()
+        live.save()
+
+
+def test_a_live_stream_is_blended_in_while_it_is_live(
+    client, small_catalog, django_capture_on_commit_callbacks
+):
+    go_live(small_catalog["live"], django_capture_on_commit_callbacks)
+    body = search(client, q="printer deals live", type="all")
+    ids = [hit["id"] for hit in body["results"]]
+    assert f"live:{small_catalog['live'].pk}" in ids
+    assert body["facets"]["type"]["live"] == 1
+
+
+def test_a_stream_starting_soon_is_shown_and_a_later_one_is_not(
+    client, small_catalog, django_capture_on_commit_callbacks
+):
+    live = small_catalog["live"]
+    live_id = f"live:{live.pk}"
+    for starts_in, shown in ((timedelta(minutes=10), True), (timedelta(hours=5), False)):
+        with django_capture_on_commit_callbacks(execute=True):
+            live.scheduled_at = timezone.now() + starts_in
+            live.save()
+        ids = [hit["id"] for hit in search(client, q="printer deals live", type="all")["results"]]
+        assert (live_id in ids) is shown
+
+
+def test_a_stream_that_ends_between_recall_and_blend_is_dropped(
+    small_catalog, django_capture_on_commit_callbacks
+):
+    live = small_catalog["live"]
+    go_live(live, django_capture_on_commit_callbacks)
+    pipeline = SearchPipeline()
+    blend_at = next(i for i, stage in enumerate(pipeline.stages) if stage.name == "blend")
+    from searchapp.pipeline import SearchContext
+
+    ctx = SearchContext(request=SearchRequest(query="printer deals live", type="all"))
+    for stage in pipeline.stages[:blend_at]:
+        stage.run(ctx)
+    assert f"live:{live.pk}" in [hit.id for hit in ctx.candidates["live"]]  # recalled and ranked while live
+
+    with django_capture_on_commit_callbacks(execute=True):
+        live.status = LiveStream.Status.ENDED
+        live.ended_at = timezone.now()
+        live.save()
+    for stage in pipeline.stages[blend_at:]:
+        stage.run(ctx)
+
+    assert f"live:{live.pk}" not in [hit.id for hit in ctx.page_hits]
+    assert ctx.candidates["live"] == [] and ctx.facets["type"]["live"] == 0
+    assert all(result["type"] != "live" for result in ctx.results)
+
+
+def test_results_carry_the_shops_trust_badge(client, small_catalog):
+    shop = small_catalog["toner"].shop
+    shop.is_official, shop.rating = True, 4.8
+    shop.save()
+    from ranking.stats import reset_ranking_stats
+
+    reset_ranking_stats()
+    first = search(client, q="toner")["results"][0]
+    assert first["shop_trust"]["badge"] == "official"
+    assert 0 < first["shop_trust"]["score"] <= 1
+
+
+def test_an_unknown_shopper_gets_the_anonymous_results(client, small_catalog):
+    anonymous = search(client, q="sony")
+    unknown = search(client, q="sony", shopper_id="nobody-we-know", session_id="fresh-session")
+    assert [hit["id"] for hit in unknown["results"]] == [hit["id"] for hit in anonymous["results"]]
+    assert "degraded" not in unknown
+
+
+def test_a_too_long_shopper_id_is_a_400_naming_the_field(client, small_catalog):
+    response = client.get(SEARCH, {"q": "sony", "shopper_id": "x" * 101})
+    assert response.status_code == 400
+    assert "shopper_id" in response.json()["errors"]
+
+
+def test_the_same_request_gives_the_same_blended_page(client, small_catalog):
+    first = search(client, q="sony speaker headphones", type="all")
+    again = search(client, q="sony speaker headphones", type="all")
+    assert [hit["id"] for hit in first["results"]] == [hit["id"] for hit in again["results"]]
