@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import LiveStream, Product, Video
 from indexing.schema import document_id, parse_document_id
 from searchapp.pipeline import SearchPipeline
 from searchapp.search_request import SearchRequest
@@ -50,6 +50,7 @@ from .models import SearchLog
 from .propensity import examination_propensity
 from .tasks import log_search
 
+MEDIA_MODELS = {"video": Video, "live": LiveStream}
 TOKEN = re.compile(r"\w+")
 SECONDS_BETWEEN_SESSIONS = 30
 # Searches per session, drawn uniformly from this tuple.
@@ -131,14 +132,45 @@ class HiddenRelevance:
         self.docs: dict[str, CatalogDoc] = {}
 
     def load(self, doc_ids: Sequence[str]) -> None:
-        missing = [parse_document_id(d)[1] for d in doc_ids if d not in self.docs]
-        rows = Product.objects.filter(pk__in=missing).values_list(
-            "pk", "title", "brand__name", "category__name", "category__path", "price"
-        )
-        for pk, title, brand, category, path, price in rows:
-            words = TOKEN.findall(f"{title} {brand or ''} {category or ''}".casefold())
-            self.docs[document_id("product", pk)] = CatalogDoc(
-                frozenset(words), float(price), path or "", brand or ""
+        missing: dict[str, list[str]] = {}
+        for doc_id in doc_ids:
+            if doc_id not in self.docs:
+                doc_type, pk = parse_document_id(doc_id)
+                missing.setdefault(doc_type, []).append(pk)
+        if missing.get("product"):
+            rows = Product.objects.filter(pk__in=missing["product"]).values_list(
+                "pk", "title", "brand__name", "category__name", "category__path", "price"
+            )
+            for pk, title, brand, category, path, price in rows:
+                words = TOKEN.findall(f"{title} {brand or ''} {category or ''}".casefold())
+                self.docs[document_id("product", pk)] = CatalogDoc(
+                    frozenset(words), float(price), path or "", brand or ""
+                )
+        for doc_type, model in MEDIA_MODELS.items():
+            if missing.get(doc_type):
+                self.load_media(doc_type, model, missing[doc_type])
+
+    def load_media(self, doc_type: str, model, pks: Sequence[str]) -> None:
+        """A video or live stream is about its title and the products it tags: it covers their
+        words, costs their lowest price and belongs to its first product's category and brand."""
+        tagged = Product.objects.select_related("brand", "category")
+        for media in model.objects.filter(pk__in=pks).prefetch_related(Prefetch("products", queryset=tagged)):
+            products = list(media.products.all())
+            words = TOKEN.findall(
+                " ".join(
+                    [media.title]
+                    + [
+                        f"{p.title} {p.brand.name if p.brand else ''} {p.category.name if p.category else ''}"
+                        for p in products
+                    ]
+                ).casefold()
+            )
+            first = products[0] if products else None
+            self.docs[document_id(doc_type, media.pk)] = CatalogDoc(
+                frozenset(words),
+                min((float(p.price) for p in products), default=0.0),
+                first.category.path if first and first.category else "",
+                first.brand.name if first and first.brand else "",
             )
 
     def __call__(self, query: str, doc_id: str) -> int:
@@ -223,7 +255,7 @@ def explored_order(ranked: int, page_size: int, depth: int, rng: random.Random) 
 
 
 class FunnelSearch:
-    """Serve a product search through the real SearchPipeline (rankers and marketplace layer
+    """Serve a search of `doc_type` (products by default) through the real SearchPipeline (rankers and marketplace layer
     included) as `shopper_id` in `session_id`, and log what was shown with its features, as
     the API does (`log`: the `ranking.log_search` task by default). On `explore_rate` of the
     searches the page is a random draw from the ranked top `explore_depth` instead
@@ -237,8 +269,10 @@ class FunnelSearch:
         seed: int = 0,
         pipeline=None,
         log: Callable[[dict], object] = log_search.delay,
+        doc_type: str = "product",
     ):
         self.pipeline = pipeline or SearchPipeline()
+        self.doc_type = doc_type
         self.page_size = page_size
         self.explore_rate = explore_rate
         self.explore_depth = explore_depth
@@ -248,7 +282,7 @@ class FunnelSearch:
     def __call__(self, query: str, shopper_id: str, session_id: str) -> ServedSearch:
         request = SearchRequest(
             query=query,
-            type="product",
+            type=self.doc_type,
             page_size=self.page_size,
             shopper_id=shopper_id,
             session_id=session_id,
@@ -256,15 +290,15 @@ class FunnelSearch:
         ctx = self.pipeline.run(request)
         identity = {"shopper_id": shopper_id, "session_id": session_id, "is_simulated": True}
         if self.explore_rate and self.rng.random() < self.explore_rate:
-            ranked = ctx.candidates.get("product", [])
+            ranked = ctx.candidates.get(self.doc_type, [])
             order = explored_order(
-                len(ctx.features.get("product", ())), self.page_size, self.explore_depth, self.rng
+                len(ctx.features.get(self.doc_type, ())), self.page_size, self.explore_depth, self.rng
             )
             hits, explored = [ranked[i] for i in order], ()
-            payload = served_page_payload(ctx, "product", order, **identity)
+            payload = served_page_payload(ctx, self.doc_type, order, **identity)
         else:
             hits, explored = ctx.page_hits, tuple(ctx.explored_positions)
-            payload = served_page_payload(ctx, "product", **identity)
+            payload = served_page_payload(ctx, self.doc_type, **identity)
         if payload is not None:
             self.log(payload)
         return ServedSearch(

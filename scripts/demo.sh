@@ -13,6 +13,9 @@ $py manage.py rebuild_index
 $py manage.py build_query_vocabulary
 $py manage.py train_intent
 $py manage.py train_ranker --judgments data/chorus/judgments-dev.csv
+# Videos have no human judgments: their ranker learns from SIMULATED shoppers' clicks.
+$py manage.py simulate_traffic --type video --sessions 800 --seed 7
+$py manage.py train_ranker --clicks --doc-type video
 $py manage.py ensure_admin
 $py manage.py collectstatic --noinput --verbosity 0
 echo "== serving on http://127.0.0.1:8000/api/search?q=bluetooth+speaker (docs: /api/docs/, admin: /admin/)" >&2

@@ -42,6 +42,7 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
                     "live_window_minutes",
                     ("max_lives_in_top", "lives_top_k"),
                     "max_consecutive_same_seller",
+                    "shop_repeat_decay",
                     ("product_min_share", "product_max_share"),
                     ("video_min_share", "video_max_share"),
                     ("live_min_share", "live_max_share"),

@@ -8,7 +8,7 @@
 Only the first `rank_depth` candidates of a type have features and a utility; the rest
 follow them in first-stage order. Explicit sorts (price, newest) skip the objective: the
 types are merged by the sort key. The result is deterministic for the same inputs: the
-exploration draws are seeded by the query, filters, shopper and hour.
+exploration draws are seeded by the query, filters, shopper and session (or hour).
 """
 
 from __future__ import annotations
@@ -129,11 +129,12 @@ def zip_longest_skip(lists: Sequence[Sequence[Hit]]):
 
 
 def exploration_seed(ctx) -> tuple[str, ...]:
-    """Same query, filters, shopper and hour -> the same draws (a reload shows the same page);
-    another shopper or hour explores other documents."""
+    """Same query, filters, shopper and session -> the same draws (a reload or the next page
+    shows the same choices); another session explores other documents. Without a session id
+    the hour stands in for it."""
     request = ctx.request
-    hour = timezone.now().strftime("%Y%m%d%H")
-    return (request.query, repr(request.filters), request.shopper_id, request.session_id, hour)
+    session = request.session_id or timezone.now().strftime("%Y%m%d%H")
+    return (request.query, repr(request.filters), request.shopper_id, session)
 
 
 def merge_sorted(candidates: dict[str, list[Hit]], sort: Sort) -> list[Hit]:

@@ -42,6 +42,7 @@ def config_from_row(row: MarketplaceSettings) -> MarketplaceConfig:
             max_lives_in_top=row.max_lives_in_top,
             lives_top_k=row.lives_top_k,
             max_consecutive_same_seller=row.max_consecutive_same_seller,
+            shop_repeat_decay=row.shop_repeat_decay,
             type_shares={
                 doc_type: (getattr(row, f"{doc_type}_min_share"), getattr(row, f"{doc_type}_max_share"))
                 for doc_type in ("product", "video", "live")

@@ -4,7 +4,11 @@ BlendConfig):
 
 - at most `max_lives_in_top` live streams in the first `lives_top_k` slots (streams that
   are not live or about to start never reach here: the Blend stage drops them);
-- no more than `max_consecutive_same_seller` consecutive items of one shop or one brand;
+- no more than `max_consecutive_same_seller` consecutive items of one shop or one brand
+  (mixed rows: in a one-type list of "hp toner" the brand rule would push relevant HP
+  items below irrelevant ones);
+- each further item of a shop already on the page counts `shop_repeat_decay` times less
+  (spreads exposure across sellers: a soft rule, so one shop's better match still wins);
 - each type's share of a page within its (minimum, maximum): a slot is reserved for a type
   still short of its minimum when the page has no other way left to meet it;
 - exploration slots: the page positions given to cold-start exploration take the chosen
@@ -20,6 +24,7 @@ candidates remain. Every page is computed from the first slot, so page 2 continu
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,18 +121,20 @@ class SlotAllocator:
             return None
         allowed = self.allowed_by_shares(open_queues, placed[page_start:], len(placed) - page_start)
         allowed = [q for q in allowed if self.live_allowed(q, placed)] or allowed
+        shop_counts = Counter(seller_keys(slot.hit)[0] for slot in placed[page_start:])
         for keep_sellers in (True, False):
             best = None
             for order, queue in enumerate(allowed):
-                found = self.first_fitting(queue, placed, placed_ids) if keep_sellers else queue.next
+                found = self.best_in_queue(queue, placed, placed_ids, shop_counts, keep_sellers)
                 if found is None:
                     continue
-                key = (queue.utilities[found], -found, -order)
+                index, utility = found
+                key = (utility, -index, -order)
                 if best is None or key > best[0]:
-                    best = (key, queue, found)
+                    best = (key, queue, index)
             if best is not None:
-                _, queue, index = best
-                return Slot(queue.hits[index], float(queue.utilities[index]))
+                (utility, _, _), queue, index = best
+                return Slot(queue.hits[index], utility)
         return None
 
     def allowed_by_shares(self, queues: list[_Queue], page_slots: list[Slot], filled: int) -> list[_Queue]:
@@ -164,23 +171,38 @@ class SlotAllocator:
             return True
         return sum(slot.hit.doc_type == "live" for slot in placed) < config.max_lives_in_top
 
-    def first_fitting(self, queue: _Queue, placed: list[Slot], skip: set[str]) -> int | None:
-        """The first candidate in the queue (within the lookahead) that keeps the seller rule."""
-        limit = self.config.max_consecutive_same_seller
-        if not limit or len(placed) < limit:
-            return queue.next
-        recent = [seller_keys(slot.hit) for slot in placed[-limit:]]
-        checked = 0
+    def best_in_queue(
+        self,
+        queue: _Queue,
+        placed: list[Slot],
+        placed_ids: set[str],
+        shop_counts: Counter,
+        keep_sellers: bool,
+    ) -> tuple[int, float] | None:
+        """(index, damped utility) of the queue's best candidate within the lookahead: its
+        utility times `shop_repeat_decay` per item of its shop already on the page, among
+        those that keep the seller rule when `keep_sellers` (mixed rows only)."""
+        limit = self.config.max_consecutive_same_seller if keep_sellers and not self.single_type else 0
+        recent = [seller_keys(slot.hit) for slot in placed[-limit:]] if limit and len(placed) >= limit else []
+        decay = self.config.shop_repeat_decay
+        best = None
+        seen = 0
         for index in range(queue.next, len(queue.hits)):
             hit = queue.hits[index]
-            if hit.id in skip:
+            if hit.id in placed_ids:
                 continue
+            seen += 1
             shop, brand = seller_keys(hit)
-            same_shop = shop and all(keys[0] == shop for keys in recent)
-            same_brand = brand and all(keys[1] == brand for keys in recent)
+            same_shop = shop and recent and all(keys[0] == shop for keys in recent)
+            same_brand = brand and recent and all(keys[1] == brand for keys in recent)
             if not (same_shop or same_brand):
-                return index
-            checked += 1
-            if checked >= SELLER_LOOKAHEAD:
+                utility = (
+                    float(queue.utilities[index]) * decay ** shop_counts[shop]
+                    if shop
+                    else float(queue.utilities[index])
+                )
+                if best is None or utility > best[1]:
+                    best = (index, utility)
+            if seen >= SELLER_LOOKAHEAD or (best is not None and decay == 1.0):
                 break
-        return None
+        return best

@@ -112,7 +112,13 @@ class MarketplaceSettings(models.Model):
     max_lives_in_top = models.PositiveIntegerField(default=1, help_text="At most this many live streams...")
     lives_top_k = models.PositiveIntegerField(default=10, help_text="...in this many first slots.")
     max_consecutive_same_seller = models.PositiveIntegerField(
-        default=2, help_text="No more consecutive items of one shop or one brand (0 = no limit)."
+        default=2,
+        help_text="Mixed rows: no more consecutive items of one shop or one brand (0 = no limit).",
+    )
+    shop_repeat_decay = models.FloatField(
+        default=0.85,
+        validators=[MinValueValidator(0.1), MaxValueValidator(1.0)],
+        help_text="Each further item of a shop already on the page counts this much less (1 = off).",
     )
     product_min_share = models.FloatField(default=0.5, validators=share)
     product_max_share = models.FloatField(default=1.0, validators=share)

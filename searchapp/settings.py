@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocTypeEnum": "indexing.schema.DOC_TYPES",
         "SearchTypeEnum": "searchapp.search_request.REQUEST_TYPES",
+        "HealthPartStatusEnum": ["ok", "degraded", "down", "eager"],
+        "HealthStatusEnum": ["ok", "degraded", "down"],
     },
 }
 

@@ -293,10 +293,19 @@ class HealthPartSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False)
 
 
+class RankerHealthSerializer(HealthPartSerializer):
+    model_version = serializers.CharField(required=False, help_text="The promoted product ranker.")
+    feature_version = serializers.CharField(required=False)
+    by_type = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="doc type -> the version ordering it; null = its first-stage order.",
+    )
+
+
 class HealthResponseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "degraded", "down"])
     database = HealthPartSerializer()
     broker = HealthPartSerializer()
     backend = HealthPartSerializer()
     embedder = HealthPartSerializer()
-    ranker = HealthPartSerializer()
+    ranker = RankerHealthSerializer()

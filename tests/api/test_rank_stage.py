@@ -100,7 +100,8 @@ def test_an_incompatible_model_falls_back_to_the_first_stage(client, small_catal
 
     assert ids(body) == first_stage
     assert any(
-        reason.startswith("rank: product: serving the first-stage order") and "trained on feature list 0ld" in reason
+        reason.startswith("rank: product: serving the first-stage order")
+        and "trained on feature list 0ld" in reason
         for reason in body["degraded"]
     )
 

@@ -93,3 +93,25 @@ def test_shoppers_click_their_preferences_more_and_order_less_above_their_price_
     ]
     assert in_band == model.order_given_cart > pricier[0] > pricier[1] > 0
     assert model.order_given_added(both, SimulatedShopper("sim-shopper-2")) == model.order_given_cart
+
+
+@pytest.mark.django_db
+def test_a_video_is_as_relevant_as_the_words_of_the_products_it_tags():
+    from catalog.models import Brand, Product, Video
+    from ranking.simulation import HiddenRelevance
+
+    sony = Brand.objects.create(name="Sony", slug="sony")
+    speaker = Product.objects.create(
+        external_id="p1", title="Sony SRS-XB13 bluetooth speaker", brand=sony, price="59.90"
+    )
+    video = Video.objects.create(creator="c", title="First look", published_at="2024-05-01T10:00:00Z")
+    video.products.add(speaker)
+    untagged = Video.objects.create(creator="c", title="Desk tour", published_at="2024-05-01T10:00:00Z")
+
+    relevance = HiddenRelevance()
+    ids = [f"video:{video.pk}", f"video:{untagged.pk}"]
+    relevance.load(ids)
+
+    assert relevance("sony bluetooth speaker", ids[0]) == 2
+    assert relevance("sony bluetooth speaker", ids[1]) == 0
+    assert relevance.docs[ids[0]].price == pytest.approx(59.9)

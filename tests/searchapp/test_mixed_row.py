@@ -135,3 +135,14 @@ def test_a_page_is_never_short_while_candidates_remain():
         {"product": products}, slots=6
     )
     assert ids(slots) == [f"product:{i}" for i in range(6)]
+
+
+def test_each_further_item_of_a_shop_on_the_page_counts_less():
+    big = [hit("product", i, shop="big") for i in range(3)]
+    small = hit("product", 9, shop="small")
+    ranked = {"product": ([*big, small], [1.0, 0.95, 0.9, 0.8])}
+    softened = SlotAllocator(BlendConfig(shop_repeat_decay=0.85), page_size=4, single_type=True)
+    # big's second item: 0.95 x 0.85 = 0.81 > 0.8; its third: 0.9 x 0.85^2 = 0.65 < 0.8
+    assert ids(softened.allocate(ranked, slots=4)) == ["product:0", "product:1", "product:9", "product:2"]
+    plain = SlotAllocator(BlendConfig(shop_repeat_decay=1.0), page_size=4, single_type=True)
+    assert ids(plain.allocate(ranked, slots=4)) == ["product:0", "product:1", "product:2", "product:9"]

@@ -12,13 +12,17 @@ from django.test import override_settings
 
 from catalog.models import Brand, Category, LiveStream, Product, Shop, Video
 from indexing.backends import reset_backends
+from searchapp.marketplace_settings import marketplace_config
+from searchapp.models import MarketplaceSettings
 
 pytestmark = pytest.mark.slow
 
 DEV_JUDGMENTS = settings.BASE_DIR / "data" / "chorus" / "judgments-dev.csv"
-# A regression guard just under what the default funnel measures here (0.654 with no ranker
-# model promoted, 2026-11-21). The foundation's target is 0.66: not met yet, see the notes.
+# A regression guard just under what the funnel measures here in relevance order (0.654 with
+# no ranker model promoted, 2026-11-21). The foundation's target is 0.66: not met yet, see the notes.
 HYBRID_NDCG_FLOOR = 0.64
+# The marketplace issue's bar: at most 2% of NDCG@10 traded for GMV, trust and exploration.
+MIN_MARKETPLACE_NDCG_RATIO = 0.98
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +46,8 @@ def chorus_products_index(django_db_setup, django_db_blocker, tmp_path_factory):
     reset_backends()
 
 
-@pytest.mark.django_db
-def test_hybrid_search_meets_the_ndcg_floor_on_the_dev_judgments(chorus_products_index, tmp_path):
-    # when the dev judgments are evaluated against the hybrid pipeline
-    report_path = tmp_path / "report.json"
+def evaluate(tmp_path, name: str) -> dict:
+    report_path = tmp_path / f"{name}.json"
     call_command(
         "evaluate",
         "--judgments",
@@ -56,7 +58,28 @@ def test_hybrid_search_meets_the_ndcg_floor_on_the_dev_judgments(chorus_products
         str(report_path),
         stdout=StringIO(),
     )
-    report = json.loads(report_path.read_text())
+    return json.loads(report_path.read_text())
+
+
+@pytest.mark.django_db
+def test_hybrid_search_meets_the_ndcg_floor_and_the_marketplace_layer_keeps_it(
+    chorus_products_index, tmp_path
+):
+    # when the dev judgments are evaluated against the hybrid pipeline, in relevance order
+    marketplace_config.forget()
+    MarketplaceSettings.objects.create(pk=1, enabled=False)
+    relevance = evaluate(tmp_path, "relevance")
     # then every judged query was run and the mean NDCG@10 is at least the floor
-    assert report["queries"] == 79
-    assert report["ndcg@10"] >= HYBRID_NDCG_FLOOR, report["ndcg@10"]
+    assert relevance["queries"] == 79
+    assert relevance["ndcg@10"] >= HYBRID_NDCG_FLOOR, relevance["ndcg@10"]
+
+    # and with the marketplace layer on (GMV trade-off, trust demotion, exploration slots,
+    # seller spreading: the defaults), NDCG@10 drops by at most 2%
+    MarketplaceSettings.objects.all().delete()
+    marketplace_config.forget()
+    marketplace = evaluate(tmp_path, "marketplace")
+    assert marketplace["ndcg@10"] >= MIN_MARKETPLACE_NDCG_RATIO * relevance["ndcg@10"], (
+        marketplace["ndcg@10"],
+        relevance["ndcg@10"],
+    )
+    marketplace_config.forget()

@@ -19,6 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--sessions", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
+            "--type",
+            dest="doc_type",
+            choices=("product", "video"),
+            default="product",
+            help="What the shoppers search for (each type's ranker learns from its own traffic).",
+        )
+        parser.add_argument(
             "--judgments", default="data/chorus/judgments-dev.csv", help="Hidden relevance source."
         )
         parser.add_argument(
@@ -44,6 +51,7 @@ class Command(BaseCommand):
         eta,
         explore_rate,
         explore_depth,
+        doc_type,
         **options,
     ):
         if sessions < 1:
@@ -52,7 +60,7 @@ class Command(BaseCommand):
         queries = list(dict.fromkeys([*ratings, *self.catalog_queries(generated_queries)]))
         click_model = ClickModel(eta=eta)
         simulator = TrafficSimulator(
-            FunnelSearch(click_model.page_size, explore_rate, explore_depth, seed),
+            FunnelSearch(click_model.page_size, explore_rate, explore_depth, seed, doc_type=doc_type),
             HiddenRelevance(ratings),
             click_model,
             seed=seed,
