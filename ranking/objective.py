@@ -23,7 +23,6 @@ import numpy as np
 
 from indexing.backends.base import Hit
 
-from .features import leaf_category
 from .marketplace_config import ObjectiveConfig
 from .stats import RankingStats
 
@@ -38,38 +37,6 @@ class TypeUtilities:
     demoted: np.ndarray  # bool: below the trust floor
 
 
-def shop_of(hit: Hit) -> str:
-    shops = hit.keywords.get("shop")
-    return shops[0] if shops else ""
-
-
-def order_values(stats: RankingStats, product_ids: Sequence[str]) -> np.ndarray:
-    """Expected order value per click of each product: smoothed conversion x price."""
-    conversion = stats.global_rates[1]
-    return np.array(
-        [
-            stats.price_by_product.get(pid, 0.0) * (stats.rates_by_doc.get(pid) or (0.0, conversion))[1]
-            for pid in product_ids
-        ]
-    )
-
-
-def engagement_values(
-    doc_type: str, hits: Sequence[Hit], stats: RankingStats, config: ObjectiveConfig
-) -> np.ndarray:
-    if doc_type == "product":
-        prices = np.array([hit.numbers.get("price", 0.0) for hit in hits])
-        categories = [leaf_category(hit) for hit in hits]
-        conversion = stats.engagement_rates([hit.id for hit in hits], categories)[:, 1]
-        return prices * conversion
-    own = getattr(config, ENGAGEMENT_VALUE[doc_type])
-    tagged = [
-        float(order_values(stats, products).mean()) if (products := hit.keywords.get("product")) else 0.0
-        for hit in hits
-    ]
-    return own + config.tagged_click_through * np.array(tagged)
-
-
 def type_utilities(
     doc_type: str,
     hits: Sequence[Hit],
@@ -82,9 +49,16 @@ def type_utilities(
     engagement = stats.calibration.probabilities(doc_type, len(hits)).copy()
     if affinity is not None and config.personal_weight:
         engagement *= 1.0 + config.personal_weight * affinity
-    trust = np.array([stats.authority_by_shop.get(shop_of(hit), np.nan) for hit in hits])
+    economics = np.array([stats.doc_economics(hit) for hit in hits], dtype=np.float64).reshape(len(hits), 2)
+    order_value, trust = economics[:, 0], economics[:, 1]
+    if doc_type == "product":
+        value = order_value
+    else:
+        # An engagement with a video or live stream is worth something of itself, and some
+        # of them lead on to a tagged product.
+        value = getattr(config, ENGAGEMENT_VALUE[doc_type]) + config.tagged_click_through * order_value
     demoted = np.nan_to_num(trust, nan=1.0) < config.trust_floor
-    return TypeUtilities(engagement, engagement_values(doc_type, hits, stats, config), trust, demoted)
+    return TypeUtilities(engagement, value, trust, demoted)
 
 
 def combine(parts: Mapping[str, TypeUtilities], config: ObjectiveConfig) -> dict[str, np.ndarray]:

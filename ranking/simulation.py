@@ -15,7 +15,11 @@ least half: 1, else 0), which is also how the generated queries (category names 
 "brand category" pairs from the catalog) get theirs.
 
 SIMULATED shoppers (`draw_shoppers`) have latent preferences drawn from the catalog: a few
-categories and brands (weighted by how many products they have) and a price band.
+categories and brands (weighted by how many products they have) and a price band. Half of
+their searches (`interest_share`) are about those interests (a query naming a preferred
+category or brand), as real shoppers mostly search for what they like; the rest are drawn
+from all queries. Video and live-stream documents are judged by their title and their
+tagged products' words.
 
 Randomness is seeded per session (who shops, which queries) and per (session, search,
 position) (examine, click, cart, order), never from one shared stream: two rankings shown
@@ -39,7 +43,7 @@ import numpy as np
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from catalog.models import LiveStream, Product, Video
+from catalog.models import Category, LiveStream, Product, Video
 from indexing.schema import document_id, parse_document_id
 from searchapp.pipeline import SearchPipeline
 from searchapp.search_request import SearchRequest
@@ -52,6 +56,8 @@ from .tasks import log_search
 
 MEDIA_MODELS = {"video": Video, "live": LiveStream}
 TOKEN = re.compile(r"\w+")
+# Words of category names that say nothing about an interest ("cables & adapters").
+STOP_WORDS = frozenset({"and", "for", "of", "the", "other", "accessories"})
 SECONDS_BETWEEN_SESSIONS = 30
 # Searches per session, drawn uniformly from this tuple.
 SEARCHES_PER_SESSION = (1, 1, 2, 3)
@@ -86,6 +92,12 @@ class SimulatedShopper:
     categories: frozenset[str] = frozenset()  # category paths; their subtrees count too
     brands: frozenset[str] = frozenset()
     price_band: tuple[float, float] | None = None
+    # The words of the preferred categories' names and brands: a query holding one of them is
+    # about the shopper's interests.
+    interest_words: frozenset[str] = frozenset()
+
+    def interest_queries(self, queries: Sequence[str]) -> list[str]:
+        return [query for query in queries if self.interest_words & set(TOKEN.findall(query.casefold()))]
 
     def preferred(self, doc: CatalogDoc) -> int:
         """How many of the shopper's preferences the document meets: 0, 1 or 2."""
@@ -217,6 +229,7 @@ def draw_shoppers(count: int, seed: int, categories: int = 2, brands: int = 2) -
         active.filter(brand__isnull=False).values_list("brand__name").annotate(n=Count("id")).order_by()
     )
     prices = [float(price) for price in active.order_by("pk").values_list("price", flat=True)]
+    names = dict(Category.objects.values_list("path", "name"))
     rng = np.random.default_rng(seed)
 
     def pick(counts: dict[str, int], n: int) -> frozenset[str]:
@@ -230,12 +243,15 @@ def draw_shoppers(count: int, seed: int, categories: int = 2, brands: int = 2) -
     shoppers = []
     for n in range(count):
         price = prices[rng.integers(len(prices))] if prices else None
+        liked_categories, liked_brands = pick(by_category, categories), pick(by_brand, brands)
+        words = " ".join([*(names.get(path, "") for path in liked_categories), *liked_brands])
         shoppers.append(
             SimulatedShopper(
                 f"sim-shopper-{n}",
-                pick(by_category, categories),
-                pick(by_brand, brands),
+                liked_categories,
+                liked_brands,
                 (price / 2, price * 2) if price else None,
+                frozenset(TOKEN.findall(words.casefold())) - STOP_WORDS,
             )
         )
     return shoppers
@@ -348,6 +364,7 @@ class TrafficSimulator:
         ingest: Callable[[list[dict]], int] = store_events,
         events_per_batch: int = MAX_BATCH_EVENTS,
         on_session: Callable[[int, int], None] | None = None,
+        interest_share: float = 0.5,
     ):
         self.search = search
         self.relevance = relevance
@@ -357,6 +374,7 @@ class TrafficSimulator:
         self.ingest = ingest
         self.events_per_batch = events_per_batch
         self.on_session = on_session
+        self.interest_share = interest_share
 
     def run(self, queries: Sequence[str], sessions: int, start: datetime | None = None) -> SimulationReport:
         """Queries are drawn Zipf-like: the i-th query is 1 / (i + 1) as likely as the first."""
@@ -368,7 +386,7 @@ class TrafficSimulator:
             shopper = rng.choice(self.shoppers)
             session = f"sim-session-{uuid.UUID(int=rng.getrandbits(128))}"
             at = start + timedelta(seconds=session_number * SECONDS_BETWEEN_SESSIONS)
-            session_queries = rng.choices(queries, weights, k=rng.choice(SEARCHES_PER_SESSION))
+            session_queries = self.session_queries(rng, shopper, queries, weights)
             for search_number, query in enumerate(session_queries):
                 served = self.search(query, shopper.shopper_id, session)
                 search_ids.append(served.search_id)
@@ -384,6 +402,19 @@ class TrafficSimulator:
             report.inserted += self.ingest(pending)
         SearchLog.objects.filter(search_id__in=search_ids).update(is_simulated=True)
         return report
+
+    def session_queries(
+        self, rng: random.Random, shopper: SimulatedShopper, queries: Sequence[str], weights: Sequence[float]
+    ) -> list[str]:
+        """Each search is about the shopper's interests with probability `interest_share`
+        (a query naming a preferred category or brand, when there is one), else any query."""
+        count = rng.choice(SEARCHES_PER_SESSION)
+        own = shopper.interest_queries(queries)
+        chosen = []
+        for _ in range(count):
+            pool = own if own and rng.random() < self.interest_share else queries
+            chosen.append(rng.choices(pool, weights[: len(pool)])[0])
+        return chosen
 
     def behave(
         self,

@@ -12,6 +12,7 @@ category earns, not at 0 or at a lucky 1/1.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.db.models import Avg, Count
 
 from catalog.models import Product, Shop
+from indexing.backends.base import Hit
 from indexing.schema import document_id, parse_document_id
 
 from .calibration import EngagementCalibration, load_calibration
@@ -84,6 +86,8 @@ class RankingStats:
     price_by_product: dict[str, float] = field(default_factory=dict)
     global_rates: tuple[float, float] = (DEFAULT_CTR, DEFAULT_CONVERSION)
     calibration: EngagementCalibration = field(default_factory=EngagementCalibration)
+    _tagged_values: dict[tuple[str, ...], float] = field(default_factory=dict, repr=False)
+    _economics: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
     mean_rating: float = DEFAULT_MEAN_RATING
     rating_prior_strength: float = RATING_PRIOR_STRENGTH
 
@@ -99,6 +103,42 @@ class RankingStats:
                 result[rows] = np.searchsorted(known, prices[rows], side="right") / len(known)
         result[np.isnan(prices)] = np.nan
         return result
+
+    def order_value(self, product_id: str) -> float:
+        """Expected order value per click of a product: smoothed conversion x price."""
+        conversion = (self.rates_by_doc.get(product_id) or self.global_rates)[1]
+        return self.price_by_product.get(product_id, 0.0) * conversion
+
+    def tagged_order_value(self, product_ids: Sequence[str]) -> float:
+        """The mean expected order value of a video's or live stream's tagged products;
+        memoised: it depends on the stats alone, and popular videos come back query after query."""
+        key = tuple(product_ids)
+        if not key:
+            return 0.0
+        value = self._tagged_values.get(key)
+        if value is None:
+            value = self._tagged_values[key] = sum(map(self.order_value, key)) / len(key)
+        return value
+
+    def doc_economics(self, hit: Hit) -> tuple[float, float]:
+        """(expected order value per engagement, shop trust score or NaN) of a document: what
+        the marketplace objective needs of it beyond its rank. Query-independent, so memoised
+        for the life of these stats. A product's is its own order value; a video's or live
+        stream's the mean of its tagged products'."""
+        economics = self._economics.get(hit.id)
+        if economics is None:
+            if hit.doc_type == "product":
+                paths = hit.keywords.get("category_path")
+                rates = self.rates_by_doc.get(hit.id) or self.rates_by_category.get(
+                    paths[-1] if paths else "", self.global_rates
+                )
+                value = hit.numbers.get("price", 0.0) * rates[1]
+            else:
+                value = self.tagged_order_value(hit.keywords.get("product", ()))
+            shops = hit.keywords.get("shop")
+            trust = self.authority_by_shop.get(shops[0], math.nan) if shops else math.nan
+            economics = self._economics[hit.id] = (value, trust)
+        return economics
 
     def category_ctr(self, category: str) -> float:
         return self.rates_by_category.get(category, self.global_rates)[0]

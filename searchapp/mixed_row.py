@@ -185,9 +185,14 @@ class SlotAllocator:
         limit = self.config.max_consecutive_same_seller if keep_sellers and not self.single_type else 0
         recent = [seller_keys(slot.hit) for slot in placed[-limit:]] if limit and len(placed) >= limit else []
         decay = self.config.shop_repeat_decay
+        utilities = queue.utilities
         best = None
         seen = 0
         for index in range(queue.next, len(queue.hits)):
+            # Utilities only fall down the queue and damping only lowers them: nothing
+            # further down can beat the best found.
+            if best is not None and utilities[index] <= best[1]:
+                break
             hit = queue.hits[index]
             if hit.id in placed_ids:
                 continue
@@ -196,13 +201,9 @@ class SlotAllocator:
             same_shop = shop and recent and all(keys[0] == shop for keys in recent)
             same_brand = brand and recent and all(keys[1] == brand for keys in recent)
             if not (same_shop or same_brand):
-                utility = (
-                    float(queue.utilities[index]) * decay ** shop_counts[shop]
-                    if shop
-                    else float(queue.utilities[index])
-                )
+                utility = float(utilities[index]) * (decay ** shop_counts[shop] if shop else 1.0)
                 if best is None or utility > best[1]:
                     best = (index, utility)
-            if seen >= SELLER_LOOKAHEAD or (best is not None and decay == 1.0):
+            if seen >= SELLER_LOOKAHEAD:
                 break
         return best

@@ -1,3 +1,4 @@
+import random
 import uuid
 
 import pytest
@@ -115,3 +116,18 @@ def test_a_video_is_as_relevant_as_the_words_of_the_products_it_tags():
     assert relevance("sony bluetooth speaker", ids[0]) == 2
     assert relevance("sony bluetooth speaker", ids[1]) == 0
     assert relevance.docs[ids[0]].price == pytest.approx(59.9)
+
+
+def test_shoppers_search_their_interests_as_often_as_the_interest_share_says():
+    shopper = SimulatedShopper("s", interest_words=frozenset({"printer"}))
+    queries = ["laptop", "printer ink", "mouse", "hp printer", "monitor"]
+    simulator = TrafficSimulator(search=None, relevance=HiddenRelevance(), interest_share=0.5)
+    drawn = [
+        query
+        for n in range(400)
+        for query in simulator.session_queries(random.Random(n), shopper, queries, [1.0] * len(queries))
+    ]
+    about_interests = sum("printer" in query for query in drawn) / len(drawn)
+    # half by interest, plus the interest queries' share (2 of 5) of the other half
+    assert 0.6 < about_interests < 0.8
+    assert SimulatedShopper("anonymous").interest_queries(queries) == []
