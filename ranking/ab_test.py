@@ -291,6 +291,7 @@ class ABTest:
         click_model: ClickModel | None = None,
         search_factory: Callable[[MarketplaceConfig], SearchFn] | None = None,
         resamples: int = 2000,
+        interest_share: float = 0.5,
     ):
         self.queries = queries
         self.shoppers = shoppers
@@ -300,6 +301,7 @@ class ABTest:
         self.click_model = click_model or ClickModel()
         self.search_factory = search_factory or self.funnel_search
         self.resamples = resamples
+        self.interest_share = interest_share
 
     @staticmethod
     def pipeline(config: MarketplaceConfig) -> SearchPipeline:
@@ -334,6 +336,7 @@ class ABTest:
                     ingest=ingest,
                     events_per_batch=1,
                     on_session=on_session,
+                    interest_share=self.interest_share,
                 )
                 traffic = simulator.run(self.queries, sessions)
                 # Engagement stats change only when refresh_engagement runs (not during an

@@ -40,6 +40,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--shoppers", type=int, default=300, help="Size of the simulated population.")
         parser.add_argument(
+            "--interest-share",
+            type=float,
+            default=0.5,
+            help="Share of a shopper's searches about their own interests (0: queries ignore them).",
+        )
+        parser.add_argument(
             "--eta", type=float, default=1.0, help="Position-bias exponent of the click model."
         )
         parser.add_argument("--resamples", type=int, default=2000, help="Bootstrap resamples per interval.")
@@ -50,6 +56,8 @@ class Command(BaseCommand):
         for name in ("sessions", "shoppers", "resamples"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be positive")
+        if not 0 <= options["interest_share"] <= 1:
+            raise CommandError("--interest-share must be between 0 and 1")
         judgments = options["judgments"]
         if judgments and not Path(judgments).is_file():
             raise CommandError(f"no judgments file at {judgments}")
@@ -72,6 +80,7 @@ class Command(BaseCommand):
             seed,
             click_model=ClickModel(eta=options["eta"]),
             resamples=options["resamples"],
+            interest_share=options["interest_share"],
         )
         self.stdout.write(
             f"SIMULATED A/B (seed {seed}): {sessions} sessions x 2 arms, {len(queries)} queries, "
