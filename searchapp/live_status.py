@@ -31,15 +31,29 @@ open_streams = VersionedValue("searchapp:live-status:version", load_open_streams
 def showable_lives(doc_ids, window_minutes: int, now: datetime | None = None) -> set[str]:
     """The ids among `doc_ids` that are live now, or scheduled to start within the window
     (a scheduled stream more than the window late is not going to happen as announced)."""
-    now = now or timezone.now()
-    window = timedelta(minutes=window_minutes)
+    return showable_streams(window_minutes, now).intersection(doc_ids)
+
+
+_showable: dict = {"key": None, "ids": frozenset()}
+
+
+def showable_streams(window_minutes: int, now: datetime | None = None) -> frozenset[str]:
+    """Every showable stream id, recomputed at most once a second (or when the streams
+    reload): a search then only intersects its candidates with it."""
     streams = open_streams.get()
-    showable = set()
-    for doc_id in doc_ids:
-        stream = streams.get(doc_id)
-        if stream is None:
-            continue
-        status, scheduled_at = stream
-        if status == LiveStream.Status.LIVE or now - window <= scheduled_at <= now + window:
-            showable.add(doc_id)
-    return showable
+    if now is None:
+        now = timezone.now()
+        key = (open_streams.loaded_at, open_streams.version, window_minutes, int(now.timestamp()))
+        if _showable["key"] == key:
+            return _showable["ids"]
+    else:
+        key = None
+    window = timedelta(minutes=window_minutes)
+    ids = frozenset(
+        doc_id
+        for doc_id, (status, scheduled_at) in streams.items()
+        if status == LiveStream.Status.LIVE or now - window <= scheduled_at <= now + window
+    )
+    if key is not None:
+        _showable.update(key=key, ids=ids)
+    return ids

@@ -26,13 +26,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexing.backends.base import Hit
 from ranking.marketplace_config import BlendConfig
 
 # How far down a type's queue to look for a candidate that keeps the seller rule.
 SELLER_LOOKAHEAD = 20
+NO_STREAK = (None, None)
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,30 @@ class Slot:
 
 
 @dataclass
+class _PageState:
+    """What the page being filled holds so far, kept up to date slot by slot."""
+
+    filled: int = 0
+    types: Counter = field(default_factory=Counter)
+    shops: Counter = field(default_factory=Counter)
+
+    def add(self, hit: Hit) -> None:
+        self.filled += 1
+        self.types[hit.doc_type] += 1
+        self.shops[seller_keys(hit)[0]] += 1
+
+
+@dataclass
 class _Queue:
     doc_type: str
     hits: Sequence[Hit]
     utilities: Sequence[float]
     next: int = 0
+
+    def __post_init__(self):
+        # Read once per candidate scanned, many times per page (callers cut queues to what
+        # can reach the page).
+        self.sellers = [seller_keys(hit) for hit in self.hits]
 
 
 def seller_keys(hit: Hit) -> tuple[str, str]:
@@ -69,6 +89,11 @@ class SlotAllocator:
         self.exploration_positions = frozenset(p for p in exploration_positions if p <= page_size)
         # A single-type list has no shares to keep.
         self.single_type = single_type
+        # Slots per page each type must have (when it can) and may have.
+        self.min_slots = {t: math.ceil(low * page_size - 1e-9) for t, (low, _) in config.type_shares.items()}
+        self.max_slots = {
+            t: math.floor(high * page_size + 1e-9) for t, (_, high) in config.type_shares.items()
+        }
 
     def allocate(
         self,
@@ -83,20 +108,22 @@ class SlotAllocator:
             explorations = ()
         placed: list[Slot] = []
         placed_ids: set[str] = set()
+        page_state = _PageState()
         total = sum(len(queue.hits) for queue in queues)
         while len(placed) < min(slots, total):
-            slot_index = len(placed)
-            page, position = divmod(slot_index, self.page_size)
-            page_start = page * self.page_size
+            page, position = divmod(len(placed), self.page_size)
+            if position == 0:
+                page_state = _PageState()
             slot = None
             if position + 1 in self.exploration_positions and page < len(explorations):
                 slot = self.exploration_slot(explorations[page], placed_ids)
             if slot is None:
-                slot = self.best_slot(queues, placed, placed_ids, page_start)
+                slot = self.best_slot(queues, placed, placed_ids, page_state)
             if slot is None:
                 break
             placed.append(slot)
             placed_ids.add(slot.hit.id)
+            page_state.add(slot.hit)
         return placed
 
     @staticmethod
@@ -107,11 +134,7 @@ class SlotAllocator:
         return None
 
     def best_slot(
-        self,
-        queues: list[_Queue],
-        placed: list[Slot],
-        placed_ids: set[str],
-        page_start: int,
+        self, queues: list[_Queue], placed: list[Slot], placed_ids: set[str], page: _PageState
     ) -> Slot | None:
         for queue in queues:
             while queue.next < len(queue.hits) and queue.hits[queue.next].id in placed_ids:
@@ -119,13 +142,12 @@ class SlotAllocator:
         open_queues = [queue for queue in queues if queue.next < len(queue.hits)]
         if not open_queues:
             return None
-        allowed = self.allowed_by_shares(open_queues, placed[page_start:], len(placed) - page_start)
+        allowed = self.allowed_by_shares(open_queues, page)
         allowed = [q for q in allowed if self.live_allowed(q, placed)] or allowed
-        shop_counts = Counter(seller_keys(slot.hit)[0] for slot in placed[page_start:])
-        for keep_sellers in (True, False):
+        for streak in (self.seller_streak(placed), NO_STREAK):
             best = None
             for order, queue in enumerate(allowed):
-                found = self.best_in_queue(queue, placed, placed_ids, shop_counts, keep_sellers)
+                found = self.best_in_queue(queue, placed_ids, page.shops, streak)
                 if found is None:
                     continue
                 index, utility = found
@@ -137,31 +159,22 @@ class SlotAllocator:
                 return Slot(queue.hits[index], utility)
         return None
 
-    def allowed_by_shares(self, queues: list[_Queue], page_slots: list[Slot], filled: int) -> list[_Queue]:
+    def allowed_by_shares(self, queues: list[_Queue], page: _PageState) -> list[_Queue]:
         if self.single_type:
             return queues
-        counts = {queue.doc_type: 0 for queue in queues}
-        for slot in page_slots:
-            counts[slot.hit.doc_type] = counts.get(slot.hit.doc_type, 0) + 1
-        shares = self.config.type_shares
+        counts = page.types
         needs = {
-            queue.doc_type: max(
-                0,
-                math.ceil(shares.get(queue.doc_type, (0, 1))[0] * self.page_size - 1e-9)
-                - counts[queue.doc_type],
-            )
+            queue.doc_type: max(0, self.min_slots.get(queue.doc_type, 0) - counts[queue.doc_type])
             for queue in queues
         }
-        remaining = self.page_size - filled
-        if sum(needs.values()) >= remaining:
+        if sum(needs.values()) >= self.page_size - page.filled:
             needy = [queue for queue in queues if needs[queue.doc_type] > 0]
             if needy:
                 return needy
         under_max = [
             queue
             for queue in queues
-            if counts[queue.doc_type]
-            < math.floor(shares.get(queue.doc_type, (0, 1))[1] * self.page_size + 1e-9)
+            if counts[queue.doc_type] < self.max_slots.get(queue.doc_type, self.page_size)
         ]
         return under_max or queues
 
@@ -171,19 +184,30 @@ class SlotAllocator:
             return True
         return sum(slot.hit.doc_type == "live" for slot in placed) < config.max_lives_in_top
 
+    def seller_streak(self, placed: list[Slot]) -> tuple[str | None, str | None]:
+        """The shop and the brand the last `max_consecutive_same_seller` items all share, if
+        they do (mixed rows only): a candidate of either would make one too many in a row."""
+        limit = 0 if self.single_type else self.config.max_consecutive_same_seller
+        if not limit or len(placed) < limit:
+            return NO_STREAK
+        recent = [seller_keys(slot.hit) for slot in placed[-limit:]]
+        shops, brands = {shop for shop, _ in recent}, {brand for _, brand in recent}
+        return (
+            next(iter(shops)) if len(shops) == 1 else None,
+            next(iter(brands)) if len(brands) == 1 else None,
+        )
+
     def best_in_queue(
         self,
         queue: _Queue,
-        placed: list[Slot],
         placed_ids: set[str],
         shop_counts: Counter,
-        keep_sellers: bool,
+        streak: tuple[str | None, str | None],
     ) -> tuple[int, float] | None:
         """(index, damped utility) of the queue's best candidate within the lookahead: its
         utility times `shop_repeat_decay` per item of its shop already on the page, among
-        those that keep the seller rule when `keep_sellers` (mixed rows only)."""
-        limit = self.config.max_consecutive_same_seller if keep_sellers and not self.single_type else 0
-        recent = [seller_keys(slot.hit) for slot in placed[-limit:]] if limit and len(placed) >= limit else []
+        those that do not extend the seller `streak`."""
+        recent_shop, recent_brand = streak
         decay = self.config.shop_repeat_decay
         utilities = queue.utilities
         best = None
@@ -197,10 +221,8 @@ class SlotAllocator:
             if hit.id in placed_ids:
                 continue
             seen += 1
-            shop, brand = seller_keys(hit)
-            same_shop = shop and recent and all(keys[0] == shop for keys in recent)
-            same_brand = brand and recent and all(keys[1] == brand for keys in recent)
-            if not (same_shop or same_brand):
+            shop, brand = queue.sellers[index]
+            if not ((shop and shop == recent_shop) or (brand and brand == recent_brand)):
                 utility = float(utilities[index]) * (decay ** shop_counts[shop] if shop else 1.0)
                 if best is None or utility > best[1]:
                     best = (index, utility)

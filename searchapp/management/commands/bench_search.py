@@ -46,6 +46,7 @@ from indexing.schema import DOC_TYPES
 from searchapp.evaluation import load_judgments
 from searchapp.query.latency import analyze_latency
 from searchapp.search_request import REQUEST_TYPES
+from searchapp.warmup import warm_up
 
 DEV_JUDGMENTS = Path(settings.BASE_DIR) / "data" / "chorus" / "judgments-dev.csv"
 TITLE_WORDS = 3
@@ -101,7 +102,9 @@ class Command(BaseCommand):
         embedder = get_embedder()
         backend = get_backend()
         client = Client()
-        # Load the model and open the indexes before anything is timed.
+        # Warm up as a web worker does (searchapp/warmup.py: model, indexes, tables loaded,
+        # then gc.freeze()), so what is timed is what a serving worker pays.
+        warm_up()
         self.search(client, "warm up the engine", 0)
 
         self.clear_query_caches(embedder)
