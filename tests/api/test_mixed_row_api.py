@@ -112,3 +112,20 @@ def test_the_same_request_gives_the_same_blended_page(client, small_catalog):
     first = search(client, q="sony speaker headphones", type="all")
     again = search(client, q="sony speaker headphones", type="all")
     assert [hit["id"] for hit in first["results"]] == [hit["id"] for hit in again["results"]]
+
+
+def test_an_exploration_slot_is_marked_in_the_response_and_logged(client, small_catalog):
+    from ranking.models import SearchLog
+    from searchapp.marketplace_settings import marketplace_config
+    from searchapp.models import MarketplaceSettings
+
+    MarketplaceSettings.objects.create(pk=1, exploration_positions="1")
+    marketplace_config.forget()
+    body = search(client, q="sony")
+    marketplace_config.forget()
+
+    flags = [bool(hit.get("explored")) for hit in body["results"]]
+    assert flags[0] and sum(flags) == 1
+    # the explored document is a relevant one (the floor), never a stranger to the query
+    assert "Sony" in body["results"][0]["title"]
+    assert SearchLog.objects.get(search_id=body["search_id"]).explored_positions == [1]

@@ -55,6 +55,11 @@ def parse_assignments(values: list[str], option: str) -> dict[str, float]:
     return parsed
 
 
+# Every evaluated search runs in this one anonymous session: exploration draws are seeded by
+# the session (searchapp/blend.py), so the same index and settings always measure the same.
+EVALUATION_SESSION = "evaluation"
+
+
 class Command(BaseCommand):
     help = "Evaluate search relevance (NDCG@k, condensed NDCG@k, recall@100, MRR) against judgments."
 
@@ -134,7 +139,11 @@ class Command(BaseCommand):
         per_query: dict[str, QueryMetrics] = {}
         for text, judged in queries.items():
             request = SearchRequest(
-                query=text, type="product", page_size=max(k, RECALL_K), disabled_understanding=disabled
+                query=text,
+                type="product",
+                page_size=max(k, RECALL_K),
+                disabled_understanding=disabled,
+                session_id=EVALUATION_SESSION,
             )
             ranking = [hit.id for hit in pipeline.run(request).page_hits]
             per_query[text] = score_query(ranking, ratings_by_query[judged], k=k, recall_k=RECALL_K)
