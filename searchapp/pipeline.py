@@ -287,10 +287,11 @@ class Recall:
 
     @staticmethod
     def visual_query(ctx: SearchContext, text: str):
-        encoder = get_visual_encoder()
-        if encoder is None or not text.strip():
-            return None
         try:
+            # Loading a configured model can fail too (a bad VISUAL_MODEL_PATH).
+            encoder = get_visual_encoder()
+            if encoder is None or not text.strip():
+                return None
             return encoder.encode_text([text])[0]
         except Exception as error:  # the visual channel is optional: degrade, never fail
             ctx.degraded.append(f"{VISUAL}: {type(error).__name__}: {error}")

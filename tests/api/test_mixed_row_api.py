@@ -129,3 +129,18 @@ def test_an_exploration_slot_is_marked_in_the_response_and_logged(client, small_
     # the explored document is a relevant one (the floor), never a stranger to the query
     assert "Sony" in body["results"][0]["title"]
     assert SearchLog.objects.get(search_id=body["search_id"]).explored_positions == [1]
+
+
+def test_a_broken_visual_model_degrades_the_search_instead_of_failing_it(
+    client, small_catalog, settings, tmp_path
+):
+    from indexing.visual import reset_visual_encoder
+
+    settings.VISUAL_MODEL_PATH = str(tmp_path / "no-such-model")
+    reset_visual_encoder()
+    try:
+        body = search(client, q="sony")
+    finally:
+        reset_visual_encoder()
+    assert body["results"]
+    assert any(reason.startswith("visual: ") for reason in body["degraded"])
