@@ -7,6 +7,8 @@ mechanism of searchapp/query/cached.py), so a search never queries the database 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -16,12 +18,35 @@ from catalog.models import LiveStream
 from .query.cached import VersionedValue
 
 
-def load_open_streams() -> dict[str, tuple[str, datetime]]:
-    """live doc id -> (status, scheduled_at) of every stream not ended."""
+@dataclass(frozen=True)
+class OpenStreams:
+    live: frozenset[str]  # doc ids of the streams live now
+    # The scheduled ones, by start: starts[i] is when scheduled[i] (a doc id) begins.
+    starts: tuple[datetime, ...]
+    scheduled: tuple[str, ...]
+
+    def showable(self, window_minutes: int, now: datetime) -> set[str]:
+        """Live, or scheduled to start within the window either side of now: a bisection,
+        so a search never loops over every stream."""
+        window = timedelta(minutes=window_minutes)
+        first, last = bisect_left(self.starts, now - window), bisect_right(self.starts, now + window)
+        return set(self.live).union(self.scheduled[first:last])
+
+
+def load_open_streams() -> OpenStreams:
     rows = LiveStream.objects.filter(
         status__in=(LiveStream.Status.LIVE, LiveStream.Status.SCHEDULED)
     ).values_list("pk", "status", "scheduled_at")
-    return {f"live:{pk}": (status, scheduled_at) for pk, status, scheduled_at in rows}
+    live, scheduled = set(), []
+    for pk, status, scheduled_at in rows:
+        if status == LiveStream.Status.LIVE:
+            live.add(f"live:{pk}")
+        else:
+            scheduled.append((scheduled_at, f"live:{pk}"))
+    scheduled.sort()
+    return OpenStreams(
+        frozenset(live), tuple(start for start, _ in scheduled), tuple(doc_id for _, doc_id in scheduled)
+    )
 
 
 # Streams also change by bulk updates (a scheduler flipping statuses), which send no signal.
@@ -31,29 +56,4 @@ open_streams = VersionedValue("searchapp:live-status:version", load_open_streams
 def showable_lives(doc_ids, window_minutes: int, now: datetime | None = None) -> set[str]:
     """The ids among `doc_ids` that are live now, or scheduled to start within the window
     (a scheduled stream more than the window late is not going to happen as announced)."""
-    return showable_streams(window_minutes, now).intersection(doc_ids)
-
-
-_showable: dict = {"key": None, "ids": frozenset()}
-
-
-def showable_streams(window_minutes: int, now: datetime | None = None) -> frozenset[str]:
-    """Every showable stream id, recomputed at most once a second (or when the streams
-    reload): a search then only intersects its candidates with it."""
-    streams = open_streams.get()
-    if now is None:
-        now = timezone.now()
-        key = (open_streams.loaded_at, open_streams.version, window_minutes, int(now.timestamp()))
-        if _showable["key"] == key:
-            return _showable["ids"]
-    else:
-        key = None
-    window = timedelta(minutes=window_minutes)
-    ids = frozenset(
-        doc_id
-        for doc_id, (status, scheduled_at) in streams.items()
-        if status == LiveStream.Status.LIVE or now - window <= scheduled_at <= now + window
-    )
-    if key is not None:
-        _showable.update(key=key, ids=ids)
-    return ids
+    return open_streams.get().showable(window_minutes, now or timezone.now()).intersection(doc_ids)
