@@ -32,11 +32,11 @@ from django.utils import timezone
 
 from indexing.backends.base import Hit
 
-from .features import FEATURE_INDEX, leaf_category
+from .features import FEATURE_INDEX
 from .marketplace_config import ExplorationConfig
 from .models import DocEngagement, Event, ImpressionLog, SearchLog
 from .propensity import examination_propensity
-from .stats import RankingStats
+from .stats import RankingStats, leaf_category
 
 TITLE_COVERAGE = FEATURE_INDEX["title_coverage"]
 DENSE_SIMILARITY = FEATURE_INDEX["dense_similarity"]

@@ -23,7 +23,7 @@ import numpy as np
 from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES, PRODUCT
 
-from .stats import RankingStats, bayesian_average
+from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 
 LEXICAL_FIELDS = tuple(PRODUCT.text_fields)
 DOC_TYPE_CODES = {doc_type: code for code, doc_type in enumerate(DOC_TYPES)}
@@ -135,9 +135,9 @@ class QueryFeatures:
         return TOKEN.findall(self.text.casefold())
 
 
-def leaf_category(hit: Hit) -> str:
-    paths = hit.keywords.get("category_path")
-    return paths[-1] if paths else ""
+def inherited_relevance(hit: Hit, product_relevance: Mapping[str, float]) -> float:
+    """A video or live stream is as relevant as the most relevant product it tags."""
+    return max((product_relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
 
 
 def stem(word: str) -> str:
@@ -251,11 +251,6 @@ def compute_features(
         return intent_by_category[category]
 
     product_relevance = query.product_relevance
-
-    def propagated(hit: Hit) -> float:
-        """A video or live stream is as relevant as the most relevant product it tags."""
-        return max((product_relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
-
     rows = []
     for hit, category in zip(hits, categories, strict=True):
         scores, ranks, numbers, keywords = hit.channel_scores, hit.channel_ranks, hit.numbers, hit.keywords
@@ -263,7 +258,7 @@ def compute_features(
         display = hit.display
         title = display.get("title") or ""
         brand = (keywords.get("brand") or ("",))[0].casefold()
-        shop = (keywords.get("shop") or ("",))[0]
+        shop = shop_of(hit)
         in_title = title_words(title)
         words_in_order = title_tokens(title)
         category_name = field_words(display.get("category") or "")
@@ -293,7 +288,7 @@ def compute_features(
                 numbers.get("sales_count", 0.0),
                 numbers.get("rating", 0.0),
                 numbers.get("review_count", 0.0),
-                propagated(hit) if hit.doc_type in MEDIA_TYPES else nan,
+                inherited_relevance(hit, product_relevance) if hit.doc_type in MEDIA_TYPES else nan,
                 scores.get("passage", nan),
                 scores.get("visual", nan),
                 numbers.get("views", nan),

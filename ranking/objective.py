@@ -33,8 +33,7 @@ ENGAGEMENT_VALUE = {"video": "video_engagement_value", "live": "live_engagement_
 class TypeUtilities:
     engagement: np.ndarray  # P(engage | examined), personal lift included
     value: np.ndarray  # currency units per engagement
-    trust: np.ndarray  # the shop's trust score; NaN when the item has no shop
-    demoted: np.ndarray  # bool: below the trust floor
+    demoted: np.ndarray  # bool: the shop's trust score is below the floor
 
 
 def type_utilities(
@@ -58,7 +57,7 @@ def type_utilities(
         # of them lead on to a tagged product.
         value = getattr(config, ENGAGEMENT_VALUE[doc_type]) + config.tagged_click_through * order_value
     demoted = np.nan_to_num(trust, nan=1.0) < config.trust_floor
-    return TypeUtilities(engagement, value, trust, demoted)
+    return TypeUtilities(engagement, value, demoted)
 
 
 def combine(parts: Mapping[str, TypeUtilities], config: ObjectiveConfig) -> dict[str, np.ndarray]:

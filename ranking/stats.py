@@ -42,6 +42,17 @@ AUTHORITY_WEIGHTS = {"official": 0.25, "verified": 0.15, "rating": 0.3, "fulfilm
 TOP_RATED_RATING, TOP_RATED_AUTHORITY = 4.5, 0.6
 
 
+def leaf_category(hit: Hit) -> str:
+    paths = hit.keywords.get("category_path")
+    return paths[-1] if paths else ""
+
+
+def shop_of(hit: Hit) -> str:
+    """The slug of the shop selling or posting the document ("" when it has none)."""
+    shops = hit.keywords.get("shop")
+    return shops[0] if shops else ""
+
+
 def bayesian_average(successes, trials, prior, strength):
     """(successes + strength * prior) / (trials + strength); numpy arrays or scalars."""
     return (np.asarray(successes, dtype=np.float64) + strength * prior) / (
@@ -104,10 +115,19 @@ class RankingStats:
         result[np.isnan(prices)] = np.nan
         return result
 
+    def rates(self, doc_id: str, category: str | None = None) -> tuple[float, float]:
+        """Smoothed (ctr, conversion) of a document; its category's when it has none, the
+        global rates when the category has none either (or is not known: None)."""
+        rates = self.rates_by_doc.get(doc_id)
+        if rates:
+            return rates
+        return (
+            self.global_rates if category is None else self.rates_by_category.get(category, self.global_rates)
+        )
+
     def order_value(self, product_id: str) -> float:
         """Expected order value per click of a product: smoothed conversion x price."""
-        conversion = (self.rates_by_doc.get(product_id) or self.global_rates)[1]
-        return self.price_by_product.get(product_id, 0.0) * conversion
+        return self.price_by_product.get(product_id, 0.0) * self.rates(product_id)[1]
 
     def tagged_order_value(self, product_ids: Sequence[str]) -> float:
         """The mean expected order value of a video's or live stream's tagged products;
@@ -128,15 +148,10 @@ class RankingStats:
         economics = self._economics.get(hit.id)
         if economics is None:
             if hit.doc_type == "product":
-                paths = hit.keywords.get("category_path")
-                rates = self.rates_by_doc.get(hit.id) or self.rates_by_category.get(
-                    paths[-1] if paths else "", self.global_rates
-                )
-                value = hit.numbers.get("price", 0.0) * rates[1]
+                value = hit.numbers.get("price", 0.0) * self.rates(hit.id, leaf_category(hit))[1]
             else:
                 value = self.tagged_order_value(hit.keywords.get("product", ()))
-            shops = hit.keywords.get("shop")
-            trust = self.authority_by_shop.get(shops[0], math.nan) if shops else math.nan
+            trust = self.authority_by_shop.get(shop_of(hit), math.nan)
             economics = self._economics[hit.id] = (value, trust)
         return economics
 
@@ -145,12 +160,8 @@ class RankingStats:
 
     def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
         """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
-        fallback = self.global_rates
         return np.array(
-            [
-                self.rates_by_doc.get(doc_id) or self.rates_by_category.get(category, fallback)
-                for doc_id, category in zip(doc_ids, categories, strict=True)
-            ],
+            [self.rates(doc_id, category) for doc_id, category in zip(doc_ids, categories, strict=True)],
             dtype=np.float64,
         ).reshape(len(doc_ids), 2)
 

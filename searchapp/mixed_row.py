@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from indexing.backends.base import Hit
 from ranking.marketplace_config import BlendConfig
+from ranking.stats import shop_of
 
 # How far down a type's queue to look for a candidate that keeps the seller rule.
 SELLER_LOOKAHEAD = 20
@@ -47,12 +48,10 @@ class Slot:
 class _PageState:
     """What the page being filled holds so far, kept up to date slot by slot."""
 
-    filled: int = 0
     types: Counter = field(default_factory=Counter)
     shops: Counter = field(default_factory=Counter)
 
     def add(self, hit: Hit) -> None:
-        self.filled += 1
         self.types[hit.doc_type] += 1
         self.shops[seller_keys(hit)[0]] += 1
 
@@ -71,9 +70,8 @@ class _Queue:
 
 
 def seller_keys(hit: Hit) -> tuple[str, str]:
-    shop = hit.keywords.get("shop") or ("",)
     brand = hit.keywords.get("brand") or ("",)
-    return shop[0], brand[0]
+    return shop_of(hit), brand[0]
 
 
 class SlotAllocator:
@@ -167,7 +165,7 @@ class SlotAllocator:
             queue.doc_type: max(0, self.min_slots.get(queue.doc_type, 0) - counts[queue.doc_type])
             for queue in queues
         }
-        if sum(needs.values()) >= self.page_size - page.filled:
+        if sum(needs.values()) >= self.page_size - page.types.total():
             needy = [queue for queue in queues if needs[queue.doc_type] > 0]
             if needy:
                 return needy

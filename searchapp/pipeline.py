@@ -39,11 +39,11 @@ from indexing.embeddings import get_embedder
 from indexing.schema import get_schema
 from indexing.visual import get_visual_encoder
 from personalization.profiles import load_profile
-from ranking.features import FEATURE_NAMES, QueryFeatures
+from ranking.features import FEATURE_NAMES, QueryFeatures, inherited_relevance
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import unusable_ranker_problem
 from ranking.rerank import rank_candidates
-from ranking.stats import RankingStats, get_ranking_stats
+from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
 from .blend import Blend
@@ -51,7 +51,7 @@ from .facets import compute_facets
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
-from .search_request import PRICE_FIELD, RECENCY_FIELD, SearchFilters, SearchRequest, Sort
+from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 
 # Recall channels. "lexical_all" is BM25 restricted to documents containing every query term:
 # fused with the any-term "lexical" channel it is an extra vote for full matches, which on
@@ -279,11 +279,7 @@ class Recall:
         )
         hits = self.backend.search_terms(doc_type, tagging, lexical.limit)
         relevance = ctx.product_relevance
-
-        def inherited(hit: Hit) -> float:
-            return max((relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
-
-        return sorted(hits, key=lambda hit: (-inherited(hit), hit.id))
+        return sorted(hits, key=lambda hit: (-inherited_relevance(hit, relevance), hit.id))
 
     @staticmethod
     def visual_query(ctx: SearchContext, text: str):
@@ -445,13 +441,8 @@ class SortResults:
         sort = ctx.request.sort
         if sort is Sort.RELEVANCE:
             return
-        for doc_type, hits in ctx.candidates.items():
-            field_name = RECENCY_FIELD[doc_type] if sort is Sort.NEWEST else PRICE_FIELD[doc_type]
-            ascending = sort is Sort.PRICE_ASC
-            present = [hit for hit in hits if hit.numbers.get(field_name) is not None]
-            missing = [hit for hit in hits if hit.numbers.get(field_name) is None]
-            present.sort(key=lambda hit: hit.numbers[field_name], reverse=not ascending)
-            ctx.candidates[doc_type] = present + missing
+        for hits in ctx.candidates.values():
+            hits.sort(key=sort_key(sort))
 
 
 class Facets:
@@ -490,11 +481,11 @@ def highlighted_text(ctx: SearchContext) -> str:
 
 def shop_trust(hit: Hit, stats: RankingStats) -> dict | None:
     """The seller-authority badge: the shop's trust score and its most telling label."""
-    shops = hit.keywords.get("shop")
-    score = stats.authority_by_shop.get(shops[0]) if shops else None
+    shop = shop_of(hit)
+    score = stats.authority_by_shop.get(shop)
     if score is None:
         return None
-    return {"score": round(score, 3), "badge": stats.badge_by_shop.get(shops[0])}
+    return {"score": round(score, 3), "badge": stats.badge_by_shop.get(shop)}
 
 
 def present_hit(hit: Hit, highlighter: Highlighter, debug: bool, stage_scores: dict | None = None) -> dict:

@@ -30,6 +30,22 @@ class Sort(StrEnum):
     NEWEST = "newest"
 
 
+def sort_key(sort: Sort):
+    """The key an explicit sort orders hits by (stable: relevance order breaks ties);
+    documents without the sort field go last. One key for every type, so types sorted with it
+    merge into one list (the mixed row)."""
+    descending = sort is not Sort.PRICE_ASC
+
+    def key(hit) -> tuple[int, float]:
+        field_name = RECENCY_FIELD[hit.doc_type] if sort is Sort.NEWEST else PRICE_FIELD[hit.doc_type]
+        value = hit.numbers.get(field_name)
+        if value is None:
+            return (1, 0.0)
+        return (0, -value if descending else value)
+
+    return key
+
+
 def normalize_category(value: str) -> str:
     """Category filters take a category path, the slash-joined slug chain the category facet
     returns ("printing" or "printing/toner-cartridges"); a path matches its whole subtree."""
