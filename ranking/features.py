@@ -188,13 +188,77 @@ def first_of(values: Mapping[str, float], names: Sequence[str]) -> float:
     return math.nan
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentTerms:
+    """What the features need of a document whatever the query: its words and stored
+    values, read out of the hit once per stored version of the document."""
+
+    title_words: frozenset[str]
+    title_tokens: tuple[str, ...]
+    title_phrase: str
+    category_words: frozenset[str]
+    words_anywhere: frozenset[str]
+    brand: str
+    shop: str
+    category: str
+    # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
+    # live now: the RAW_COLUMNS from "price" on that need no query.
+    values: tuple[float, ...]
+
+
+# (doc type, id) -> (the hit's stored display dict, its terms). Hits of one stored version
+# share that dict, so an identity check tells a re-indexed document (a new dict) apart.
+_document_terms: dict[tuple[str, str], tuple[dict, DocumentTerms]] = {}
+DOCUMENT_TERMS_CACHE_SIZE = 200_000
+
+
+def document_terms(hit: Hit) -> DocumentTerms:
+    key = (hit.doc_type, hit.id)
+    cached = _document_terms.get(key)
+    if cached is not None and cached[0] is hit.display:
+        return cached[1]
+    if len(_document_terms) >= DOCUMENT_TERMS_CACHE_SIZE:
+        _document_terms.clear()
+    display, numbers, keywords = hit.display, hit.numbers, hit.keywords
+    title = display.get("title") or ""
+    category_name = display.get("category") or ""
+    brand = (keywords.get("brand") or ("",))[0].casefold()
+    nan = math.nan
+    terms = DocumentTerms(
+        title_words=title_words(title),
+        title_tokens=title_tokens(title),
+        title_phrase=title_phrase_text(title),
+        category_words=field_words(category_name),
+        words_anywhere=field_words(title, brand, category_name, display.get("description") or ""),
+        brand=brand,
+        shop=shop_of(hit),
+        category=leaf_category(hit),
+        values=(
+            first_of(numbers, PRICE_FIELDS),
+            first_of(numbers, TIME_FIELDS),
+            DOC_TYPE_CODES.get(hit.doc_type, -1),
+            numbers.get("sales_count", 0.0),
+            numbers.get("rating", 0.0),
+            numbers.get("review_count", 0.0),
+            numbers.get("views", nan),
+            numbers.get("likes", nan),
+            numbers.get("viewer_count", nan),
+            (1.0 if "live" in keywords.get("status", ()) else 0.0) if hit.doc_type == "live" else nan,
+        ),
+    )
+    _document_terms[key] = (display, terms)
+    return terms
+
+
 # What the per-hit pass gathers, in this order, after the per-field BM25 scores.
 RAW_COLUMNS = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
-    "category_intent", "category_feedback", "brand_match", "colour_match", "price", "seller_authority",
-    "published_ts", "doc_type", "sales_count", "rating", "review_count", "propagated_relevance",
-    "passage_cosine", "visual_cosine", "views", "likes", "viewers", "live_now",
+    "category_intent", "category_feedback", "brand_match", "colour_match", "seller_authority",
+    "propagated_relevance", "passage_cosine", "visual_cosine",
+    # DocumentTerms.values:
+    "price", "published_ts", "doc_type", "sales_count", "rating", "review_count", "views", "likes",
+    "viewers", "live_now",
 )  # fmt: skip
 RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
 # Features copied as gathered; the rest are derived below.
@@ -230,10 +294,11 @@ def compute_features(
     tokens = set(query_words)
     phrase = f" {' '.join(query_words)} " if len(query_words) > 1 else ""
     query_brand = (query.brand or "").casefold()
-    colour = (query.colour or "").casefold()
+    colour = stem((query.colour or "").casefold())
     text = f" {' '.join(query.tokens)} "
     intent = query.category_intent
-    categories = [leaf_category(hit) for hit in hits]
+    documents = [document_terms(hit) for hit in hits]
+    categories = [document.category for document in documents]
     feedback = Counter(categories[:CATEGORY_FEEDBACK_DEPTH])
     feedback_depth = min(n, CATEGORY_FEEDBACK_DEPTH)
     authority = stats.authority_by_shop
@@ -252,17 +317,9 @@ def compute_features(
 
     product_relevance = query.product_relevance
     rows = []
-    for hit, category in zip(hits, categories, strict=True):
-        scores, ranks, numbers, keywords = hit.channel_scores, hit.channel_ranks, hit.numbers, hit.keywords
-        field_scores = hit.field_scores
-        display = hit.display
-        title = display.get("title") or ""
-        brand = (keywords.get("brand") or ("",))[0].casefold()
-        shop = shop_of(hit)
-        in_title = title_words(title)
-        words_in_order = title_tokens(title)
-        category_name = field_words(display.get("category") or "")
-        anywhere = field_words(title, brand, display.get("category") or "", display.get("description") or "")
+    for hit, document in zip(hits, documents, strict=True):
+        scores, ranks, field_scores = hit.channel_scores, hit.channel_ranks, hit.field_scores
+        in_title, brand, category = document.title_words, document.brand, document.category
         rows.append(
             (
                 *[field_scores.get(name, 0.0) for name in LEXICAL_FIELDS],
@@ -272,29 +329,22 @@ def compute_features(
                 ranks.get("dense", nan),
                 len(tokens & in_title) / len(tokens) if tokens else 0.0,
                 1.0 if tokens and tokens <= in_title else 0.0,
-                1.0 if phrase and phrase in title_phrase_text(title) else 0.0,
-                len(tokens & anywhere) / len(tokens) if tokens else 0.0,
-                len(category_name & tokens) / len(category_name) if category_name else 0.0,
-                len(words_in_order),
-                first_position(words_in_order, tokens),
-                intent_of(category, keywords),
+                1.0 if phrase and phrase in document.title_phrase else 0.0,
+                len(tokens & document.words_anywhere) / len(tokens) if tokens else 0.0,
+                len(document.category_words & tokens) / len(document.category_words)
+                if document.category_words
+                else 0.0,
+                len(document.title_tokens),
+                first_position(document.title_tokens, tokens),
+                intent_of(category, hit.keywords),
                 feedback[category] / feedback_depth if category else 0.0,
                 1.0 if brand and (brand == query_brand or f" {brand} " in text) else 0.0,
-                1.0 if colour and stem(colour) in in_title else 0.0,
-                first_of(numbers, PRICE_FIELDS),
-                authority.get(shop, nan),
-                first_of(numbers, TIME_FIELDS),
-                DOC_TYPE_CODES.get(hit.doc_type, -1),
-                numbers.get("sales_count", 0.0),
-                numbers.get("rating", 0.0),
-                numbers.get("review_count", 0.0),
+                1.0 if colour and colour in in_title else 0.0,
+                authority.get(document.shop, nan),
                 inherited_relevance(hit, product_relevance) if hit.doc_type in MEDIA_TYPES else nan,
                 scores.get("passage", nan),
                 scores.get("visual", nan),
-                numbers.get("views", nan),
-                numbers.get("likes", nan),
-                numbers.get("viewer_count", nan),
-                (1.0 if "live" in keywords.get("status", ()) else 0.0) if hit.doc_type == "live" else nan,
+                *document.values,
             )
         )
     raw = np.array(rows, dtype=np.float64)

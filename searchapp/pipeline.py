@@ -230,6 +230,8 @@ class Recall:
                 boosts=self.config.field_boosts.get(doc_type),
                 alternatives=alternatives,
                 term_boosts=term_boosts,
+                # Only the final ranker reads them, and only for its top rank_depth.
+                field_score_depth=self.config.rank_depth,
             )
             vector = None
             if DENSE in channels and ctx.query_vector is not None:

@@ -128,6 +128,11 @@ class LexicalQuery:
     # `operator` applies to each text on its own.
     alternatives: tuple[tuple[str, float], ...] = ()
     term_boosts: tuple[TermBoost, ...] = ()
+    # Per-field BM25 scores (ranking features) for the first N hits only; None = every hit.
+    # The final ranker reads them for the first stage's top candidates alone, and on the
+    # local backend they are a second pass per field (Elasticsearch returns them with every
+    # hit at no extra cost, so it ignores this).
+    field_score_depth: int | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ WRITER_HEAP_BYTES = 64_000_000
 SUGGEST_SEPARATOR = "\x00"
 SUGGEST_TERM_CHARS = 200
 SUGGEST_SCAN_LIMIT = 256
+# Per-field scores scan a field query's matches up to this many, else look the hits up by id.
+FIELD_SCORE_SCAN = 2000
 # terms_with_prefix walks every matching term: a one-letter prefix over all title word
 # suffixes costs tens of milliseconds, and completes to noise anyway.
 MIN_TITLE_PREFIX = 2
@@ -264,7 +266,8 @@ class LexicalIndex:
         searcher = self.searcher
         results = searcher.search(Query.boolean_query(clauses), limit=query.limit, count=False).hits
         hits = [self._hit(searcher, address, score) for score, address in results]
-        self._add_field_scores(searcher, hits, [address for _, address in results], terms)
+        depth = len(results) if query.field_score_depth is None else query.field_score_depth
+        self._add_field_scores(searcher, hits[:depth], [address for _, address in results[:depth]], terms)
         return hits
 
     def matching(self, filters: Filters, limit: int) -> list[Hit]:
@@ -360,20 +363,31 @@ class LexicalIndex:
         return document.hit(self.schema.name, score)
 
     def _add_field_scores(self, searcher, hits: list[Hit], addresses: list, terms: list[str]) -> None:
-        """Unboosted BM25 of every text field for each hit (ranking features): one query per
-        field, restricted to the hits, skipping fields none of the terms occur in."""
-        for hit in hits:
-            hit.field_scores = dict.fromkeys(self.schema.text_fields, 0.0)
+        """Unboosted BM25 of every text field for each of `hits` (ranking features), skipping
+        fields none of the terms occur in. Hits left out keep an empty `field_scores`, as
+        dense-only hits have.
+
+        A field whose terms occur in few documents is scored over all of them and the hits
+        picked out (~0.1 ms); otherwise the field query is restricted to the hits' ids (a
+        term set of a few hundred ids: ~0.6 ms). Either way the scores are the same."""
         if not hits:
             return
+        for hit in hits:
+            hit.field_scores = dict.fromkeys(self.schema.text_fields, 0.0)
         position = {(a.segment_ord, a.doc): i for i, a in enumerate(addresses)}
-        only_hits = Query.const_score_query(self._ids_query([hit.id for hit in hits]), 0.0)
+        only_hits = None
         for name in self.schema.text_fields:
-            present = [t for t in terms if searcher.doc_freq(text_field(name), t)]
+            frequencies = {t: searcher.doc_freq(text_field(name), t) for t in terms}
+            present = [t for t, frequency in frequencies.items() if frequency]
             if not present:
                 continue
-            field_query = Query.boolean_query(
-                [(Occur.Must, only_hits), *((Occur.Should, self._term(name, t)) for t in present)]
-            )
-            for score, address in searcher.search(field_query, limit=len(hits), count=False).hits:
-                hits[position[(address.segment_ord, address.doc)]].field_scores[name] = score
+            field_query = Query.boolean_query([(Occur.Should, self._term(name, t)) for t in present])
+            matches = sum(frequencies.values())  # an upper bound: a document can hold several
+            if matches > FIELD_SCORE_SCAN:
+                only_hits = only_hits or Query.const_score_query(self._ids_query([h.id for h in hits]), 0.0)
+                field_query = Query.boolean_query([(Occur.Must, only_hits), (Occur.Must, field_query)])
+                matches = len(hits)
+            for score, address in searcher.search(field_query, limit=matches, count=False).hits:
+                i = position.get((address.segment_ord, address.doc))
+                if i is not None:
+                    hits[i].field_scores[name] = score

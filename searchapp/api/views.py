@@ -19,7 +19,7 @@ from indexing.backends import get_backend
 from indexing.backends.base import BackendUnavailable
 from indexing.schema import DOC_TYPES
 from ranking.feature_log import served_page_payload
-from ranking.tasks import log_search
+from ranking.log_dispatch import dispatch_served_search
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
 
@@ -117,13 +117,13 @@ class SearchView(ParamsView):
 
 
 def log_served_page(ctx: SearchContext) -> None:
-    """Feature logging, after the response is computed: a Celery task stores the page (every
-    type, at the positions shown) and the vectors the rankers saw (with no broker it runs
-    eagerly: one small bulk insert)."""
+    """Feature logging, after the response is computed: the page (every type, at the
+    positions shown) and the vectors the rankers saw, stored off the request path (a Celery
+    task, or with no broker a background thread: ranking/log_dispatch.py)."""
     request = ctx.request
     served = served_page_payload(ctx, shopper_id=request.shopper_id, session_id=request.session_id)
     if served is not None:
-        log_search.delay(served)
+        dispatch_served_search(served)
 
 
 def search_payload(ctx: SearchContext, took_ms: float) -> dict:

@@ -56,6 +56,22 @@ def test_a_channel_that_did_not_retrieve_a_hit_is_missing_not_zero(stats):
     assert math.isnan(features[0][FEATURE_INDEX["dense_rank"]])
 
 
+def test_a_reindexed_document_is_featured_from_its_new_values(stats):
+    # Given a document ranked once (its per-document terms are remembered)
+    query = QueryFeatures("black toner")
+    before = compute_features(query, [make_hit(1, title="HP 305 black toner cartridge")], stats, NOW)
+
+    # When it comes back re-indexed (new stored values) with a new title and price
+    changed = make_hit(1, title="HP 305 cyan ink")
+    changed.numbers["price"] = 99.0
+    after = compute_features(query, [changed], stats, NOW)
+
+    # Then the features follow the new values, not the remembered ones
+    assert before[0][FEATURE_INDEX["title_coverage"]] == pytest.approx(1.0)
+    assert after[0][FEATURE_INDEX["title_coverage"]] == 0.0
+    assert after[0][FEATURE_INDEX["log_price"]] == pytest.approx(math.log1p(99.0))
+
+
 @pytest.mark.django_db
 def test_logging_training_and_serving_see_the_same_vector_for_the_same_hit(hits, stats, monkeypatch):
     # Given the vectors serving computes for a candidate list (first stage order, no model)

@@ -8,7 +8,7 @@ in the same run, and optionally indexing throughput.
 - Floor: what the engine alone needs for the same query, no Django: encode the query, then
   the raw backend calls the hybrid pipeline makes on the product index at the recall depth:
   `search_lexical` (any term), `search_lexical` with operator "and" (multi-word queries
-  only, see pipeline.LEXICAL_ALL) and `search_vector`.
+  only, see pipeline.LEXICAL_ALL) and `search_vector`, per-field scores for the rank depth.
 - overhead_ratio = API warm p50 / floor warm p50: the cost of everything the API adds
   (fusion, facets, highlighting, HTTP handling) relative to the engine work it cannot avoid.
 - analyze: the query-understanding stage's own time, wall clock from the API's warm pass
@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import resource
+from dataclasses import replace
 from pathlib import Path
 from time import perf_counter
 
@@ -171,14 +172,16 @@ class Command(BaseCommand):
     @staticmethod
     def bench_floor(embedder, backend, queries: list[str]) -> list[float]:
         depth = settings.SEARCH_RECALL_DEPTH
+        scored = settings.RANKING_RANK_DEPTH  # hits given per-field scores, as the pipeline asks
         timings = []
         for query in queries:
             text = normalise_query(query)
             started = perf_counter()
             vector = embedder.encode_query(text)
-            backend.search_lexical("product", LexicalQuery(text=text, limit=depth))
+            lexical = LexicalQuery(text=text, limit=depth, field_score_depth=scored)
+            backend.search_lexical("product", lexical)
             if len(text.split()) > 1:
-                backend.search_lexical("product", LexicalQuery(text=text, limit=depth, operator="and"))
+                backend.search_lexical("product", replace(lexical, operator="and"))
             backend.search_vector("product", VectorQuery(vector=vector, limit=depth))
             timings.append((perf_counter() - started) * 1000)
         return timings
