@@ -299,7 +299,9 @@ class Recall:
         # With one word, "every term" is "any term": reuse the lexical channel's answer.
         if LEXICAL in hits and len(WORD.findall(lexical.text)) <= 1 and not lexical.alternatives:
             return hits[LEXICAL]
-        return self.backend.search_lexical(doc_type, replace(lexical, operator="and"))
+        # Per-field scores depend on the words, not the operator: fusion takes them from the
+        # any-term channel, which holds every full match in its top ranks.
+        return self.backend.search_lexical(doc_type, replace(lexical, operator="and", field_score_depth=0))
 
 
 def ordered_types(doc_types) -> list[str]:

@@ -96,9 +96,6 @@ STATIC_ROOT = SEARCH_DATA_DIR / "static"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Eager tasks would write each served search's feature log inside the request; a background
-# thread per process writes it instead (ranking/log_dispatch.py).
-SEARCH_LOG_IN_BACKGROUND = env.bool("SEARCH_LOG_IN_BACKGROUND", default=CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

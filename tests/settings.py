@@ -54,9 +54,6 @@ CELERY_TEST_BROKER_URL = (
 )
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
-# Searches log in the request's own transaction, which each test rolls back; the background
-# writer has its own test (tests/ranking/test_log_dispatch.py).
-SEARCH_LOG_IN_BACKGROUND = False
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

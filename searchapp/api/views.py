@@ -6,6 +6,8 @@ parameters (unknown ones included), 429 when throttled, 503 when the search back
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from time import perf_counter
 
 import orjson
@@ -19,13 +21,15 @@ from indexing.backends import get_backend
 from indexing.backends.base import BackendUnavailable
 from indexing.schema import DOC_TYPES
 from ranking.feature_log import served_page_payload
-from ranking.log_dispatch import dispatch_served_search
+from ranking.tasks import log_search
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
 
 from . import serializers
 from .health import health_report
 from .throttles import FailOpenScopedRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class BackendDown(APIException):
@@ -51,9 +55,35 @@ def errors_exception_handler(exc, context):
     return response
 
 
-def json_response(payload: dict, status_code: int = 200, headers: dict | None = None) -> HttpResponse:
+def json_response(
+    payload: dict,
+    status_code: int = 200,
+    headers: dict | None = None,
+    then: Callable[[], object] | None = None,
+) -> HttpResponse:
+    """`then`: work to run once the response is sent (ThenResponse)."""
     body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
-    return HttpResponse(body, status=status_code, content_type="application/json", headers=headers)
+    if then is None:
+        return HttpResponse(body, status=status_code, content_type="application/json", headers=headers)
+    return ThenResponse(body, status=status_code, content_type="application/json", headers=headers, then=then)
+
+
+class ThenResponse(HttpResponse):
+    """A response that runs `then()` once it has been sent: the WSGI server calls close()
+    after writing the body, so the client never waits for it. Work that fails there is
+    logged; the response is gone already."""
+
+    def __init__(self, *args, then: Callable[[], object], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.then = then
+
+    def close(self):
+        try:
+            self.then()
+        except Exception:  # the shopper has the page; a failed log write must not be an error
+            logger.exception("after-response work failed")
+        finally:
+            super().close()  # request_finished: database connections are tidied after then()
 
 
 class ParamsView(APIView):
@@ -111,19 +141,19 @@ class SearchView(ParamsView):
             raise BackendDown(error) from error
         payload = search_payload(ctx, took_ms=(perf_counter() - started) * 1000)
         server_timing = ", ".join(f"{stage};dur={ms:.3f}" for stage, ms in ctx.timings.items())
-        response = json_response(payload, headers={"Server-Timing": server_timing})
-        log_served_page(ctx)
-        return response
+        return json_response(
+            payload, headers={"Server-Timing": server_timing}, then=lambda: log_served_page(ctx)
+        )
 
 
 def log_served_page(ctx: SearchContext) -> None:
-    """Feature logging, after the response is computed: the page (every type, at the
-    positions shown) and the vectors the rankers saw, stored off the request path (a Celery
-    task, or with no broker a background thread: ranking/log_dispatch.py)."""
+    """Feature logging, once the response is sent: a Celery task stores the page (every
+    type, at the positions shown) and the vectors the rankers saw. With a broker that is a
+    publish; with none (eager tasks) the write itself, ~3-5 ms the shopper does not wait for."""
     request = ctx.request
     served = served_page_payload(ctx, shopper_id=request.shopper_id, session_id=request.session_id)
     if served is not None:
-        dispatch_served_search(served)
+        log_search.delay(served)
 
 
 def search_payload(ctx: SearchContext, took_ms: float) -> dict:

@@ -4,7 +4,11 @@ and feature logging stores exactly the vectors the model scored."""
 
 import lightgbm as lgb
 import numpy as np
+import orjson
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.test import RequestFactory
 
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES, decode_vector
 from ranking.models import ImpressionLog, SearchLog
@@ -120,3 +124,26 @@ def test_feature_logging_stores_the_vectors_the_ranker_scored(client, small_cata
         served = np.array([hit["features"][name] for name in FEATURE_NAMES], dtype=np.float32)
         np.testing.assert_array_equal(decode_vector(impression.features), served)
     assert search_log.model_version == body["debug"]["model_versions"]["product"]
+
+
+def test_the_feature_log_is_written_once_the_response_is_sent_not_before(small_catalog):
+    # Given a search answered by the view (a WSGI server calls close() after sending the body)
+    from searchapp.api.views import SearchView
+
+    request = RequestFactory().get(SEARCH, {"q": QUERY, "type": "product"})
+    response = SearchView.as_view()(request)
+    search_id = orjson.loads(response.content)["search_id"]
+
+    # Then nothing was written while the shopper waited
+    assert not SearchLog.objects.filter(search_id=search_id).exists()
+
+    # and the page is logged once the response has been sent (as django.test.Client does,
+    # keep the test's database connection open through request_finished)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert ImpressionLog.objects.filter(search__search_id=search_id).count() == len(
+        orjson.loads(response.content)["results"]
+    )
