@@ -149,7 +149,8 @@ class SearchView(ParamsView):
 def log_served_page(ctx: SearchContext) -> None:
     """Feature logging, once the response is sent: a Celery task stores the page (every
     type, at the positions shown) and the vectors the rankers saw. With a broker that is a
-    publish; with none (eager tasks) the write itself, ~3-5 ms the shopper does not wait for."""
+    publish; with none (eager tasks) the write itself (SQLite: 3 to 25 ms as the log grows),
+    which the shopper does not wait for."""
     request = ctx.request
     served = served_page_payload(ctx, shopper_id=request.shopper_id, session_id=request.session_id)
     if served is not None:
