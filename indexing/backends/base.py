@@ -243,6 +243,13 @@ class BaseSearchBackend(ABC):
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         """Prefix completions: [{"text", "field" (title|brand|category), "doc_type", "count"}]."""
 
+    def cached_documents(self, doc_type: str) -> list[Hit]:
+        """Load every document of this type into the process's stored-values cache, when
+        the backend keeps one, and return them (score 0), so a web worker can build what
+        ranking derives from them before its first search (searchapp/warmup.py). A backend
+        that reads documents per request (Elasticsearch) keeps nothing: []."""
+        return []
+
     @abstractmethod
     def count(self, doc_type: str) -> int: ...
 

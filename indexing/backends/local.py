@@ -282,6 +282,10 @@ class SearchBackend(BaseSearchBackend):
         suggestions.sort(key=lambda s: s.sort_key())
         return [s.as_dict() for s in suggestions[:limit]]
 
+    def cached_documents(self, doc_type: str) -> list[Hit]:
+        reader = self._reader(doc_type)
+        return [] if reader is None else reader.lexical.load_all()
+
     def count(self, doc_type: str) -> int:
         reader = self._reader(doc_type)
         return 0 if reader is None else reader.lexical.count()

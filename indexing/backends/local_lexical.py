@@ -282,6 +282,14 @@ class LexicalIndex:
         hits = [self._hit(searcher, address, 0.0) for _, address in matches]
         return sorted(hits, key=lambda hit: hit.id)[:limit]
 
+    def load_all(self) -> list[Hit]:
+        """Every document, parsed into the per-searcher cache (a worker's warm-up: the first
+        searches then parse nothing, and the parsed values can be frozen out of the garbage
+        collector's sight)."""
+        searcher = self.searcher
+        matches = searcher.search(Query.all_query(), limit=max(searcher.num_docs, 1), count=False).hits
+        return [self._hit(searcher, address, 0.0) for _, address in matches]
+
     def fetch(self, ids: Sequence[str]) -> dict[str, Hit]:
         """Stored values by id, to render vector hits."""
         if not ids:

@@ -6,6 +6,7 @@ parameters (unknown ones included), 429 when throttled, 503 when the search back
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from time import perf_counter
@@ -78,8 +79,13 @@ class ThenResponse(HttpResponse):
         self.then = then
 
     def close(self):
+        # Let go of what `then` holds (a search's context: hundreds of hits) right away: the
+        # response sits in reference cycles (request, view), so keeping it would leave all
+        # of it to the next full garbage collection, a pause on some later request.
+        then, self.then = self.then, None
         try:
-            self.then()
+            if then is not None:
+                then()
         except Exception:  # the shopper has the page; a failed log write must not be an error
             logger.exception("after-response work failed")
         finally:
@@ -98,7 +104,7 @@ class ParamsView(APIView):
 
     def validated_params(self, request):
         serializer_class = self.params_serializer
-        unknown = sorted(set(request.query_params) - set(serializer_class().fields))
+        unknown = sorted(set(request.query_params) - parameter_names(serializer_class))
         if unknown:
             raise ValidationError({name: ["Unknown parameter."] for name in unknown})
         data = {}
@@ -112,6 +118,12 @@ class ParamsView(APIView):
         serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer
+
+
+@functools.cache
+def parameter_names(serializer_class) -> frozenset[str]:
+    # Instantiating a serializer deep-copies its fields: once per class, not per request.
+    return frozenset(serializer_class().fields)
 
 
 SEARCH_RESPONSES = {

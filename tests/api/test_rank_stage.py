@@ -2,6 +2,8 @@
 candidates, the first-stage order stands (and the response says so) without a usable model,
 and feature logging stores exactly the vectors the model scored."""
 
+import weakref
+
 import lightgbm as lgb
 import numpy as np
 import orjson
@@ -147,3 +149,34 @@ def test_the_feature_log_is_written_once_the_response_is_sent_not_before(small_c
     assert ImpressionLog.objects.filter(search__search_id=search_id).count() == len(
         orjson.loads(response.content)["results"]
     )
+
+
+def test_a_sent_response_lets_go_of_its_search_at_once():
+    # Given a response holding after-response work over a search's context
+    from searchapp.api.views import ThenResponse
+
+    class Context:  # stands for a SearchContext: hundreds of hits
+        pass
+
+    ran = []
+
+    def respond(context):
+        return ThenResponse(b"{}", then=lambda: ran.append(context))
+
+    context = Context()
+    alive = weakref.ref(context)
+    response = respond(context)
+    del context
+    ran_before_close = list(ran)
+
+    # When the server has sent it and closed it, and the work's own result is dropped
+    response.close()
+    ran_at_close = len(ran)
+    ran.clear()
+
+    # Then the work ran once, after sending, and nothing keeps the context alive (no wait for
+    # a full garbage collection), even though the response object itself lives on
+    assert (ran_before_close, ran_at_close) == ([], 1)
+    assert alive() is None
+    response.close()
+    assert ran == []

@@ -169,6 +169,20 @@ class TestLocalBackend(BackendContract):
         assert (result.indexed, result.failed) == (1, 2)
         assert backend.count(DOC_TYPE) == 1
 
+    def test_cached_documents_are_every_live_document_shared_with_search_hits(self, backend):
+        # Given three documents, one then deleted
+        self.index(backend, [product(1, "Trail runner"), product(2), product(3)])
+        backend.delete_documents(DOC_TYPE, [product(3).id])
+
+        # When a worker loads every document ahead of its first search
+        cached = backend.cached_documents(DOC_TYPE)
+
+        # Then it holds exactly the live ones, and a search's hits share their stored values
+        assert sorted(hit.id for hit in cached) == sorted([product(1).id, product(2).id])
+        by_id = {hit.id: hit for hit in cached}
+        found = self.lexical(backend, "trail")[0]
+        assert found.display is by_id[found.id].display
+
     def test_unreadable_index_raises_backend_unavailable(self, backend):
         self.index(backend, [product(1)])
         directory = backend.layout.read_alias(DOC_TYPE)
