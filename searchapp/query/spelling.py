@@ -1,7 +1,8 @@
 """Spelling correction over the catalog's own vocabulary (symspellpy).
 
 A token is corrected only when the catalog does not know it: brands, tokens with digits
-(model numbers, sizes), words the catalog uses and common English words are left alone.
+(model numbers, sizes) and words the catalog uses are left alone. A common English word
+the catalog does not use is corrected only to a frequent title word one edit away.
 Word breaks are fixed both ways: "blue tooth" -> "bluetooth" when titles spell it joined far
 more often than split, and "wirelessmouse" -> "wireless mouse" when titles use that pair.
 
@@ -11,6 +12,7 @@ far more frequent neighbour is only suggested (`did_you_mean`), since it may be 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +31,9 @@ MIN_CORRECTABLE_LENGTH, MAX_CORRECTABLE_LENGTH = 4, 24
 # Only the first words of a long query are examined: keeps a 1,000-character query cheap.
 MAX_CORRECTED_TOKENS = 12
 MIN_SPLIT_PART_LENGTH = 2
+# An English word the catalog does not use is corrected to a word one edit away that
+# titles use at least this often (title bigram occurrences).
+REAL_WORD_TITLE_COUNT = 20
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,15 @@ class SpellingCorrector:
     def __init__(self, vocabulary: Vocabulary):
         self.terms = vocabulary.terms
         self.bigrams = vocabulary.bigrams
-        brand_tokens = {token for alias in vocabulary.brands for token in alias.split()}
-        self.protected = brand_tokens | set(vocabulary.common_words)
+        self.brand_tokens = {token for alias in vocabulary.brands for token in alias.split()}
+        self.common_words = set(vocabulary.common_words)
+        self.protected = self.brand_tokens | self.common_words
+        # How often titles use each word (from the title bigrams).
+        self.title_counts: Counter[str] = Counter()
+        for pair, count in self.bigrams.items():
+            first, second = pair.split(" ", 1)
+            self.title_counts[first] += count
+            self.title_counts[second] += count
         self.symspell = SymSpell(max_dictionary_edit_distance=2)
         for term, count in self.terms.items():
             if count >= KNOWN_MIN_COUNT:
@@ -61,13 +73,16 @@ class SpellingCorrector:
         applied: list[str] = []
         suggested: list[str] = []
         for position, token in enumerate(joined):
-            if position >= MAX_CORRECTED_TOKENS or not self.correctable(token):
-                applied.append(token)
-                suggested.append(token)
-                continue
             # Context: the word before as corrected, the word after as typed.
             before = applied[-1] if applied else ""
             after = joined[position + 1] if position + 1 < len(joined) else ""
+            if position >= MAX_CORRECTED_TOKENS or not self.correctable(token):
+                replacement = (
+                    self.real_word_edit(token, before, after) if position < MAX_CORRECTED_TOKENS else None
+                )
+                applied.append(replacement or token)
+                suggested.append(replacement or token)
+                continue
             count = self.terms.get(token, 0)
             if count == 0:
                 replacement = self.best_edit(token, 0, before, after) or self.best_split(token) or token
@@ -114,6 +129,27 @@ class SpellingCorrector:
             return None
         best = max(candidates, key=lambda s: (self.context_count(before, s.term, after), s.count))
         return best.term
+
+    def real_word_edit(self, token: str, before: str, after: str) -> str | None:
+        """An English word the catalog does not use, one edit from a word its titles use
+        often, is taken for a typo of that word ("naming pc" -> "gaming pc", "hone charger"
+        -> "phone charger"): as typed it matches nothing, and a shopper of this catalog is
+        far likelier to mean the product word. Brands and words the catalog knows stay."""
+        if token not in self.common_words or self.terms.get(token, 0) >= KNOWN_MIN_COUNT:
+            return None
+        if not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH or token in self.brand_tokens:
+            return None
+        # ALL, not CLOSEST: the word itself is in the dictionary, at distance 0.
+        candidates = [
+            suggestion.term
+            for suggestion in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=1)
+            if suggestion.distance == 1 and self.title_counts.get(suggestion.term, 0) >= REAL_WORD_TITLE_COUNT
+        ]
+        if not candidates:
+            return None
+        return max(
+            candidates, key=lambda term: (self.context_count(before, term, after), self.title_counts[term])
+        )
 
     def context_count(self, before: str, word: str, after: str) -> int:
         return self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from searchapp.query.spelling import SpellingCorrector
@@ -105,3 +107,29 @@ def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
     loaded = Vocabulary.load(tmp_path / "vocabulary.json")
     assert loaded == vocabulary
     assert SpellingCorrector(loaded).correct(["hdmi", "cabel"]).corrected == "hdmi cable"
+
+
+@pytest.fixture
+def real_word_corrector(vocabulary):
+    # "hone" and "leash" are English words this catalog never uses; titles use "phone" (30
+    # title pairs) more than "home" (21), and "least" not at all.
+    return SpellingCorrector(
+        replace(
+            vocabulary,
+            terms={**vocabulary.terms, "phone": 315, "home": 2709, "least": 400, "case": 1900, "theater": 90},
+            bigrams={**vocabulary.bigrams, "phone case": 30, "home theater": 21},
+            common_words=[*vocabulary.common_words, "hone", "leash", "least", "home"],
+        )
+    )
+
+
+def test_an_english_word_the_catalog_lacks_is_corrected_to_a_frequent_title_word(real_word_corrector):
+    result = correct(real_word_corrector, "hone charger")
+    assert result.corrected == "phone charger"
+    assert result.corrections == (("hone", "phone"),)
+
+
+def test_an_english_word_is_not_corrected_to_a_word_titles_do_not_use(real_word_corrector):
+    # "least" is one edit away and frequent in descriptions, but no title uses it.
+    result = correct(real_word_corrector, "dog leash")
+    assert result.corrected is None and result.did_you_mean is None
