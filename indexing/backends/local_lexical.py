@@ -8,6 +8,7 @@ display values so a hit renders without the database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -157,6 +158,7 @@ class StoredDocument:
     keywords: dict
     numbers: dict
     display: dict
+    fingerprint: bytes  # digest of the stored blob: an unchanged document is reused across reloads
 
     def hit(self, doc_type: str, score: float) -> Hit:
         # The stored dicts are shared by every hit of this document: callers read them only.
@@ -172,18 +174,29 @@ class StoredDocument:
 
 class StoredDocuments:
     """Stored values parsed once per searcher: fetching and JSON-decoding a hit's stored
-    blob is most of a search's cost, and the same popular documents recur across queries."""
+    blob is most of a search's cost, and the same popular documents recur across queries.
 
-    def __init__(self):
+    Addresses change when a commit reloads the searcher, but most documents do not: one
+    whose blob is unchanged keeps its parsed object from before (`previous`, by id). So
+    what the warm-up parsed and froze out of the garbage collector's sight stays so, and
+    ranking's per-document cache (keyed by these objects) stays valid. (A deleted
+    document's parsed values stay in `previous` until the process ends.)"""
+
+    def __init__(self, previous: StoredDocuments | None = None):
         self.by_address: dict[tuple[int, int], StoredDocument] = {}
         self.by_id: dict[str, StoredDocument] = {}
+        self.previous: dict[str, StoredDocument] = {**previous.previous, **previous.by_id} if previous else {}
 
     def load(self, searcher: tantivy.Searcher, address) -> StoredDocument:
         document = searcher.doc(address)
-        stored = json.loads(document.get_first("stored"))
-        parsed = StoredDocument(
-            document.get_first("id"), stored["keywords"], stored["numbers"], stored["display"]
-        )
+        doc_id, blob = document.get_first("id"), document.get_first("stored")
+        fingerprint = hashlib.blake2b(blob, digest_size=16).digest()
+        parsed = self.previous.get(doc_id)
+        if parsed is None or parsed.fingerprint != fingerprint:
+            stored = json.loads(blob)
+            parsed = StoredDocument(
+                doc_id, stored["keywords"], stored["numbers"], stored["display"], fingerprint
+            )
         self.by_address[(address.segment_ord, address.doc)] = parsed
         self.by_id[parsed.id] = parsed
         return parsed
@@ -211,7 +224,7 @@ class LexicalIndex:
         self.index.reload()
         self.searcher = self.index.searcher()
         # Addresses are only valid for one searcher: a commit can merge segments.
-        self._stored = StoredDocuments()
+        self._stored = StoredDocuments(previous=self._stored)
 
     # Writing: callers hold the index directory's write lock.
 

@@ -183,6 +183,20 @@ class TestLocalBackend(BackendContract):
         found = self.lexical(backend, "trail")[0]
         assert found.display is by_id[found.id].display
 
+    def test_unchanged_documents_keep_their_parsed_values_across_a_commit(self, backend):
+        # Given two documents whose stored values a search has parsed
+        self.index(backend, [product(1, "Trail runner"), product(2, "Trail shoe")])
+        before = {hit.id: hit.display for hit in backend.cached_documents(DOC_TYPE)}
+
+        # When another process's commit changes one of them (this reader reloads)
+        self.index(backend, [product(2, "Trail shoe v2")])
+        after = {hit.id: hit.display for hit in self.lexical(backend, "trail")}
+
+        # Then the unchanged one is the very same parsed object, the changed one is new
+        assert after[product(1).id] is before[product(1).id]
+        assert after[product(2).id] is not before[product(2).id]
+        assert after[product(2).id]["title"] == "Trail shoe v2"
+
     def test_unreadable_index_raises_backend_unavailable(self, backend):
         self.index(backend, [product(1)])
         directory = backend.layout.read_alias(DOC_TYPE)
