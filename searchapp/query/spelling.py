@@ -73,15 +73,17 @@ class SpellingCorrector:
         applied: list[str] = []
         suggested: list[str] = []
         for position, token in enumerate(joined):
+            if position >= MAX_CORRECTED_TOKENS:
+                applied.append(token)
+                suggested.append(token)
+                continue
             # Context: the word before as corrected, the word after as typed.
             before = applied[-1] if applied else ""
             after = joined[position + 1] if position + 1 < len(joined) else ""
-            if position >= MAX_CORRECTED_TOKENS or not self.correctable(token):
-                replacement = (
-                    self.real_word_edit(token, before, after) if position < MAX_CORRECTED_TOKENS else None
-                )
-                applied.append(replacement or token)
-                suggested.append(replacement or token)
+            if not self.correctable(token):
+                replacement = self.real_word_edit(token, before, after) or token
+                applied.append(replacement)
+                suggested.append(replacement)
                 continue
             count = self.terms.get(token, 0)
             if count == 0:
