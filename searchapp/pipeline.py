@@ -87,6 +87,10 @@ class PipelineConfig:
     # How many first-stage candidates the final ranker orders; False keeps the first-stage
     # order (features are still computed: that is how training sees the candidates).
     rank_depth: int = 200
+    # Videos and live streams in a mixed row (type=all) fill at most their maximum shares of
+    # a page, and the blend reads a type's top max(60, 3 x page end) only: their final ranking
+    # stops here.
+    mixed_media_rank_depth: int = 100
     use_ranker: bool = True
     # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
     marketplace: MarketplaceConfig | None = None
@@ -108,9 +112,17 @@ class PipelineConfig:
                 settings, "SEARCH_RECOVERY_MIN_RESULTS", cls.recovery_min_results
             ),
             "rank_depth": getattr(settings, "RANKING_RANK_DEPTH", cls.rank_depth),
+            "mixed_media_rank_depth": getattr(
+                settings, "RANKING_MIXED_MEDIA_DEPTH", cls.mixed_media_rank_depth
+            ),
             "use_ranker": getattr(settings, "RANKING_ENABLED", cls.use_ranker),
         }
         return cls(**{**values, **overrides})
+
+    def rank_depth_for(self, doc_type: str, request: SearchRequest) -> int:
+        if doc_type in MEDIA_TYPES and len(request.doc_types) > 1:
+            return min(self.rank_depth, self.mixed_media_rank_depth)
+        return self.rank_depth
 
 
 @dataclass
@@ -231,7 +243,7 @@ class Recall:
                 alternatives=alternatives,
                 term_boosts=term_boosts,
                 # Only the final ranker reads them, and only for its top rank_depth.
-                field_score_depth=self.config.rank_depth,
+                field_score_depth=self.config.rank_depth_for(doc_type, ctx.request),
             )
             vector = None
             if DENSE in channels and ctx.query_vector is not None:
@@ -394,7 +406,7 @@ class Rank:
             query = QueryFeatures.from_parsed(
                 ctx.query, ctx.parsed, profile=ctx.profile, product_relevance=ctx.product_relevance
             )
-            top = hits[: self.config.rank_depth]
+            top = hits[: self.config.rank_depth_for(doc_type, ctx.request)]
             ranked = rank_candidates(
                 query, top, similarity=self.similarity(ctx, doc_type, top), use_model=self.config.use_ranker
             )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.models import LiveStream
 from searchapp.live_status import open_streams
-from searchapp.pipeline import SearchPipeline
+from searchapp.pipeline import PipelineConfig, SearchPipeline
 from searchapp.search_request import SearchRequest
 
 SEARCH = "/api/search"
@@ -144,3 +144,16 @@ def test_a_broken_visual_model_degrades_the_search_instead_of_failing_it(
         reset_visual_encoder()
     assert body["results"]
     assert any(reason.startswith("visual: ") for reason in body["degraded"])
+
+
+def test_a_mixed_row_ranks_videos_and_lives_only_to_their_own_depth(small_catalog):
+    """In type=all the media lists stop at mixed_media_rank_depth (they fill a few slots);
+    a video search ranks its full depth, and products keep theirs in a mixed row."""
+    pipeline = SearchPipeline(PipelineConfig.from_settings(mixed_media_rank_depth=0))
+    mixed = pipeline.run(SearchRequest(query="printer toner", type="all"))
+    videos_only = pipeline.run(SearchRequest(query="printer toner", type="video"))
+
+    assert mixed.candidates["video"]  # still recalled, blended in first-stage order
+    assert len(mixed.features["video"]) == 0
+    assert len(videos_only.features["video"]) == len(videos_only.candidates["video"]) > 0
+    assert len(mixed.features["product"]) == len(mixed.candidates["product"]) > 0
