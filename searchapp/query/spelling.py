@@ -34,6 +34,9 @@ MIN_SPLIT_PART_LENGTH = 2
 # An English word the catalog does not use is corrected to a word one edit away that
 # titles use at least this often (title bigram occurrences).
 REAL_WORD_TITLE_COUNT = 20
+# A shorter word the catalog does not know is corrected only where a neighbouring word makes
+# a candidate one edit away a phrase titles use at least this often ("laptop cas").
+SHORT_WORD_CONTEXT_COUNT = 3
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,11 @@ class SpellingCorrector:
             before = applied[-1] if applied else ""
             after = joined[position + 1] if position + 1 < len(joined) else ""
             if not self.correctable(token):
-                replacement = self.real_word_edit(token, before, after) or token
+                replacement = (
+                    self.real_word_edit(token, before, after)
+                    or self.short_word_in_context(token, before, after)
+                    or token
+                )
                 applied.append(replacement)
                 suggested.append(replacement)
                 continue
@@ -152,6 +159,24 @@ class SpellingCorrector:
         return max(
             candidates, key=lambda term: (self.context_count(before, term, after), self.title_counts[term])
         )
+
+    def short_word_in_context(self, token: str, before: str, after: str) -> str | None:
+        """A word too short to correct alone, which the catalog does not know, is corrected
+        to the word one edit away that the neighbouring word makes a title phrase: "laptop
+        cas" -> "laptop case". Alone, three letters are one edit from too many words."""
+        if len(token) != MIN_CORRECTABLE_LENGTH - 1 or not token.isalpha() or token in self.protected:
+            return None
+        if self.terms.get(token, 0) >= KNOWN_MIN_COUNT or not (before or after):
+            return None
+        count, best = max(
+            (
+                (self.context_count(before, suggestion.term, after), suggestion.term)
+                for suggestion in self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=1)
+                if suggestion.distance == 1
+            ),
+            default=(0, None),
+        )
+        return best if count >= SHORT_WORD_CONTEXT_COUNT else None
 
     def context_count(self, before: str, word: str, after: str) -> int:
         return self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)

@@ -133,3 +133,28 @@ def test_an_english_word_is_not_corrected_to_a_word_titles_do_not_use(real_word_
     # "least" is one edit away and frequent in descriptions, but no title uses it.
     result = correct(real_word_corrector, "dog leash")
     assert result.corrected is None and result.did_you_mean is None
+
+
+@pytest.fixture
+def short_word_corrector(vocabulary):
+    # "case" and "cat" are both one edit from "cas"; only "case" follows "laptop" in titles.
+    return SpellingCorrector(
+        replace(
+            vocabulary,
+            terms={**vocabulary.terms, "case": 1900, "cat": 1400},
+            bigrams={**vocabulary.bigrams, "laptop case": 8, "cat cable": 40},
+        )
+    )
+
+
+def test_a_short_unknown_word_is_corrected_where_its_neighbour_makes_a_title_phrase(short_word_corrector):
+    result = correct(short_word_corrector, "laptop cas")
+    assert result.corrected == "laptop case"
+    assert result.corrections == (("cas", "case"),)
+
+
+@pytest.mark.parametrize("query", ["cas", "mouse cas", "laptop ssd"])
+def test_a_short_word_stays_without_a_phrase_to_support_a_correction(short_word_corrector, query):
+    # Alone, or next to a word no candidate forms a title phrase with, or known: as typed.
+    result = correct(short_word_corrector, query)
+    assert result.corrected is None and result.did_you_mean is None
