@@ -8,8 +8,6 @@ or a product that is not active) is simply absent from the result; the indexer d
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from django.db.models import Prefetch
-
 from catalog.models import Category, LiveStream, Product, Video
 
 from .backends.base import SearchDocument
@@ -46,21 +44,17 @@ def build_products(pks: Sequence[int]) -> list[SearchDocument]:
 
 
 def build_videos(pks: Sequence[int]) -> list[SearchDocument]:
-    videos = list(
-        Video.objects.filter(pk__in=pks).select_related("shop").prefetch_related(_active_tagged_products())
-    )
-    categories = CategoryChains.load(p.category for v in videos for p in v.products.all())
-    return [_video_document(v, categories) for v in videos]
+    videos = list(Video.objects.filter(pk__in=pks).select_related("shop"))
+    tagged = active_tagged_products(Video, [v.pk for v in videos])
+    categories = CategoryChains.load(p.category for products in tagged.values() for p in products)
+    return [_video_document(v, tagged.get(v.pk, []), categories) for v in videos]
 
 
 def build_lives(pks: Sequence[int]) -> list[SearchDocument]:
-    lives = list(
-        LiveStream.objects.filter(pk__in=pks)
-        .select_related("shop")
-        .prefetch_related(_active_tagged_products())
-    )
-    categories = CategoryChains.load(p.category for live in lives for p in live.products.all())
-    return [_live_document(live, categories) for live in lives]
+    lives = list(LiveStream.objects.filter(pk__in=pks).select_related("shop"))
+    tagged = active_tagged_products(LiveStream, [live.pk for live in lives])
+    categories = CategoryChains.load(p.category for products in tagged.values() for p in products)
+    return [_live_document(live, tagged.get(live.pk, []), categories) for live in lives]
 
 
 BUILDERS: dict[str, Callable[[Sequence[int]], list[SearchDocument]]] = {
@@ -96,14 +90,24 @@ def ancestor_paths(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _active_tagged_products() -> Prefetch:
-    # Only purchasable products lend their titles, brands and prices to videos and lives.
-    return Prefetch(
-        "products",
-        queryset=Product.objects.filter(status=Product.Status.ACTIVE)
-        .select_related("brand", "category")
-        .order_by("pk"),
-    )
+def active_tagged_products(
+    model: type[Video] | type[LiveStream], pks: Sequence[int]
+) -> dict[int, list[Product]]:
+    """pk -> the active products that video or live stream tags, in pk order (only
+    purchasable products lend their titles, brands and prices to videos and lives).
+
+    Two queries, the links and then the products, rather than a Prefetch of the filtered,
+    ordered products: for that join SQLite walks every active product and probes the links
+    of each, 12 s per 2,000 videos on the demo catalog (two thirds of an unchanged rebuild)."""
+    links = model.products.through.objects.filter(**{f"{model._meta.model_name}_id__in": pks})
+    pairs = list(links.values_list(f"{model._meta.model_name}_id", "product_id"))
+    products = Product.objects.filter(pk__in={product for _, product in pairs}, status=Product.Status.ACTIVE)
+    by_pk = products.select_related("brand", "category").in_bulk()
+    tagged: dict[int, list[Product]] = {}
+    for owner, product in sorted(pairs, key=lambda pair: pair[1]):
+        if product in by_pk:
+            tagged.setdefault(owner, []).append(by_pk[product])
+    return tagged
 
 
 def _product_document(product: Product, categories: CategoryChains) -> SearchDocument:
@@ -159,8 +163,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
     )
 
 
-def _video_document(video: Video, categories: CategoryChains) -> SearchDocument:
-    products = list(video.products.all())
+def _video_document(video: Video, products: list[Product], categories: CategoryChains) -> SearchDocument:
     product_titles = [p.title for p in products]
     hashtags = " ".join(video.hashtags)
     return SearchDocument(
@@ -204,8 +207,7 @@ def _video_document(video: Video, categories: CategoryChains) -> SearchDocument:
     )
 
 
-def _live_document(live: LiveStream, categories: CategoryChains) -> SearchDocument:
-    products = list(live.products.all())
+def _live_document(live: LiveStream, products: list[Product], categories: CategoryChains) -> SearchDocument:
     product_titles = [p.title for p in products]
     return SearchDocument(
         id=document_id("live", live.pk),

@@ -104,7 +104,7 @@ def test_live_document(catalog):
     ]
 
 
-@pytest.mark.parametrize(("doc_type", "queries"), [("product", 2), ("video", 3), ("live", 3)])
+@pytest.mark.parametrize(("doc_type", "queries"), [("product", 2), ("video", 4), ("live", 4)])
 def test_builders_use_a_fixed_number_of_queries(catalog, django_assert_num_queries, doc_type, queries):
     # given many rows of a type
     from catalog.models import Video
