@@ -131,31 +131,58 @@ class QueryVectorCache:
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model (mean pooling), run by ONNX Runtime in fp32 or by torch
-    in bf16 when the CPU supports it natively and it stays faithful (EMBEDDINGS_PRECISION)."""
+    in bf16 when the CPU supports it natively and it stays faithful (EMBEDDINGS_PRECISION).
+
+    The model loads on first use (~8 s on 2 cores, most of it importing torch and
+    transformers): a rebuild whose vectors all come from the cache never needs it, and web
+    workers load it in their warm-up."""
+
+    # Set by _load(); reading any of them first loads the model (see __getattr__).
+    LOADED_ATTRIBUTES = frozenset({"dimension", "tokenizer", "precision", "runtime", "query_runtime"})
 
     def __init__(self, model: str | None = None, device: str | None = None, precision: str | None = None):
+        self.model_path = model or settings.EMBEDDINGS_MODEL or str(bundled_model_path())
+        self.model_name = model or settings.EMBEDDINGS_MODEL or BUNDLED_MODEL_NAME
+        self.device = device or settings.EMBEDDINGS_DEVICE
+        self.requested_precision = precision or settings.EMBEDDINGS_PRECISION
+        self.batch_size = settings.EMBEDDINGS_BATCH_SIZE
+        # Fast tokenizers raise "Already borrowed" when threads share one concurrently.
+        self.tokenizer_lock = threading.Lock()
+        self.load_lock = threading.RLock()
+        self.loading = False
+        super().__init__()
+
+    def __getattr__(self, name: str):
+        # Only called for attributes not set yet: the loaded model's, before the first load.
+        if name not in type(self).LOADED_ATTRIBUTES:
+            raise AttributeError(name)
+        with self.load_lock:
+            if self.loading:  # _load itself read one before setting it: a bug, not a hang
+                raise AttributeError(f"{name} read while the model loads")
+            if name not in self.__dict__:  # another thread may have loaded it meanwhile
+                self.loading = True
+                try:
+                    self._load()
+                finally:
+                    self.loading = False
+        return self.__dict__[name]
+
+    def _load(self) -> None:
         from sentence_transformers import SentenceTransformer
 
         from . import embedding_runtimes
 
-        model_path = model or settings.EMBEDDINGS_MODEL or str(bundled_model_path())
-        self.device = device or settings.EMBEDDINGS_DEVICE
-        self.batch_size = settings.EMBEDDINGS_BATCH_SIZE
-        st_model = SentenceTransformer(model_path, device=self.device)
+        st_model = SentenceTransformer(self.model_path, device=self.device)
         transformer_module = st_model[0]
         self._check_mean_pooling(st_model)
-        self.model_name = model or settings.EMBEDDINGS_MODEL or BUNDLED_MODEL_NAME
         self.dimension = st_model.get_embedding_dimension()
         self.tokenizer = transformer_module.tokenizer
-        # Fast tokenizers raise "Already borrowed" when threads share one concurrently.
-        self.tokenizer_lock = threading.Lock()
         transformer = transformer_module.auto_model.eval()
-        super().__init__()
 
         reference = embedding_runtimes.TorchRuntime(transformer)
         bf16_runtime = cache(lambda: embedding_runtimes.TorchRuntime.bf16_copy(transformer))
         self.precision = choose_precision(
-            precision or settings.EMBEDDINGS_PRECISION,
+            self.requested_precision,
             cpu_flags(),
             lambda: self._min_cosine(bf16_runtime(), reference),
         )

@@ -123,3 +123,30 @@ def chorus_titles():
     with zipfile.ZipFile(archive) as zipped:
         rows = json.load(zipped.open(zipped.namelist()[0]))
     return [row["title"] for row in rows[:200]]
+
+
+@pytest.mark.django_db
+def test_the_model_loads_only_when_something_must_be_encoded(embedder):
+    from indexing.backends.base import SearchDocument
+    from indexing.embeddings import SentenceTransformerEmbedder, embed_documents
+
+    def document():
+        return SearchDocument(
+            id="product:1", doc_type="product", text={}, keywords={}, numbers={}, display={},
+            embedding_text="lazy loading probe: usb-c docking station",
+        )  # fmt: skip
+
+    # given the text's vector in the cache (encoded by the loaded session embedder)
+    embed_documents([document()], embedder)
+
+    # when a fresh embedder indexes the same text
+    fresh = SentenceTransformerEmbedder()
+    cached = document()
+    stats = embed_documents([cached], fresh)
+
+    # then the vector came from the cache and the model was never loaded
+    assert stats.cached == 1 and stats.encoded == 0
+    assert cached.vector is not None
+    assert "runtime" not in vars(fresh)
+    # and asking for what the model knows loads it
+    assert fresh.dimension == 384 and "runtime" in vars(fresh)
