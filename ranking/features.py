@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -150,27 +149,13 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
 def title_tokens(title: str) -> tuple[str, ...]:
-    """Stemmed words in order. Cached by the text itself: a popular product is ranked again
-    and again."""
+    """Stemmed words in order (computed once per stored document: see document_terms)."""
     return tuple(stem(word) for word in TOKEN.findall(title.casefold()))
 
 
-@lru_cache(maxsize=200_000)
-def title_words(title: str) -> frozenset[str]:
-    return frozenset(title_tokens(title))
-
-
-@lru_cache(maxsize=50_000)
 def field_words(*texts: str) -> frozenset[str]:
     return frozenset(stem(word) for text in texts for word in TOKEN.findall(text.casefold()))
-
-
-@lru_cache(maxsize=200_000)
-def title_phrase_text(title: str) -> str:
-    """The stemmed title words space-joined and padded, for phrase containment tests."""
-    return f" {' '.join(title_tokens(title))} "
 
 
 def first_position(words: Sequence[str], wanted: set[str]) -> float:
@@ -224,10 +209,12 @@ def document_terms(hit: Hit) -> DocumentTerms:
     category_name = display.get("category") or ""
     brand = (keywords.get("brand") or ("",))[0].casefold()
     nan = math.nan
+    tokens = title_tokens(title)
     terms = DocumentTerms(
-        title_words=title_words(title),
-        title_tokens=title_tokens(title),
-        title_phrase=title_phrase_text(title),
+        title_words=frozenset(tokens),
+        title_tokens=tokens,
+        # Space-joined and padded, for phrase containment tests.
+        title_phrase=f" {' '.join(tokens)} ",
         category_words=field_words(category_name),
         words_anywhere=field_words(title, brand, category_name, display.get("description") or ""),
         brand=brand,
