@@ -1,0 +1,60 @@
+"""Cyclic garbage collection between requests instead of during them.
+
+A search allocates tens of thousands of short-lived objects, so the collector's young
+generation fills up during most requests, and a collection there (1-6 ms with a search's
+hits alive) lands on whichever stage happens to allocate next: measured with
+`gc.callbacks`, they were a good part of the blend and rank p99 of mixed rows. This
+middleware switches automatic collection off while requests are in flight and, once the
+last response has been sent (`request_finished`, fired from the response's close(), after
+the WSGI server wrote the body), runs the collection the allocations made due.
+
+Reference counting still frees almost everything at once; only garbage in reference cycles
+waits until the end of its request.
+"""
+
+import gc
+import threading
+
+from django.core.signals import request_finished
+
+_lock = threading.Lock()
+_in_flight = 0
+# Whether this middleware switched collection off (and so must switch it back on): a
+# process that disabled the collector itself keeps it disabled.
+_disabled_here = False
+
+
+class DeferredGarbageCollection:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        request_finished.connect(collect_after_response, dispatch_uid="deferred-garbage-collection")
+
+    def __call__(self, request):
+        global _in_flight, _disabled_here
+        with _lock:
+            _in_flight += 1
+            if _in_flight == 1 and gc.isenabled():
+                gc.disable()
+                _disabled_here = True
+        return self.get_response(request)
+
+
+def collect_after_response(**kwargs) -> None:
+    global _in_flight, _disabled_here
+    with _lock:
+        _in_flight = max(_in_flight - 1, 0)
+        if _in_flight or not _disabled_here:
+            return
+        _disabled_here = False
+        collect_due_generation()
+        gc.enable()
+
+
+def collect_due_generation() -> None:
+    """What the automatic collector would have done by now: the oldest generation whose
+    allocation count passed its threshold (and the younger ones with it)."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return

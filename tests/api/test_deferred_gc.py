@@ -1,0 +1,52 @@
+import gc
+import weakref
+
+import pytest
+from django.http import JsonResponse
+from django.urls import path
+
+seen = {}
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def observing_view(request):
+    # Records what the collector's state was while the request ran, and leaves cyclic garbage.
+    seen["enabled_during_request"] = gc.isenabled()
+    seen["cycle"] = weakref.ref(Cycle())
+    return JsonResponse({})
+
+
+urlpatterns = [path("observe", observing_view)]
+
+
+@pytest.fixture
+def observing_urls(settings):
+    settings.ROOT_URLCONF = __name__
+    seen.clear()
+    thresholds = gc.get_threshold()
+    yield
+    gc.set_threshold(*thresholds)
+    gc.enable()
+
+
+def test_the_collector_is_off_during_a_request_and_collects_once_the_response_is_sent(client, observing_urls):
+    # Given automatic collection on, and a young-generation threshold any request passes
+    gc.enable()
+    gc.set_threshold(1, *gc.get_threshold()[1:])
+    # When a request runs and its response is sent
+    client.get("/observe")
+    # Then nothing was collected during the request, and the garbage it left is gone after
+    assert seen["enabled_during_request"] is False
+    assert seen["cycle"]() is None
+    assert gc.isenabled()
+
+
+def test_a_process_that_turned_the_collector_off_keeps_it_off(client, observing_urls):
+    gc.disable()
+    client.get("/observe")
+    assert seen["enabled_during_request"] is False
+    assert not gc.isenabled()
