@@ -58,11 +58,12 @@ class IndexReader:
             commit = self.directory.read_commit()
             self.lexical.reload()
             if commit.vectors != self.commit.vectors:
-                self.vectors = (
-                    VectorSnapshot.load(self.schema, self.directory.generation_path(commit.vectors))
-                    if commit.vectors
-                    else VectorSnapshot.empty(self.schema)
-                )
+                if commit.vectors:
+                    vectors = VectorSnapshot.load(self.schema, self.directory.generation_path(commit.vectors))
+                    vectors.carry_row_map(self.vectors)
+                else:
+                    vectors = VectorSnapshot.empty(self.schema)
+                self.vectors = vectors
             self.commit = commit
             self._commit_signature = signature
 

@@ -41,6 +41,9 @@ FIELD_SCORE_SCAN = 2000
 # terms_with_prefix walks every matching term: a one-letter prefix over all title word
 # suffixes costs tens of milliseconds, and completes to noise anyway.
 MIN_TITLE_PREFIX = 2
+VERSION_FIELD = "version"
+# Parsed versions kept beyond twice the live documents before the map starts over.
+STALE_VERSIONS_SLACK = 1000
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ def build_tantivy_schema(schema: DocTypeSchema) -> tantivy.Schema:
     for name in schema.suggest_fields:
         builder.add_text_field(suggest_field(name), tokenizer_name="raw")
     builder.add_bytes_field("stored", stored=True)
+    builder.add_integer_field(VERSION_FIELD, fast=True)
     return builder.build()
 
 
@@ -126,7 +130,9 @@ def to_tantivy_document(schema: DocTypeSchema, doc: SearchDocument) -> tantivy.D
         if terms:
             fields[suggest_field(name)] = terms
     stored = {"keywords": doc.keywords, "numbers": doc.numbers, "display": doc.display}
-    fields["stored"] = [json.dumps(stored, separators=(",", ":")).encode()]
+    blob = json.dumps(stored, separators=(",", ":")).encode()
+    fields["stored"] = [blob]
+    fields[VERSION_FIELD] = [version_key(doc.id, blob)]
     return tantivy.Document(**fields)
 
 
@@ -158,7 +164,6 @@ class StoredDocument:
     keywords: dict
     numbers: dict
     display: dict
-    fingerprint: bytes  # digest of the stored blob: an unchanged document is reused across reloads
 
     def hit(self, doc_type: str, score: float) -> Hit:
         # The stored dicts are shared by every hit of this document: callers read them only.
@@ -173,33 +178,69 @@ class StoredDocument:
 
 
 class StoredDocuments:
-    """Stored values parsed once per searcher: fetching and JSON-decoding a hit's stored
-    blob is most of a search's cost, and the same popular documents recur across queries.
+    """Stored values parsed once per document version: fetching and JSON-decoding a hit's
+    stored blob is most of a search's cost, and the same popular documents recur across
+    queries.
 
-    Addresses change when a commit reloads the searcher, but most documents do not: one
-    whose blob is unchanged keeps its parsed object from before (`previous`, by id). So
-    what the warm-up parsed and froze out of the garbage collector's sight stays so, and
-    ranking's per-document cache (keyed by these objects) stays valid. (A deleted
-    document's parsed values stay in `previous` until the process ends.)"""
+    A hit's version comes from the `version` fast field (a digest of its id and stored
+    values, one batched column read per search), so a commit, which gives every document a
+    new address, costs nothing for the documents it did not change: their parsed objects
+    (frozen out of the collector's sight by the warm-up, and keyed on by ranking's
+    per-document cache) stay in use. Re-reading the store by address after every commit
+    doubled the next searches' latency under a steady stream of price updates.
 
-    def __init__(self, previous: StoredDocuments | None = None):
-        self.by_address: dict[tuple[int, int], StoredDocument] = {}
-        self.by_id: dict[str, StoredDocument] = {}
-        self.previous: dict[str, StoredDocument] = {**previous.previous, **previous.by_id} if previous else {}
+    Versions of updated or deleted documents stay until the map outgrows the index (then it
+    starts over). An index written before version keys existed is keyed by address and
+    starts over at every reload."""
 
-    def load(self, searcher: tantivy.Searcher, address) -> StoredDocument:
+    def __init__(self, searcher: tantivy.Searcher):
+        self.by_version: dict[int | tuple[int, int], StoredDocument] = {}
+        self.by_id: dict[str, StoredDocument] = {}  # the current searcher's documents
+        self.versioned = has_version_field(searcher)
+
+    def renew(self, searcher: tantivy.Searcher) -> None:
+        """A new searcher (a commit): ids may now name other versions, addresses other documents."""
+        self.by_id = {}
+        if not self.versioned or len(self.by_version) > 2 * searcher.num_docs + STALE_VERSIONS_SLACK:
+            self.by_version = {}
+
+    def documents(self, searcher: tantivy.Searcher, addresses: Sequence) -> list[StoredDocument]:
+        if self.versioned:
+            versions = searcher.fast_field_values(VERSION_FIELD, list(addresses))
+        else:
+            versions = [(address.segment_ord, address.doc) for address in addresses]
+        by_version = self.by_version
+        documents = []
+        for version, address in zip(versions, addresses, strict=True):
+            document = by_version.get(version)
+            if document is None:
+                document = self._read(searcher, address, version)
+            documents.append(document)
+        return documents
+
+    def _read(self, searcher: tantivy.Searcher, address, version) -> StoredDocument:
         document = searcher.doc(address)
-        doc_id, blob = document.get_first("id"), document.get_first("stored")
-        fingerprint = hashlib.blake2b(blob, digest_size=16).digest()
-        parsed = self.previous.get(doc_id)
-        if parsed is None or parsed.fingerprint != fingerprint:
-            stored = json.loads(blob)
-            parsed = StoredDocument(
-                doc_id, stored["keywords"], stored["numbers"], stored["display"], fingerprint
-            )
-        self.by_address[(address.segment_ord, address.doc)] = parsed
+        stored = json.loads(document.get_first("stored"))
+        parsed = StoredDocument(
+            document.get_first("id"), stored["keywords"], stored["numbers"], stored["display"]
+        )
+        self.by_version[version] = parsed
         self.by_id[parsed.id] = parsed
         return parsed
+
+
+def has_version_field(searcher: tantivy.Searcher) -> bool:
+    try:
+        searcher.fast_field_values(VERSION_FIELD, [])
+    except ValueError:  # "Unknown field": an index from before version keys
+        return False
+    return True
+
+
+def version_key(doc_id: str, stored_blob: bytes) -> int:
+    """63 bits of a digest of the id and the stored values (an i64 fast field)."""
+    digest = hashlib.blake2b(doc_id.encode() + b"\0" + stored_blob, digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 def create_lexical_index(path: Path, schema: DocTypeSchema) -> None:
@@ -218,13 +259,12 @@ class LexicalIndex:
         # Readers reload when the COMMIT file changes; no watcher thread per process.
         self.index.config_reader(reload_policy="manual")
         self.searcher = self.index.searcher()
-        self._stored = StoredDocuments()
+        self._stored = StoredDocuments(self.searcher)
 
     def reload(self) -> None:
         self.index.reload()
         self.searcher = self.index.searcher()
-        # Addresses are only valid for one searcher: a commit can merge segments.
-        self._stored = StoredDocuments(previous=self._stored)
+        self._stored.renew(self.searcher)
 
     # Writing: callers hold the index directory's write lock.
 
@@ -278,21 +318,21 @@ class LexicalIndex:
             clauses.append((Occur.Must, filters))
         searcher = self.searcher
         results = searcher.search(Query.boolean_query(clauses), limit=query.limit, count=False).hits
-        hits = [self._hit(searcher, address, score) for score, address in results]
+        hits = self._hits(searcher, [address for _, address in results], [score for score, _ in results])
         depth = len(results) if query.field_score_depth is None else query.field_score_depth
         self._add_field_scores(searcher, hits[:depth], [address for _, address in results[:depth]], terms)
         return hits
 
     def matching(self, filters: Filters, limit: int) -> list[Hit]:
         """Every document passing `filters`, by id, at most `limit`, score 0. Ids are not a
-        fast field, so all matches are read (from the per-searcher cache) and sorted: fine for
+        fast field, so all matches are read (parsed once per version) and sorted: fine for
         the few hundred videos tagging a handful of products."""
         if limit <= 0:
             return []
         searcher = self.searcher
         query = filter_query(self.tantivy_schema, self.schema, filters) or Query.all_query()
         matches = searcher.search(query, limit=max(searcher.num_docs, 1), count=False).hits
-        hits = [self._hit(searcher, address, 0.0) for _, address in matches]
+        hits = self._hits(searcher, [address for _, address in matches], [0.0] * len(matches))
         return sorted(hits, key=lambda hit: hit.id)[:limit]
 
     def load_all(self) -> list[Hit]:
@@ -301,7 +341,7 @@ class LexicalIndex:
         collector's sight)."""
         searcher = self.searcher
         matches = searcher.search(Query.all_query(), limit=max(searcher.num_docs, 1), count=False).hits
-        return [self._hit(searcher, address, 0.0) for _, address in matches]
+        return self._hits(searcher, [address for _, address in matches], [0.0] * len(matches))
 
     def fetch(self, ids: Sequence[str]) -> dict[str, Hit]:
         """Stored values by id, to render vector hits."""
@@ -310,8 +350,9 @@ class LexicalIndex:
         searcher, stored = self.searcher, self._stored
         missing = [doc_id for doc_id in ids if doc_id not in stored.by_id]
         if missing:
-            for _, address in searcher.search(self._ids_query(missing), limit=len(missing), count=False).hits:
-                stored.load(searcher, address)
+            found = searcher.search(self._ids_query(missing), limit=len(missing), count=False).hits
+            for document in stored.documents(searcher, [address for _, address in found]):
+                stored.by_id[document.id] = document
         return {
             doc_id: stored.by_id[doc_id].hit(self.schema.name, 0.0)
             for doc_id in ids
@@ -378,10 +419,10 @@ class LexicalIndex:
     def _ids_query(self, ids: Sequence[str]) -> Query:
         return Query.term_set_query(self.tantivy_schema, "id", list(ids))
 
-    def _hit(self, searcher: tantivy.Searcher, address, score: float) -> Hit:
-        stored = self._stored
-        document = stored.by_address.get((address.segment_ord, address.doc)) or stored.load(searcher, address)
-        return document.hit(self.schema.name, score)
+    def _hits(self, searcher: tantivy.Searcher, addresses: list, scores: list[float]) -> list[Hit]:
+        documents = self._stored.documents(searcher, addresses)
+        name = self.schema.name
+        return [document.hit(name, score) for document, score in zip(documents, scores, strict=True)]
 
     def _add_field_scores(self, searcher, hits: list[Hit], addresses: list, terms: list[str]) -> None:
         """Unboosted BM25 of every text field for each of `hits` (ranking features), skipping

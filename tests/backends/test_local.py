@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexing.backends import get_backend
+from indexing.backends import get_backend, local_lexical
 from indexing.backends.base import BackendUnavailable, Filters, LexicalQuery, VectorQuery
 from indexing.backends.local import SearchBackend
 
@@ -39,6 +39,7 @@ def spawn(script: str, backend: SearchBackend, *args: str) -> subprocess.Popen:
 
 OPEN_BACKEND = """
 import sys
+from indexing.backends import local_lexical
 from indexing.backends.local import SearchBackend
 from indexing.backends.base import LexicalQuery
 from tests.backends.contract import product
@@ -196,6 +197,45 @@ class TestLocalBackend(BackendContract):
         assert after[product(1).id] is before[product(1).id]
         assert after[product(2).id] is not before[product(2).id]
         assert after[product(2).id]["title"] == "Trail shoe v2"
+
+    def test_a_commit_rereads_only_the_documents_it_changed(self, backend):
+        # Given three documents parsed by a worker's warm-up
+        self.index(backend, [product(1, "Trail runner"), product(2, "Trail shoe"), product(3, "Trail cap")])
+        backend.cached_documents(DOC_TYPE)
+        stored = backend._reader(DOC_TYPE).lexical._stored
+        parsed_before = len(stored.by_version)
+        # When a commit changes one of them and a search then sees all three
+        self.index(backend, [product(2, "Trail shoe v2")])
+        assert len(self.lexical(backend, "trail")) == 3
+        # Then only the changed document's new version was read from the store
+        assert len(stored.by_version) == parsed_before + 1
+
+    def test_an_index_without_version_keys_is_still_searchable_across_commits(self, backend, monkeypatch):
+        # Given readers that find no version field (an index written before there was one)
+        monkeypatch.setattr(local_lexical, "has_version_field", lambda searcher: False)
+        self.index(backend, [product(1, "Trail runner"), product(2, "Trail shoe")])
+        assert sorted(ids(self.lexical(backend, "trail"))) == [product(1).id, product(2).id]
+        # When a commit changes a document, then searches show the new values
+        self.index(backend, [product(2, "Trail shoe v2")])
+        titles = {hit.id: hit.display["title"] for hit in self.lexical(backend, "trail")}
+        assert titles == {product(1).id: "Trail runner", product(2).id: "Trail shoe v2"}
+
+    def test_stored_vectors_stay_right_as_commits_update_delete_and_add_documents(self, backend):
+        # Given five documents whose vectors a search has looked up (the id -> row map built)
+        docs = {i: product(i) for i in range(1, 6)}
+        self.index(backend, list(docs.values()))
+        assert len(backend.vectors(DOC_TYPE, [doc.id for doc in docs.values()])) == 5
+        # When later commits update one, delete one, and add two (one reusing a freed row)
+        docs[2] = product(2, vector=unit_vector(200))
+        self.index(backend, [docs[2]])
+        backend.delete_documents(DOC_TYPE, [docs.pop(3).id])
+        docs[6], docs[7] = product(6), product(7)
+        self.index(backend, [docs[6], docs[7]])
+        # Then each live document's stored vector is its latest, and the deleted one has none
+        found = backend.vectors(DOC_TYPE, [product(i).id for i in range(1, 8)])
+        assert sorted(found) == sorted(doc.id for doc in docs.values())
+        for doc in docs.values():
+            np.testing.assert_allclose(found[doc.id], doc.vector, atol=1e-6)
 
     def test_unreadable_index_raises_backend_unavailable(self, backend):
         self.index(backend, [product(1)])
