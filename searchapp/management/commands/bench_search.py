@@ -21,6 +21,9 @@ in the same run, and optionally indexing throughput.
   (`analyze_cpu_p99_ms`: on a shared host the wall-clock tail includes time descheduled).
 - blend: the mixed row (utility, exploration, slot allocation): `blend_p50_ms` / `blend_p99_ms`
   from the warm pass; `--type all` times it over products, videos and live streams.
+- --updates-every N: during the warm pass, one product is re-indexed every N searches (a
+  stream of price/stock updates: the writer commits, the index readers reload on their next
+  search), outside the timed calls; the figures then say what searches cost under writes.
 - rank: the final ranking stage (stored-vector similarity, features, LightGBM over the first
   stage's top RANKING_RANK_DEPTH), wall clock from the API's warm pass (`rank_p50_ms` /
   `rank_p99_ms`; a run without a promoted model times features only).
@@ -50,6 +53,7 @@ from catalog.models import Product
 from indexing.backends import get_backend
 from indexing.backends.base import LexicalQuery, VectorQuery
 from indexing.embeddings import get_embedder, normalise_query
+from indexing.indexer import index_objects
 from indexing.schema import DOC_TYPES
 from searchapp.evaluation import load_judgments
 from searchapp.query.latency import analyze_latency
@@ -100,6 +104,12 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=300, help="At least this many distinct queries.")
         parser.add_argument("--index", action="store_true", help="Also time rebuild_index for every type.")
         parser.add_argument(
+            "--updates-every",
+            type=int,
+            default=0,
+            help="Re-index one product every N searches of the warm pass (0: no writes).",
+        )
+        parser.add_argument(
             "--type", choices=REQUEST_TYPES, default="product", help="What to search; all = the mixed row."
         )
 
@@ -126,7 +136,11 @@ class Command(BaseCommand):
         # overhead ratio stays comparable between runs.
         warm: dict[str, list[float]] = {"total": [], "after_response": []}
         floor_warm = []
+        updates_every = options["updates_every"]
+        updated = self.products_to_update() if updates_every > 0 else []
         for sequence, query in enumerate(queries):
+            if updated and sequence % updates_every == 0:
+                index_objects("product", [updated[sequence // updates_every % len(updated)]])
             self.time_api(client, query, sequence, warm)
             floor_warm.append(self.time_floor(embedder, backend, query))
 
@@ -151,6 +165,7 @@ class Command(BaseCommand):
             "blend_p50_ms": percentile(warm["blend"], 50),
             "blend_p99_ms": percentile(warm["blend"], 99),
             "type": self.doc_type,
+            "updates_every": updates_every,
             "index_docs_per_s": indexing.get("docs_per_s"),
             "index_docs": indexing.get("docs"),
             "index_seconds": indexing.get("seconds"),
@@ -203,6 +218,14 @@ class Command(BaseCommand):
         return (perf_counter() - started) * 1000
 
     @staticmethod
+    def products_to_update() -> list[int]:
+        """Products spread over the catalog, each re-indexed as it stands (same vectors)."""
+        pks = list(
+            Product.objects.filter(status=Product.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
+        )
+        return pks[:: max(1, len(pks) // 100)]
+
+    @staticmethod
     def clear_query_caches(embedder) -> None:
         embedder.query_cache.clear()
         cache.clear()
@@ -234,7 +257,10 @@ class Command(BaseCommand):
 
     def print_report(self, summary: dict) -> None:
         write = self.stdout.write
-        write(f"\n{summary['queries']} queries, backend {summary['backend']}, model {summary['model']}\n")
+        write(f"\n{summary['queries']} queries, backend {summary['backend']}, model {summary['model']}")
+        if summary["updates_every"]:
+            write(f"warm pass with one product re-indexed every {summary['updates_every']} searches")
+        write("")
         write(f"{'':<22}{'p50 ms':>10}{'p99 ms':>10}")
         write(f"{'api cold':<22}{summary['cold_p50_ms']:>10.2f}{summary['cold_p99_ms']:>10.2f}")
         write(f"{'api warm':<22}{summary['warm_p50_ms']:>10.2f}{summary['warm_p99_ms']:>10.2f}")
