@@ -52,6 +52,7 @@ from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
+from .sort_floor import sortable
 
 # Recall channels. "lexical_all" is BM25 restricted to documents containing every query term:
 # fused with the any-term "lexical" channel it is an extra vote for full matches, which on
@@ -448,7 +449,8 @@ class Rank:
 
 
 class SortResults:
-    """Explicit sorts reorder the whole candidate set; relevance order breaks ties, and
+    """Explicit sorts reorder the candidates that match the query well enough (sort_floor.py:
+    a weak match must not open a price-sorted list); relevance order breaks ties, and
     documents without the sort field go last."""
 
     name = "sort"
@@ -457,8 +459,8 @@ class SortResults:
         sort = ctx.request.sort
         if sort is Sort.RELEVANCE:
             return
-        for hits in ctx.candidates.values():
-            hits.sort(key=sort_key(sort))
+        for doc_type, hits in ctx.candidates.items():
+            ctx.candidates[doc_type] = sorted(sortable(hits, ctx.query), key=sort_key(sort))
 
 
 class Facets:

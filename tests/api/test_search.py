@@ -72,6 +72,24 @@ def test_price_sorts_apply_to_the_whole_candidate_set(client, small_catalog):
     assert len(ascending) == 4
 
 
+def test_a_price_sort_lists_the_matching_candidates_not_every_one_recalled(client, small_catalog):
+    # Given a query whose word only one product's title has (dense recall finds every product)
+    by_relevance = search(client, q="printer")
+    # When the shopper sorts it by price
+    by_price = search(client, q="printer", sort="price_asc")
+    # Then the weak matches do not open the list: headphones are no printer, however cheap
+    listed = {hit["id"] for hit in by_price["results"]}
+    assert f"product:{small_catalog['printer'].pk}" in listed
+    assert f"product:{small_catalog['headphones'].pk}" not in listed
+    assert f"product:{small_catalog['headphones'].pk}" in {hit["id"] for hit in by_relevance["results"]}
+    assert by_price["total"] == len(by_price["results"]) < by_relevance["total"]
+
+
+def test_a_sorted_query_that_no_title_matches_keeps_every_candidate(client, small_catalog):
+    everything = search(client, q="waterproof")
+    assert search(client, q="waterproof", sort="price_desc")["total"] == everything["total"] > 0
+
+
 def test_pagination(client, small_catalog):
     everything = search(client, q="sony hp")["results"]
     second_page = search(client, q="sony hp", page="2", page_size="3")
