@@ -3,8 +3,13 @@
 A deliberate design: facets are computed above the backends, over exactly the candidates the
 user can page through (lexical AND dense matches, after filters), so both backends return the
 same counts and a document found only by meaning is counted too. The price is that counts
-are bounded by the recall depth, and that a facet's own filter is applied to its counts (no
-"disjunctive" facets: with brand=X selected, the brand facet shows X only).
+are bounded by the recall depth.
+
+Facets are disjunctive: with brand=X selected, the brand facet still counts the other brands
+(what the shopper can add to the selection: brand is multi-valued), over the candidates that
+pass every filter but the brand one. The same holds for category and price. Those counts come
+from one more recall without the facet filters (the pipeline's Facets stage); each facet then
+re-applies the other facets' filters to it, with the backends' own filter semantics.
 """
 
 from __future__ import annotations
@@ -12,17 +17,24 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES
 
-from .search_request import PRICE_FIELD
+from .search_request import PRICE_FIELD, SearchFilters
 
 # Bucket edges for the price facet: roughly logarithmic, so cheap accessories and expensive
 # electronics both get useful ranges. The last bucket is open-ended ("to": null).
 PRICE_EDGES = (0, 10, 25, 50, 100, 250, 500, 1000, 2500)
 MAX_BRAND_VALUES = 20
 MAX_CATEGORY_VALUES = 30
+# Each disjunctive facet, and the request filters that constrain it (cleared value).
+FACET_FILTERS = {
+    "brand": {"brands": ()},
+    "category": {"category": None},
+    "price": {"price_min": None, "price_max": None},
+}
 
 
 def top_values(counts: Counter, limit: int) -> list[dict]:
@@ -63,3 +75,34 @@ def compute_facets(candidates: Mapping[str, Sequence[Hit]]) -> dict:
         "price": price_buckets(prices),
         "type": {doc_type: len(candidates.get(doc_type, ())) for doc_type in DOC_TYPES},
     }
+
+
+def filtered_facets(filters: SearchFilters) -> list[str]:
+    """The disjunctive facets these filters constrain."""
+    return [
+        facet
+        for facet, cleared in FACET_FILTERS.items()
+        if any(getattr(filters, name) != empty for name, empty in cleared.items())
+    ]
+
+
+def without_facet_filters(filters: SearchFilters, facets: Iterable[str]) -> SearchFilters:
+    return replace(
+        filters, **{name: empty for facet in facets for name, empty in FACET_FILTERS[facet].items()}
+    )
+
+
+def disjunctive_facets(
+    relaxed: Mapping[str, Sequence[Hit]], filters: SearchFilters, facets: Sequence[str]
+) -> dict:
+    """Each of `facets` counted over the `relaxed` candidates (recalled without any facet
+    filter) that pass every filter but the facet's own."""
+    counted = {}
+    for facet in facets:
+        others = without_facet_filters(filters, [facet])
+        passing = {}
+        for doc_type, hits in relaxed.items():
+            type_filters = others.for_doc_type(doc_type)
+            passing[doc_type] = [hit for hit in hits if type_filters.matches(hit.keywords, hit.numbers)]
+        counted[facet] = compute_facets(passing)[facet]
+    return counted

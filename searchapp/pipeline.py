@@ -47,7 +47,7 @@ from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
 from .blend import Blend
-from .facets import compute_facets
+from .facets import compute_facets, disjunctive_facets, filtered_facets, without_facet_filters
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
@@ -464,10 +464,30 @@ class SortResults:
 
 
 class Facets:
+    """Counts over the candidates; a facet the shopper filtered on (brand, category, price) is
+    counted disjunctively, over one more recall without those filters (facets.py). After a
+    recovery step the filters that produced the results are not the request's: plain counts."""
+
     name = "facets"
+
+    def __init__(self, recall: Recall, fuse: Fuse):
+        self.recall = recall
+        self.fuse = fuse
 
     def run(self, ctx: SearchContext) -> None:
         ctx.facets = compute_facets(ctx.candidates)
+        # The shopper's own selections only: a brand or price read from the query text is
+        # its interpretation, and recounting for it would cost most searches a second recall.
+        facets = filtered_facets(ctx.request.filters)
+        if not facets or ctx.recovery:
+            return
+        filters = request_filters(ctx)
+        relaxed = replace(ctx, channel_hits={}, capped={}, candidates={}, product_relevance={}, degraded=[])
+        self.recall.recall(
+            relaxed, without_facet_filters(filters, facets), ctx.query, self.recall.config.channels
+        )
+        self.fuse.run(relaxed)
+        ctx.facets.update(disjunctive_facets(relaxed.candidates, filters, facets))
 
 
 class Present:
@@ -545,15 +565,16 @@ class SearchPipeline:
         self.stages = [Analyze(), Personalize()]
         if DENSE in config.channels:
             self.stages.append(EmbedQuery())
+        recall, fuse = Recall(backend, config), Fuse(config)
         self.stages += [
-            Recall(backend, config),
-            Fuse(config),
+            recall,
+            fuse,
             recovery.Recover(backend, config),
             PreRank(),
             Rank(backend, config),
             SortResults(),
             Blend(config.marketplace),
-            Facets(),
+            Facets(recall, fuse),
             Present(),
         ]
 

@@ -176,6 +176,9 @@ class TypeCountsSerializer(serializers.Serializer):
 
 
 class FacetsSerializer(serializers.Serializer):
+    """Counts over the candidates. Brand, category and price are disjunctive: a facet the
+    request filters on counts the candidates passing every filter but its own."""
+
     brand = FacetValueSerializer(many=True)
     category = FacetValueSerializer(many=True, help_text="Category paths, ancestors included.")
     price = PriceBucketSerializer(many=True)

@@ -32,10 +32,14 @@ def test_the_best_match_comes_first_with_scores_and_highlights(client, small_cat
     assert "degraded" not in body and "debug" not in body
 
 
-def test_brand_filter_and_facets(client, small_catalog):
+def test_a_brand_filter_narrows_the_results_but_the_brand_facet_keeps_the_other_brands(client, small_catalog):
     body = search(client, q="hp", brand="HP")
     assert {hit["brand"] for hit in body["results"]} == {"HP"}
-    assert body["facets"]["brand"] == [{"value": "HP", "count": body["total"]}]
+    # Disjunctive: the other brands stay countable, so the shopper can add one to the selection
+    brands = {row["value"]: row["count"] for row in body["facets"]["brand"]}
+    assert brands["HP"] == body["total"] and brands["Sony"] > 0
+    # ...while the other facets count what is shown
+    assert sum(bucket["count"] for bucket in body["facets"]["price"]) == body["total"]
 
 
 def test_brand_accepts_a_comma_list_and_repeats(client, small_catalog):
@@ -59,10 +63,13 @@ def test_price_and_stock_filters(client, small_catalog):
     assert sorted(hit["price"] for hit in cheap["results"]) == pytest.approx([29.99, 59.9])
     in_stock = search(client, q="speaker headphones", in_stock="true")
     assert f"product:{small_catalog['speaker'].pk}" not in {hit["id"] for hit in in_stock["results"]}
+    # The price facet counts every price (disjunctive), the brand facet the products in range
     assert cheap["facets"]["price"] == [
         {"from": 25, "to": 50, "count": 1},
         {"from": 50, "to": 100, "count": 1},
+        {"from": 100, "to": 250, "count": 2},
     ]
+    assert cheap["facets"]["brand"] == [{"value": "HP", "count": 1}, {"value": "Sony", "count": 1}]
 
 
 def test_price_sorts_apply_to_the_whole_candidate_set(client, small_catalog):

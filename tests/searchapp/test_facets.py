@@ -1,7 +1,8 @@
 """Facets over the fused candidates, from stored hit values."""
 
 from indexing.backends.base import Hit
-from searchapp.facets import compute_facets, price_buckets
+from searchapp.facets import compute_facets, disjunctive_facets, filtered_facets, price_buckets
+from searchapp.search_request import SearchFilters
 
 
 def product(pk, brand, paths, price):
@@ -58,3 +59,28 @@ def test_price_buckets_put_edges_in_the_upper_bucket_and_leave_the_last_open():
 def test_a_repeated_keyword_value_counts_once_per_hit():
     hit = product(1, "HP", ["printing", "printing"], 1.0)
     assert compute_facets({"product": [hit]})["category"] == [{"value": "printing", "count": 1}]
+
+
+def test_each_filtered_facet_counts_the_candidates_passing_every_other_filter():
+    # Given candidates recalled without facet filters, and a brand and a price selection
+    relaxed = {
+        "product": [
+            product(1, "HP", ["printing"], 30.0),
+            product(2, "HP", ["printing"], 150.0),
+            product(3, "Sony", ["audio"], 60.0),
+            product(4, "Sony", ["audio"], 400.0),
+        ]
+    }
+    filters = SearchFilters(brands=("HP",), price_max=100.0)
+    facets = filtered_facets(filters)
+    # When the filtered facets are counted disjunctively
+    counted = disjunctive_facets(relaxed, filters, facets)
+    # Then brands are counted within the price range, prices within the brand selection
+    assert facets == ["brand", "price"]
+    assert counted["brand"] == [{"value": "HP", "count": 1}, {"value": "Sony", "count": 1}]
+    assert counted["price"] == [{"from": 25, "to": 50, "count": 1}, {"from": 100, "to": 250, "count": 1}]
+
+
+def test_unfiltered_and_shop_only_requests_have_no_disjunctive_facets():
+    assert filtered_facets(SearchFilters()) == []
+    assert filtered_facets(SearchFilters(shop="acme", in_stock=True)) == []
