@@ -140,6 +140,7 @@ RANKING_MIXED_MEDIA_DEPTH = env.int("RANKING_MIXED_MEDIA_DEPTH", default=100)
 # False serves the first-stage order even when a model is promoted (incidents, A/B baselines).
 RANKING_ENABLED = env.bool("RANKING_ENABLED", default=True)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
+SEARCH_DENSE_RELATIVE_FLOOR = env.float("SEARCH_DENSE_RELATIVE_FLOOR", default=0.6)
 # "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. Dense at 1.5 measured best
 # on the dev judgments (hybrid NDCG@10 0.656 vs 0.645 at 1.0 and 0.649 at 2.0). (Parsed without
 # django-environ's value cast, which silently drops all but the first comma-separated pair.)

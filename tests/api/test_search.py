@@ -3,8 +3,10 @@ the real model."""
 
 import pytest
 
+from catalog.models import Product
 from indexing.backends import get_backend
 from indexing.backends.base import BackendUnavailable
+from indexing.indexer import index_objects
 from searchapp import pipeline
 
 SEARCH = "/api/search"
@@ -33,7 +35,7 @@ def test_the_best_match_comes_first_with_scores_and_highlights(client, small_cat
 
 
 def test_a_brand_filter_narrows_the_results_but_the_brand_facet_keeps_the_other_brands(client, small_catalog):
-    body = search(client, q="hp", brand="HP")
+    body = search(client, q="sony hp", brand="HP")
     assert {hit["brand"] for hit in body["results"]} == {"HP"}
     # Disjunctive: the other brands stay countable, so the shopper can add one to the selection
     brands = {row["value"]: row["count"] for row in body["facets"]["brand"]}
@@ -80,16 +82,27 @@ def test_price_sorts_apply_to_the_whole_candidate_set(client, small_catalog):
 
 
 def test_a_price_sort_lists_the_matching_candidates_not_every_one_recalled(client, small_catalog):
-    # Given a query whose word only one product's title has (dense recall finds every product)
-    by_relevance = search(client, q="printer")
-    # When the shopper sorts it by price
+    # Given a cheap cable that mentions printers in its description only
+    printer = small_catalog["printer"]
+    cable = Product.objects.create(
+        external_id="p-cable",
+        title="USB 2.0 A-B cable 3 m",
+        description="Connects a printer to a computer.",
+        brand=printer.brand,
+        category=printer.category.parent,
+        shop=printer.shop,
+        price="4.99",
+        stock=9,
+    )
+    index_objects("product", [cable.pk])
+    recalled = {hit["id"] for hit in search(client, q="printer")["results"]}
+    # When the shopper sorts the query by price
     by_price = search(client, q="printer", sort="price_asc")
-    # Then the weak matches do not open the list: headphones are no printer, however cheap
+    # Then the weak match does not open the list: it is recalled, but no printer
     listed = {hit["id"] for hit in by_price["results"]}
-    assert f"product:{small_catalog['printer'].pk}" in listed
-    assert f"product:{small_catalog['headphones'].pk}" not in listed
-    assert f"product:{small_catalog['headphones'].pk}" in {hit["id"] for hit in by_relevance["results"]}
-    assert by_price["total"] == len(by_price["results"]) < by_relevance["total"]
+    assert f"product:{cable.pk}" in recalled - listed
+    assert f"product:{printer.pk}" in listed
+    assert by_price["total"] == len(listed) < len(recalled)
 
 
 def test_a_sorted_query_that_no_title_matches_keeps_every_candidate(client, small_catalog):
@@ -161,3 +174,14 @@ def test_an_unavailable_backend_is_a_503(client, small_catalog, monkeypatch):
     response = client.get(SEARCH, {"q": "toner"})
     assert response.status_code == 503
     assert "connection refused" in response.json()["errors"]["backend"][0]
+
+
+def test_dense_hits_far_below_the_best_match_are_not_candidates(client, small_catalog, settings):
+    # Given a query whose best dense match (the speaker) is far closer than the printers
+    settings.SEARCH_DENSE_RELATIVE_FLOOR = 0.0
+    everything = {hit["id"] for hit in search(client, q="bluetooth speaker")["results"]}
+    settings.SEARCH_DENSE_RELATIVE_FLOOR = 0.6
+    near = {hit["id"] for hit in search(client, q="bluetooth speaker")["results"]}
+    # Then with the floor the far ones are gone, the speaker stays
+    assert f"product:{small_catalog['speaker'].pk}" in near
+    assert f"product:{small_catalog['toner'].pk}" in everything - near
