@@ -34,6 +34,14 @@ from .search_request import Sort, sort_key
 
 UTILITY_MIN_DEPTH = 60
 AFFINITY_COLUMNS = [FEATURE_INDEX[name] for name in ("category_affinity", "brand_affinity", "price_affinity")]
+# What a video or live stream must show to compete for a mixed row's slots: half the query's
+# words in its title, a dense similarity of 0.5, or a tagged product among the query's top 4
+# (propagated relevance 1/sqrt(rank)). Calibration gives each type's best candidate its
+# rank-1 engagement whatever it is: with few live streams on air, the best of them for
+# "bluetooth speaker" was a water-filter stream (no query word, cosine 0.2), slotted 5th.
+MEDIA_RELEVANCE_FLOOR = {"title_coverage": 0.5, "dense_similarity": 0.5, "propagated_relevance": 0.5}
+MEDIA_FLOOR_COLUMNS = [(FEATURE_INDEX[name], floor) for name, floor in MEDIA_RELEVANCE_FLOOR.items()]
+MEDIA_TYPES = frozenset({"video", "live"})
 
 
 class Blend:
@@ -88,6 +96,11 @@ class Blend:
                 affinity = features[:rows, AFFINITY_COLUMNS].mean(axis=1)
             parts[doc_type] = type_utilities(doc_type, hits[:rows], stats, config.objective, affinity)
         utilities = combine(parts, config.objective)
+        if len(ctx.candidates) > 1:
+            for doc_type in MEDIA_TYPES & utilities.keys():
+                # Below the floor a media item only fills slots nothing else can.
+                rows = len(utilities[doc_type])
+                utilities[doc_type] = utilities[doc_type] * relevant_media(ctx.features[doc_type][:rows])
         # A queue never places more than `end` items nor looks further than the lookahead
         # past its next one: the rest of it cannot reach these slots.
         queue_length = end + SELLER_LOOKAHEAD
@@ -129,6 +142,14 @@ class Blend:
         # In turn: each type's first pick, then each type's second...
         pooled = [hit for round_ in zip_longest(*picks_by_type) for hit in round_ if hit is not None]
         return [pooled[page * budget : (page + 1) * budget] for page in range(pages)]
+
+
+def relevant_media(features: np.ndarray) -> np.ndarray:
+    """1.0 for the rows passing any MEDIA_RELEVANCE_FLOOR threshold, else 0.0 (NaN fails)."""
+    passing = np.zeros(len(features), dtype=bool)
+    for column, floor in MEDIA_FLOOR_COLUMNS:
+        passing |= np.nan_to_num(features[:, column], nan=-np.inf) >= floor
+    return passing.astype(np.float64)
 
 
 def utility_depth(end: int) -> int:

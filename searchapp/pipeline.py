@@ -331,7 +331,9 @@ def near_the_best(dense_hits: list[Hit], relative_floor: float) -> list[Hit]:
     documents vary by query (0.47 to 0.76 at the top on the dev queries). At 0.6, NDCG@10 on
     the dev judgments is unchanged (0.6600) and recall@100 rises (0.804 -> 0.807): the cut
     hits were never near the top, but had displaced lexical matches from the first 100."""
-    floor = relative_floor * dense_hits[0].score
+    best = dense_hits[0].score
+    # A best cosine at or below zero makes a relative floor meaningless: keep the best.
+    floor = relative_floor * best if best > 0 else best
     return [hit for hit in dense_hits if hit.score >= floor]
 
 

@@ -3,12 +3,17 @@ recall and blend), the seller badge, unknown shoppers, determinism."""
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
 from catalog.models import LiveStream
+from indexing.backends.base import Hit
+from ranking.features import FEATURE_INDEX, FEATURE_NAMES
+from ranking.marketplace_config import ExplorationConfig, MarketplaceConfig, ObjectiveConfig
+from searchapp.blend import Blend
 from searchapp.live_status import open_streams
-from searchapp.pipeline import PipelineConfig, SearchPipeline
+from searchapp.pipeline import PipelineConfig, SearchContext, SearchPipeline
 from searchapp.search_request import SearchRequest
 
 SEARCH = "/api/search"
@@ -55,6 +60,47 @@ def test_a_stream_starting_soon_is_shown_and_a_later_one_is_not(
             live.save()
         ids = [hit["id"] for hit in search(client, q="printer deals live", type="all")["results"]]
         assert (live_id in ids) is shown
+
+
+def features_with(rows: int, **values: float) -> np.ndarray:
+    """Feature rows, all missing but `values` and the personal affinities (0: no profile)."""
+    matrix = np.full((rows, len(FEATURE_NAMES)), np.nan)
+    no_profile = dict.fromkeys(("category_affinity", "brand_affinity", "price_affinity"), 0.0)
+    for name, value in {**no_profile, **values}.items():
+        matrix[:, FEATURE_INDEX[name]] = value
+    return matrix
+
+
+@pytest.mark.parametrize(("title_coverage", "live_first"), [(1.0, True), (0.0, False)])
+def test_a_stream_on_air_must_match_the_query_to_compete_for_slots(
+    small_catalog, django_capture_on_commit_callbacks, title_coverage, live_first
+):
+    # Given a stream on air whose engagement is worth far more than any product's
+    go_live(small_catalog["live"], django_capture_on_commit_callbacks)
+    products = [
+        Hit("product", f"product:{small_catalog[name].pk}", 1.0, numbers={"price": 10.0})
+        for name in ("toner", "printer", "speaker")
+    ]
+    live = Hit("live", f"live:{small_catalog['live'].pk}", 1.0, keywords={"status": ["live"]})
+    ctx = SearchContext(
+        request=SearchRequest(query="speaker", type="all"),
+        candidates={"product": products, "live": [live]},
+        features={
+            "product": features_with(3, title_coverage=1.0),
+            "live": features_with(1, title_coverage=title_coverage, dense_similarity=0.1),
+        },
+    )
+    marketplace = MarketplaceConfig(
+        objective=ObjectiveConfig(gmv_weight=1.0, live_engagement_value=1000.0),
+        exploration=ExplorationConfig(positions=()),
+    )
+    # When the mixed row is blended
+    Blend(marketplace).run(ctx)
+    # Then it leads when it matches the query, and below the relevance floor (no query word
+    # in its title, far in meaning, tagging none of the top products) it only fills the end
+    assert [hit.doc_type for hit in ctx.page_hits] == (
+        ["live", "product", "product", "product"] if live_first else ["product", "product", "product", "live"]
+    )
 
 
 def test_a_stream_that_ends_between_recall_and_blend_is_dropped(

@@ -5,7 +5,7 @@ import pytest
 
 from catalog.models import Product
 from indexing.backends import get_backend
-from indexing.backends.base import BackendUnavailable
+from indexing.backends.base import BackendUnavailable, Hit
 from indexing.indexer import index_objects
 from searchapp import pipeline
 
@@ -185,3 +185,10 @@ def test_dense_hits_far_below_the_best_match_are_not_candidates(client, small_ca
     # Then with the floor the far ones are gone, the speaker stays
     assert f"product:{small_catalog['speaker'].pk}" in near
     assert f"product:{small_catalog['toner'].pk}" in everything - near
+
+
+def test_the_dense_floor_keeps_the_best_hit_whatever_its_cosine():
+    hits = [Hit("live", f"live:{i}", score) for i, score in enumerate((-0.05, -0.1, -0.3))]
+    assert [hit.id for hit in pipeline.near_the_best(hits, 0.6)] == ["live:0"]
+    positive = [Hit("live", f"live:{i}", score) for i, score in enumerate((0.5, 0.31, 0.29))]
+    assert [hit.id for hit in pipeline.near_the_best(positive, 0.6)] == ["live:0", "live:1"]
