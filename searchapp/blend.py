@@ -100,7 +100,8 @@ class Blend:
             for doc_type in MEDIA_TYPES & utilities.keys():
                 # Below the floor a media item only fills slots nothing else can.
                 rows = len(utilities[doc_type])
-                utilities[doc_type] = utilities[doc_type] * relevant_media(ctx.features[doc_type][:rows])
+                if rows:
+                    utilities[doc_type] = utilities[doc_type] * relevant_media(ctx.features[doc_type][:rows])
         # A queue never places more than `end` items nor looks further than the lookahead
         # past its next one: the rest of it cannot reach these slots.
         queue_length = end + SELLER_LOOKAHEAD

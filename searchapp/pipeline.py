@@ -503,9 +503,13 @@ class Facets:
             return
         filters = request_filters(ctx)
         relaxed = replace(ctx, channel_hits={}, capped={}, candidates={}, product_relevance={}, degraded=[])
-        self.recall.recall(
-            relaxed, without_facet_filters(filters, facets), ctx.query, self.recall.config.channels
-        )
+        try:
+            self.recall.recall(
+                relaxed, without_facet_filters(filters, facets), ctx.query, self.recall.config.channels
+            )
+        except Exception as error:  # a refinement of the counts: the page stands without it
+            ctx.degraded.append(f"{self.name}: filtered facets count the results only: {error}")
+            return
         self.fuse.run(relaxed)
         ctx.facets.update(disjunctive_facets(relaxed.candidates, filters, facets))
 

@@ -176,6 +176,22 @@ def test_an_unavailable_backend_is_a_503(client, small_catalog, monkeypatch):
     assert "connection refused" in response.json()["errors"]["backend"][0]
 
 
+def test_a_failed_facet_recount_leaves_the_results_counts_and_says_so(client, small_catalog, monkeypatch):
+    backend = get_backend()
+    search_channels, calls = backend.search_channels, []
+
+    def only_the_first_recall_answers(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            raise BackendUnavailable("connection reset")
+        return search_channels(*args, **kwargs)
+
+    monkeypatch.setattr(backend, "search_channels", only_the_first_recall_answers)
+    body = search(client, q="sony hp", brand="HP")
+    assert body["degraded"] == ["facets: filtered facets count the results only: connection reset"]
+    assert body["facets"]["brand"] == [{"value": "HP", "count": body["total"]}]
+
+
 def test_dense_hits_far_below_the_best_match_are_not_candidates(client, small_catalog, settings):
     # Given a query whose best dense match (the speaker) is far closer than the printers
     settings.SEARCH_DENSE_RELATIVE_FLOOR = 0.0
