@@ -36,7 +36,12 @@ class DeferredGarbageCollection:
             if _in_flight == 1 and gc.isenabled():
                 gc.disable()
                 _disabled_here = True
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        except BaseException:
+            # No response, so no close() and no request_finished: settle the count here.
+            collect_after_response()
+            raise
 
 
 def collect_after_response(**kwargs) -> None:

@@ -5,6 +5,8 @@ import pytest
 from django.http import JsonResponse
 from django.urls import path
 
+from searchapp.deferred_gc import DeferredGarbageCollection
+
 seen = {}
 
 
@@ -50,3 +52,17 @@ def test_a_process_that_turned_the_collector_off_keeps_it_off(client, observing_
     client.get("/observe")
     assert seen["enabled_during_request"] is False
     assert not gc.isenabled()
+
+
+def test_a_request_that_fails_without_a_response_turns_the_collector_back_on(rf):
+    # Given automatic collection on, and a view chain that raises instead of answering
+    gc.enable()
+
+    def failing(request):
+        raise RuntimeError("no response")
+
+    middleware = DeferredGarbageCollection(failing)
+    # When a request goes through it, then the error propagates and collection is back on
+    with pytest.raises(RuntimeError):
+        middleware(rf.get("/"))
+    assert gc.isenabled()
