@@ -479,8 +479,9 @@ class SortResults:
         sort = ctx.request.sort
         if sort is Sort.RELEVANCE:
             return
+        intent = ctx.parsed.category_intent if ctx.parsed is not None else ()
         for doc_type, hits in ctx.candidates.items():
-            ctx.candidates[doc_type] = sorted(sortable(hits, ctx.query), key=sort_key(sort))
+            ctx.candidates[doc_type] = sorted(sortable(hits, ctx.query, intent), key=sort_key(sort))
 
 
 class Facets:

@@ -7,6 +7,14 @@ the query about as well as its best match does (the share of the query's words i
 title or category, at least RELATIVE_COVERAGE of the best candidate's share), and those the
 dense channel found close in meaning (cosine >= MIN_DENSE_COSINE, e.g. a "notebook" for
 "laptop"). A query that nothing matches that way keeps every candidate.
+
+When query understanding is sure of the query's category (SORT_CATEGORY_PROBABILITY), the
+list keeps that category's matches: "tv" by ascending price lists TVs, not the remote
+controls and antennas whose titles say "TV". Relevance order does not filter so (a category
+filter cost NDCG@10 at every threshold: relevant products sit in sibling categories too),
+but a sorted list has no relevance order left to keep the accessories below. Below 0.9 the
+taxonomy's misfiled products cost more than the scoping gains ("usb c charger", 0.89, lost
+two USB-C wall chargers filed under cables).
 """
 
 from __future__ import annotations
@@ -19,9 +27,20 @@ from ranking.features import TOKEN, document_terms, stem
 RELATIVE_COVERAGE = 0.75
 # The relevance floor cold-start exploration uses (ranking/marketplace_config.py).
 MIN_DENSE_COSINE = 0.6
+SORT_CATEGORY_PROBABILITY = 0.9
 
 
-def sortable(hits: Sequence[Hit], query: str) -> list[Hit]:
+def sortable(hits: Sequence[Hit], query: str, category_intent: Sequence[tuple[str, float]] = ()) -> list[Hit]:
+    """`category_intent`: (category path, probability) pairs, most probable first."""
+    matching = matches(hits, query)
+    if category_intent and category_intent[0][1] >= SORT_CATEGORY_PROBABILITY:
+        path = category_intent[0][0]
+        in_category = [hit for hit in matching if path in hit.keywords.get("category_path", ())]
+        return in_category or matching
+    return matching
+
+
+def matches(hits: Sequence[Hit], query: str) -> list[Hit]:
     tokens = {stem(word) for word in TOKEN.findall(query.casefold())}
     if not tokens or not hits:
         return list(hits)
