@@ -271,7 +271,8 @@ class Recall:
         extra = {}
         schema_spaces = get_schema(doc_type).vector_spaces
         if PASSAGE in channels and vector is not None and PASSAGE in schema_spaces:
-            extra[PASSAGE] = self.backend.search_vector(doc_type, replace(vector, space=PASSAGE))
+            passages = self.backend.search_vector(doc_type, replace(vector, space=PASSAGE))
+            extra[PASSAGE] = near_the_best(passages, self.config.dense_relative_floor) if passages else []
         if visual_vector is not None and VISUAL in schema_spaces:
             query = VectorQuery(
                 vector=visual_vector, filters=lexical.filters, limit=lexical.limit, space=VISUAL

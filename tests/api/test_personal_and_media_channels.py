@@ -6,6 +6,9 @@ import uuid
 
 from django.utils import timezone
 
+from catalog.models import Video
+from indexing.indexer import index_objects
+
 SEARCH = "/api/search"
 
 
@@ -50,3 +53,26 @@ def test_videos_are_recalled_and_scored_through_the_products_they_tag(client, sm
     assert [hit["id"] for hit in results] == [video]
     assert "tagged" in results[0]["channel_ranks"]
     assert results[0]["features"]["propagated_relevance"] == 1.0
+
+
+def test_a_transcript_far_from_the_query_is_no_passage_match(client, small_catalog):
+    # Given two videos whose transcripts speak of a speaker and of toner
+    shop = small_catalog["video"].shop
+    near, far = (
+        Video.objects.create(
+            creator="gadgetgirl", shop=shop, title=title, transcript=transcript, published_at=timezone.now()
+        )
+        for title, transcript in (
+            ("Weekend haul", "this little portable speaker has deep bass and a loud clear sound for parties"),
+            ("Office restock", "replacing the black toner cartridge of a laser printer takes two minutes"),
+        )
+    )
+    index_objects("video", [near.pk, far.pk])
+    # When a shopper searches videos for a speaker
+    ranks = {
+        hit["id"]: hit["channel_ranks"]
+        for hit in search(client, q="loud speaker deep bass", type="video")["results"]
+    }
+    # Then the near transcript is a passage match, the far one (far below the best) is not
+    assert "passage" in ranks[f"video:{near.pk}"]
+    assert "passage" not in ranks.get(f"video:{far.pk}", {})
