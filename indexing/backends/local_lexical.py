@@ -195,14 +195,24 @@ class StoredDocuments:
 
     def __init__(self, searcher: tantivy.Searcher):
         self.by_version: dict[int | tuple[int, int], StoredDocument] = {}
-        self.by_id: dict[str, StoredDocument] = {}  # the current searcher's documents
+        # The current searcher's documents by id; only documents read through that searcher
+        # enter it (a thread still on the previous searcher must not put back an old version).
+        self.by_id: dict[str, StoredDocument] = {}
+        self.searcher = searcher
         self.versioned = has_version_field(searcher)
 
     def renew(self, searcher: tantivy.Searcher) -> None:
         """A new searcher (a commit): ids may now name other versions, addresses other documents."""
         self.by_id = {}
+        self.searcher = searcher
         if not self.versioned or len(self.by_version) > 2 * searcher.num_docs + STALE_VERSIONS_SLACK:
             self.by_version = {}
+
+    def remember(self, searcher: tantivy.Searcher, documents: Iterable[StoredDocument]) -> None:
+        if searcher is self.searcher:
+            by_id = self.by_id
+            for document in documents:
+                by_id[document.id] = document
 
     def documents(self, searcher: tantivy.Searcher, addresses: Sequence) -> list[StoredDocument]:
         if self.versioned:
@@ -225,7 +235,7 @@ class StoredDocuments:
             document.get_first("id"), stored["keywords"], stored["numbers"], stored["display"]
         )
         self.by_version[version] = parsed
-        self.by_id[parsed.id] = parsed
+        self.remember(searcher, (parsed,))
         return parsed
 
 
@@ -348,16 +358,14 @@ class LexicalIndex:
         if not ids:
             return {}
         searcher, stored = self.searcher, self._stored
-        missing = [doc_id for doc_id in ids if doc_id not in stored.by_id]
+        found = {doc_id: stored.by_id[doc_id] for doc_id in ids if doc_id in stored.by_id}
+        missing = [doc_id for doc_id in ids if doc_id not in found]
         if missing:
-            found = searcher.search(self._ids_query(missing), limit=len(missing), count=False).hits
-            for document in stored.documents(searcher, [address for _, address in found]):
-                stored.by_id[document.id] = document
-        return {
-            doc_id: stored.by_id[doc_id].hit(self.schema.name, 0.0)
-            for doc_id in ids
-            if doc_id in stored.by_id
-        }
+            hits = searcher.search(self._ids_query(missing), limit=len(missing), count=False).hits
+            read = stored.documents(searcher, [address for _, address in hits])
+            stored.remember(searcher, read)
+            found.update((document.id, document) for document in read)
+        return {doc_id: found[doc_id].hit(self.schema.name, 0.0) for doc_id in ids if doc_id in found}
 
     def suggest(self, prefix: str) -> list[Suggestion]:
         key = " ".join(prefix.lower().split())

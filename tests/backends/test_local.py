@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tantivy import Query
 
 from indexing.backends import get_backend, local_lexical
 from indexing.backends.base import BackendUnavailable, Filters, LexicalQuery, VectorQuery
@@ -209,6 +210,19 @@ class TestLocalBackend(BackendContract):
         assert len(self.lexical(backend, "trail")) == 3
         # Then only the changed document's new version was read from the store
         assert len(stored.by_version) == parsed_before + 1
+
+    def test_a_search_still_on_the_previous_searcher_never_brings_back_an_old_version(self, backend):
+        # Given a reader holding a searcher, then a commit that changes a document it never read
+        self.index(backend, [product(1, "Trail runner"), product(2, "Trail shoe")])
+        lexical = backend._reader(DOC_TYPE).lexical
+        previous = lexical.searcher
+        self.index(backend, [product(2, "Trail shoe v2")])
+        backend.refresh(DOC_TYPE)
+        # When a thread still on the previous searcher reads the old version
+        addresses = [address for _, address in previous.search(Query.all_query(), limit=10).hits]
+        lexical._stored.documents(previous, addresses)
+        # Then lookups by id still give the committed version
+        assert lexical.fetch([product(2).id])[product(2).id].display["title"] == "Trail shoe v2"
 
     def test_an_index_without_version_keys_is_still_searchable_across_commits(self, backend, monkeypatch):
         # Given readers that find no version field (an index written before there was one)
