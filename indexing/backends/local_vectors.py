@@ -77,26 +77,6 @@ class SpaceVectors:
         np.save(path / f"{space}.rows.npy", self.rows)
         np.save(path / f"{space}.ordinals.npy", self.ordinals)
 
-    def carry_row_map(self, previous: VectorSnapshot) -> None:
-        """Derive the id -> row map from the previous generation's, if it was built: a write
-        leaves every untouched document in its row, so only rows whose id changed need a
-        look, where building the map afresh walks every row (~5 ms for 20,000 documents, on
-        the first search after each commit)."""
-        if previous._row_by_id is None:
-            return
-        old_ids, new_ids = previous.ids, self.ids
-        shared = min(len(old_ids), len(new_ids))
-        changed = np.flatnonzero(old_ids[:shared] != new_ids[:shared]).tolist()
-        row_by_id = dict(previous._row_by_id)
-        for row in changed + list(range(shared, len(old_ids))):
-            old_id = str(old_ids[row])
-            if old_id and row_by_id.get(old_id) == row:
-                del row_by_id[old_id]
-        for row in changed + list(range(shared, len(new_ids))):
-            if new_id := str(new_ids[row]):
-                row_by_id[new_id] = row
-        self._row_by_id = row_by_id
-
     @property
     def dim(self) -> int:
         return self.vectors.shape[1]
