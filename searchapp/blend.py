@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from indexing.backends.base import Hit
 from ranking.exploration import choose_explorations, exploration_rng
-from ranking.features import FEATURE_INDEX
+from ranking.features import FEATURE_INDEX, MEDIA_TYPES
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.objective import TypeUtilities, combine, type_utilities
 from ranking.stats import get_ranking_stats
@@ -41,7 +41,6 @@ AFFINITY_COLUMNS = [FEATURE_INDEX[name] for name in ("category_affinity", "brand
 # "bluetooth speaker" was a water-filter stream (no query word, cosine 0.2), slotted 5th.
 MEDIA_RELEVANCE_FLOOR = {"title_coverage": 0.5, "dense_similarity": 0.5, "propagated_relevance": 0.5}
 MEDIA_FLOOR_COLUMNS = [(FEATURE_INDEX[name], floor) for name, floor in MEDIA_RELEVANCE_FLOOR.items()]
-MEDIA_TYPES = frozenset({"video", "live"})
 
 
 class Blend:
@@ -149,7 +148,7 @@ def relevant_media(features: np.ndarray) -> np.ndarray:
     """1.0 for the rows passing any MEDIA_RELEVANCE_FLOOR threshold, else 0.0 (NaN fails)."""
     passing = np.zeros(len(features), dtype=bool)
     for column, floor in MEDIA_FLOOR_COLUMNS:
-        passing |= np.nan_to_num(features[:, column], nan=-np.inf) >= floor
+        passing |= features[:, column] >= floor  # NaN compares False
     return passing.astype(np.float64)
 
 
