@@ -328,9 +328,10 @@ class LexicalIndex:
             clauses.append((Occur.Must, filters))
         searcher = self.searcher
         results = searcher.search(Query.boolean_query(clauses), limit=query.limit, count=False).hits
-        hits = self._hits(searcher, [address for _, address in results], [score for score, _ in results])
+        addresses = [address for _, address in results]
+        hits = self._hits(searcher, addresses, [score for score, _ in results])
         depth = len(results) if query.field_score_depth is None else query.field_score_depth
-        self._add_field_scores(searcher, hits[:depth], [address for _, address in results[:depth]], terms)
+        self._add_field_scores(searcher, hits[:depth], addresses[:depth], terms)
         return hits
 
     def matching(self, filters: Filters, limit: int) -> list[Hit]:
