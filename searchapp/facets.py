@@ -61,18 +61,27 @@ def price_buckets(prices: Iterable[float], edges: Sequence[float] = PRICE_EDGES)
     return buckets
 
 
+def price_facet(hits: Sequence[Hit]) -> list[dict]:
+    return price_buckets(
+        hit.numbers[PRICE_FIELD[hit.doc_type]]
+        for hit in hits
+        if hit.numbers.get(PRICE_FIELD[hit.doc_type]) is not None
+    )
+
+
+# The facets counted over hits of every type (the type facet counts the candidates per type).
+FACET_COUNTS = {
+    "brand": lambda hits: top_values(keyword_counts(hits, "brand"), MAX_BRAND_VALUES),
+    "category": lambda hits: top_values(keyword_counts(hits, "category_path"), MAX_CATEGORY_VALUES),
+    "price": price_facet,
+}
+
+
 def compute_facets(candidates: Mapping[str, Sequence[Hit]]) -> dict:
     """Facets over every document type in `candidates` ({doc_type: hits})."""
     all_hits = [hit for hits in candidates.values() for hit in hits]
-    prices = [
-        hit.numbers[PRICE_FIELD[hit.doc_type]]
-        for hit in all_hits
-        if hit.numbers.get(PRICE_FIELD[hit.doc_type]) is not None
-    ]
     return {
-        "brand": top_values(keyword_counts(all_hits, "brand"), MAX_BRAND_VALUES),
-        "category": top_values(keyword_counts(all_hits, "category_path"), MAX_CATEGORY_VALUES),
-        "price": price_buckets(prices),
+        **{name: count(all_hits) for name, count in FACET_COUNTS.items()},
         "type": {doc_type: len(candidates.get(doc_type, ())) for doc_type in DOC_TYPES},
     }
 
@@ -100,9 +109,9 @@ def disjunctive_facets(
     counted = {}
     for facet in facets:
         others = without_facet_filters(filters, [facet])
-        passing = {}
+        passing = []
         for doc_type, hits in relaxed.items():
             type_filters = others.for_doc_type(doc_type)
-            passing[doc_type] = [hit for hit in hits if type_filters.matches(hit.keywords, hit.numbers)]
-        counted[facet] = compute_facets(passing)[facet]
+            passing += [hit for hit in hits if type_filters.matches(hit.keywords, hit.numbers)]
+        counted[facet] = FACET_COUNTS[facet](passing)
     return counted
