@@ -20,7 +20,13 @@ def judged_catalog(local_index_dir, settings, tmp_path):
     reset_caches()
     audio = Category.objects.create(name="Speakers", slug="speakers")
     sony = Brand.objects.create(name="Sony", slug="sony")
-    titles = ["Portable bluetooth speaker", "Wireless headphones", "Bluetooth speaker stand", "Phone case"]
+    titles = [
+        "Portable bluetooth speaker",
+        "Wireless headphones",
+        "Bluetooth speaker stand",
+        "Phone case",
+        "Sony TV",
+    ]
     products = [
         Product.objects.create(external_id=f"p{i}", title=title, brand=sony, category=audio, price="10")
         for i, title in enumerate(titles)
@@ -29,6 +35,8 @@ def judged_catalog(local_index_dir, settings, tmp_path):
     judgments = tmp_path / "judgments.csv"
     judgments.write_text(
         "query,docid,rating\nbluetooth speaker,p0,3\nbluetooth speaker,p2,2\nwireless headphones,p1,3\n"
+        # No word of 4+ letters: the generator cannot misspell it, so it has no variant.
+        "tv,p4,3\ntv,p3,2\n"
     )
     yield judgments
     reset_caches()
@@ -49,7 +57,14 @@ def test_typo_variants_are_scored_against_the_original_judgments(judged_catalog,
         "bluetooth speaker",
         "wireless headphones",
     }
-    assert typos["ratio"] == pytest.approx(typos["ndcg@10"] / typos["clean_ndcg@10"])
+    # The misspelled set is compared with the clean scores of the same originals; "tv" has no
+    # variant and is left out of both sides (and only of the second figure's numerator).
+    clean = {query: row["ndcg@10"] for query, row in report["per_query"].items()}
+    paired = sum(clean[row["original"]] for row in typos["per_variant"].values()) / 4
+    assert typos["clean_ndcg@10"] == pytest.approx(paired)
+    assert typos["ratio"] == pytest.approx(typos["ndcg@10"] / paired)
+    assert typos["clean_ndcg@10_all_queries"] == pytest.approx(sum(clean.values()) / 3)
+    assert typos["ratio_all_queries"] == pytest.approx(typos["ndcg@10"] / (sum(clean.values()) / 3))
     assert "ratio" in out.getvalue()
 
 
