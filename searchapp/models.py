@@ -87,7 +87,7 @@ class MarketplaceSettings(models.Model):
         help_text="Relevance/GMV trade-off: 0 ranks by expected engagement, 1 by expected GMV.",
     )
     personal_weight = models.FloatField(
-        default=0.5,
+        default=0.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
         help_text="How much a shopper's interest profile lifts expected engagement (0 = off).",
     )
