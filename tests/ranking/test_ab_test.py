@@ -193,6 +193,16 @@ def test_simulate_ab_rejects_bad_arguments():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("shop_repeat_decay", 0.0), ("exploration_positions", "5, 0"), ("exploration_positions", "x")],
+)
+def test_simulate_ab_refuses_an_arm_b_override_out_of_range(option, value):
+    with pytest.raises(CommandError, match=f"--{option.replace('_', '-')}"):
+        call_command("simulate_ab", generated_queries=0, **{option: value})
+
+
+@pytest.mark.django_db
 def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_index_dir, tmp_path):
     index_objects("product", [p.pk for p in shop_catalog])
     judgments = tmp_path / "judgments.csv"
@@ -209,6 +219,8 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
         shoppers=5,
         resamples=50,
         gmv_weight=0.8,
+        shop_repeat_decay=1.0,
+        exploration_positions="",
         json_path=str(out),
         stdout=stdout,
     )
@@ -219,6 +231,10 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
     assert set(summary["verdicts"]) >= {"gmv_per_search_up", "ctr_not_down", "seller_gini_down"}
     report = json.loads(out.read_text())
     assert report["configs"]["b"]["objective"]["gmv_weight"] == 0.8
+    # Arm B without seller spreading or exploration: one part of the layer at a time.
+    assert report["configs"]["b"]["blend"]["shop_repeat_decay"] == 1.0
+    assert report["configs"]["b"]["exploration"]["positions"] == []
+    assert report["metrics"]["exploration_budget_share"]["b"] == 0
     assert report["configs"]["a"]["exploration"]["positions"] == []
     assert report["searches"]["a"] == report["searches"]["b"] >= 8
     assert 0 < report["metrics"]["ndcg@10"]["a"] <= 1

@@ -1,17 +1,22 @@
 """SIMULATED A/B test of the marketplace layer:
 `manage.py simulate_ab --sessions 1500 --seed 7 [--a relevance] [--b marketplace]
-[--gmv-weight 0.5] [--json out.json]` (see ranking/ab_test.py). The last output line is JSON."""
+[--gmv-weight 0.5] [--shop-repeat-decay 1] [--exploration-positions ""] [--json out.json]`
+(see ranking/ab_test.py). The overrides change arm B only, so one part of the marketplace
+layer can be measured at a time. The last output line is JSON."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ranking.ab_test import ARM_PRESETS, NDCG_K, ABReport, ABTest
 from ranking.judgments import load_ratings_by_doc_id
+from ranking.marketplace_config import MarketplaceConfig
 from ranking.simulation import ClickModel, HiddenRelevance, draw_shoppers, generated_queries
+from searchapp.marketplace_settings import parse_positions
 
 # Objective knobs arm B can override: option dest -> ObjectiveConfig field.
 OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion")
@@ -30,6 +35,13 @@ class Command(BaseCommand):
             parser.add_argument(
                 f"--{name.replace('_', '-')}", type=float, help=f"Override arm B's objective {name}."
             )
+        parser.add_argument(
+            "--shop-repeat-decay", type=float, help="Override arm B's seller spreading (1 = off)."
+        )
+        parser.add_argument(
+            "--exploration-positions",
+            help='Override arm B\'s exploration slots, e.g. "5, 12" ("" = exploration off).',
+        )
         parser.add_argument(
             "--judgments",
             default="data/chorus/judgments-dev.csv",
@@ -68,9 +80,7 @@ class Command(BaseCommand):
             raise CommandError("no queries: give --judgments or --generated-queries")
 
         config_a = ARM_PRESETS[options["a"]]()
-        overrides = {name: options[name] for name in OBJECTIVE_OPTIONS if options[name] is not None}
-        config_b = ARM_PRESETS[options["b"]]().with_objective(**overrides)
-        name_b = options["b"] + "".join(f" {name}={value}" for name, value in overrides.items())
+        config_b, name_b = self.arm_b(options)
 
         test = ABTest(
             queries,
@@ -91,6 +101,27 @@ class Command(BaseCommand):
         if options["json_path"]:
             Path(options["json_path"]).write_text(json.dumps(report.as_dict(), indent=2))
         self.stdout.write(json.dumps(report.summary()))
+
+    @staticmethod
+    def arm_b(options) -> tuple[MarketplaceConfig, str]:
+        """Arm B's preset with the command line's overrides, and a name that lists them."""
+        overrides = {name: options[name] for name in OBJECTIVE_OPTIONS if options[name] is not None}
+        config = ARM_PRESETS[options["b"]]().with_objective(**overrides)
+        decay = options["shop_repeat_decay"]
+        if decay is not None:
+            # The admin's range for the same setting.
+            if not 0.1 <= decay <= 1:
+                raise CommandError("--shop-repeat-decay must be between 0.1 and 1")
+            overrides["shop_repeat_decay"] = decay
+            config = replace(config, blend=replace(config.blend, shop_repeat_decay=decay))
+        if options["exploration_positions"] is not None:
+            try:
+                positions = parse_positions(options["exploration_positions"])
+            except ValueError as error:
+                raise CommandError(f"--exploration-positions: {error}") from None
+            overrides["exploration_positions"] = positions
+            config = replace(config, exploration=replace(config.exploration, positions=positions))
+        return config, options["b"] + "".join(f" {name}={value}" for name, value in overrides.items())
 
     def progress(self, arm: str, done: int, total: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == total:
