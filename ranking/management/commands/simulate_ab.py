@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ranking.ab_test import ARM_PRESETS, NDCG_K, ABReport, ABTest
@@ -17,6 +18,7 @@ from ranking.judgments import load_ratings_by_doc_id
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.simulation import ClickModel, HiddenRelevance, draw_shoppers, generated_queries
 from searchapp.marketplace_settings import parse_positions
+from searchapp.models import MarketplaceSettings
 
 # Objective knobs arm B can override: option dest -> ObjectiveConfig field.
 OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion")
@@ -109,9 +111,11 @@ class Command(BaseCommand):
         config = ARM_PRESETS[options["b"]]().with_objective(**overrides)
         decay = options["shop_repeat_decay"]
         if decay is not None:
-            # The admin's range for the same setting.
-            if not 0.1 <= decay <= 1:
-                raise CommandError("--shop-repeat-decay must be between 0.1 and 1")
+            # The admin's own bounds for the same setting.
+            try:
+                MarketplaceSettings._meta.get_field("shop_repeat_decay").run_validators(decay)
+            except ValidationError as error:
+                raise CommandError(f"--shop-repeat-decay: {' '.join(error.messages)}") from None
             overrides["shop_repeat_decay"] = decay
             config = replace(config, blend=replace(config.blend, shop_repeat_decay=decay))
         if options["exploration_positions"] is not None:
