@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,9 @@ import numpy as np
 from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES, PRODUCT
 
+from .accessories import accessory_targets, product_head
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
+from .words import TOKEN, stem
 
 LEXICAL_FIELDS = tuple(PRODUCT.text_fields)
 DOC_TYPE_CODES = {doc_type: code for code, doc_type in enumerate(DOC_TYPES)}
@@ -32,7 +33,6 @@ TIME_FIELDS = ("released_ts", "created_ts", "published_ts", "scheduled_ts")
 # Pseudo-relevance feedback: the first stage's top hits say which categories the query is about.
 CATEGORY_FEEDBACK_DEPTH = 20
 SECONDS_PER_DAY = 86_400.0
-TOKEN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("category_name_coverage", "match", "Share of the leaf category name's words found in the query"),
     Feature("title_length", "match", "Words in the title"),
     Feature("first_match_position", "match", "Position (0-based) of the first query word in the title; NaN when none"),
+    Feature("accessory_for_query", "match", "1 when the title names the query's product as what it fits (ranking/accessories.py)"),
     Feature("dense_cosine", "dense", "Query-document cosine similarity; NaN when not retrieved"),
     Feature("dense_rank", "dense", "Rank in the dense channel; NaN when not retrieved"),
     Feature("dense_cosine_gap", "dense", "Best cosine of this query minus this cosine"),
@@ -133,20 +134,17 @@ class QueryFeatures:
     def tokens(self) -> list[str]:
         return TOKEN.findall(self.text.casefold())
 
+    @property
+    def product_head(self) -> str | None:
+        """The word naming the product asked for, which accessories are named after
+        (ranking/accessories.py)."""
+        brand_words = (stem(word) for word in TOKEN.findall((self.brand or "").casefold()))
+        return product_head([stem(word) for word in self.tokens], brand_words)
+
 
 def inherited_relevance(hit: Hit, product_relevance: Mapping[str, float]) -> float:
     """A video or live stream is as relevant as the most relevant product it tags."""
     return max((product_relevance.get(pid, 0.0) for pid in hit.keywords.get("product", ())), default=0.0)
-
-
-def stem(word: str) -> str:
-    """A deliberately crude plural folding ("shoes" ~ "shoe", "glasses" ~ "glass") so the
-    match features agree with the backends' stemmed BM25 on the commonest case."""
-    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def title_tokens(title: str) -> tuple[str, ...]:
@@ -181,6 +179,7 @@ class DocumentTerms:
     title_words: frozenset[str]
     title_tokens: tuple[str, ...]
     title_phrase: str
+    accessory_targets: frozenset[str]
     category_words: frozenset[str]
     words_anywhere: frozenset[str]
     brand: str
@@ -215,6 +214,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         title_tokens=tokens,
         # Space-joined and padded, for phrase containment tests.
         title_phrase=f" {' '.join(tokens)} ",
+        accessory_targets=accessory_targets(tokens),
         category_words=field_words(category_name),
         words_anywhere=field_words(title, brand, category_name, display.get("description") or ""),
         brand=brand,
@@ -241,8 +241,8 @@ def document_terms(hit: Hit) -> DocumentTerms:
 RAW_COLUMNS = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
-    "category_intent", "category_feedback", "brand_match", "colour_match", "seller_authority",
-    "propagated_relevance", "passage_cosine", "visual_cosine",
+    "accessory_for_query", "category_intent", "category_feedback", "brand_match", "colour_match",
+    "seller_authority", "propagated_relevance", "passage_cosine", "visual_cosine",
     # DocumentTerms.values:
     "price", "published_ts", "doc_type", "sales_count", "rating", "review_count", "views", "likes",
     "viewers", "live_now",
@@ -252,7 +252,8 @@ RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
 COPIED = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
-    "category_intent", "category_feedback", "brand_match", "colour_match", "seller_authority", "doc_type",
+    "accessory_for_query", "category_intent", "category_feedback", "brand_match", "colour_match",
+    "seller_authority", "doc_type",
     "propagated_relevance", "passage_cosine", "visual_cosine", "live_now",
 )  # fmt: skip
 MEDIA_TYPES = frozenset({"video", "live"})
@@ -284,6 +285,7 @@ def compute_features(
     colour = stem((query.colour or "").casefold())
     text = f" {' '.join(query.tokens)} "
     intent = query.category_intent
+    head = query.product_head
     documents = [document_terms(hit) for hit in hits]
     categories = [document.category for document in documents]
     feedback = Counter(categories[:CATEGORY_FEEDBACK_DEPTH])
@@ -323,6 +325,7 @@ def compute_features(
                 else 0.0,
                 len(document.title_tokens),
                 first_position(document.title_tokens, tokens),
+                1.0 if head in document.accessory_targets else 0.0,
                 intent_of(category, hit.keywords),
                 feedback[category] / feedback_depth if category else 0.0,
                 1.0 if brand and (brand == query_brand or f" {brand} " in text) else 0.0,

@@ -26,7 +26,7 @@ a search makes no database query.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
@@ -39,7 +39,7 @@ from indexing.embeddings import get_embedder
 from indexing.schema import get_schema
 from indexing.visual import get_visual_encoder
 from personalization.profiles import load_profile
-from ranking.features import FEATURE_NAMES, QueryFeatures, inherited_relevance
+from ranking.features import FEATURE_NAMES, QueryFeatures, document_terms, inherited_relevance
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import unusable_ranker_problem
 from ranking.rerank import rank_candidates
@@ -95,6 +95,13 @@ class PipelineConfig:
     # stops here.
     mixed_media_rank_depth: int = 100
     use_ranker: bool = True
+    # The first stage multiplies the fused score of an accessory named after the query's
+    # product ("laptop sleeve" for "laptops", ranking/accessories.py) by this (1 = off), when
+    # query understanding puts at least `accessory_intent` on one category: then the catalog
+    # sells the product itself. For "iphone" (no iPhones here, only their cases and chargers)
+    # the intent is split and accessories are what there is to show.
+    accessory_demotion: float = 0.5
+    accessory_intent: float = 0.6
     # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
     marketplace: MarketplaceConfig | None = None
 
@@ -120,6 +127,8 @@ class PipelineConfig:
                 settings, "RANKING_MIXED_MEDIA_DEPTH", cls.mixed_media_rank_depth
             ),
             "use_ranker": getattr(settings, "RANKING_ENABLED", cls.use_ranker),
+            "accessory_demotion": getattr(settings, "SEARCH_ACCESSORY_DEMOTION", cls.accessory_demotion),
+            "accessory_intent": getattr(settings, "SEARCH_ACCESSORY_INTENT", cls.accessory_intent),
         }
         return cls(**{**values, **overrides})
 
@@ -389,22 +398,40 @@ class Fuse:
             )
 
 
-def fused_score(hit: Hit) -> float:
-    return hit.score
-
-
 class PreRank:
-    """The cheap first ranking stage: orders every fused candidate by `score_hit` (by default
-    the fused score); `Rank` then reorders the top of this order with the learned model."""
+    """The cheap first ranking stage: orders every fused candidate by its fused score, an
+    accessory named after the query's product multiplied by `demotion` when the query's top
+    category intent reaches `intent` (a shopper typing "laptops" wants laptops before laptop
+    sleeves; see PipelineConfig); `Rank` then reorders the top of this order with the
+    learned model."""
 
     name = "prerank"
 
-    def __init__(self, score_hit: Callable[[Hit], float] = fused_score):
-        self.score_hit = score_hit
+    def __init__(self, demotion: float, intent: float):
+        self.demotion = demotion
+        self.intent = intent
 
     def run(self, ctx: SearchContext) -> None:
+        demotion = self.demotion
+        head = self.product_head(ctx) if demotion != 1 else None
+
+        def first_stage_score(hit: Hit) -> float:
+            if head in document_terms(hit).accessory_targets:
+                return hit.score * demotion
+            return hit.score
+
         for hits in ctx.candidates.values():
-            hits.sort(key=self.score_hit, reverse=True)
+            hits.sort(key=first_stage_score if head else score_of, reverse=True)
+
+    def product_head(self, ctx: SearchContext) -> str | None:
+        intent = ctx.parsed.category_intent if ctx.parsed else ()
+        if max((probability for _, probability in intent), default=0.0) < self.intent:
+            return None
+        return QueryFeatures.from_parsed(ctx.query, ctx.parsed).product_head
+
+
+def score_of(hit: Hit) -> float:
+    return hit.score
 
 
 class Rank:
@@ -596,7 +623,7 @@ class SearchPipeline:
             recall,
             fuse,
             recovery.Recover(backend, config),
-            PreRank(),
+            PreRank(config.accessory_demotion, config.accessory_intent),
             Rank(backend, config),
             SortResults(),
             Blend(config.marketplace),

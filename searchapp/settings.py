@@ -161,6 +161,11 @@ SEARCH_INTENT_BOOST_PROBABILITY = env.float("SEARCH_INTENT_BOOST_PROBABILITY", d
 SEARCH_INTENT_FILTER_PROBABILITY = env.float("SEARCH_INTENT_FILTER_PROBABILITY", default=1.0)
 # BM25 score points a boost of weight (confidence) 1.0 adds to a lexical match.
 SEARCH_QUERY_BOOST_SCALE = env.float("SEARCH_QUERY_BOOST_SCALE", default=1.0)
+# The first stage's factor on accessories named after the query's product ("laptop sleeve"
+# for "laptops"; ranking/accessories.py), applied when query understanding puts at least
+# SEARCH_ACCESSORY_INTENT on one category; 1 turns it off. See PipelineConfig.
+SEARCH_ACCESSORY_DEMOTION = env.float("SEARCH_ACCESSORY_DEMOTION", default=0.5)
+SEARCH_ACCESSORY_INTENT = env.float("SEARCH_ACCESSORY_INTENT", default=0.6)
 # How often a process checks whether synonyms or query rules changed (one cache read).
 SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SECONDS", default=1.0)
 # Fewer results than this starts the recovery ladder (relax filters, terms, dense only, suggest).

@@ -1,0 +1,65 @@
+"""Accessories named after what they fit: "Kensington Laptop Sleeve", "CHERRY Keyboard cover",
+"Philips SlimShell for iPhone 3G". Their titles carry the query's word ("laptop", "keyboard",
+"iphone") as a modifier, so BM25 ranks them with, often above, the thing itself (short titles
+score high). A shopper typing "laptops" wants laptops; one typing "laptop sleeve" names the
+accessory and gets no demotion.
+
+A title word is an accessory *target* when an accessory noun follows it within
+`FOLLOWING_WINDOW` words ("laptop cooling stand") or "for" precedes it within
+`FOR_WINDOW` words ("for apple ipod"). The noun list is declared here, reviewable like the
+taxonomy; both sides go through `words.stem`, so plurals fold alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .words import stem
+
+ACCESSORY_NOUNS_RAW = (
+    # carrying and protection
+    "case", "cases", "cover", "covers", "sleeve", "sleeves", "bag", "bags", "backpack", "backpacks",
+    "briefcase", "skin", "skins", "shell", "folio", "protector", "protectors", "film", "guard",
+    "strap", "straps",
+    # holding and mounting
+    "holder", "holders", "mount", "mounts", "mounting", "stand", "stands", "arm", "bracket",
+    "brackets", "cradle", "dock", "docking",
+    # power and connection
+    "cable", "cables", "cord", "cords", "adapter", "adapters", "charger", "chargers", "tip",
+    # cooling, cleaning, parts and consumables
+    "cooler", "coolers", "cooling", "pad", "pads", "mat", "cleaner", "cleaning", "replacement",
+    "spare", "accessory", "accessories", "lens", "filter", "filters", "remote", "toner", "ink",
+    "cartridge", "cartridges", "drum",
+)  # fmt: skip
+# Not listed: "battery" ("AA batteries" are what the query "aa" asks for, not an accessory of it).
+FOLLOWING_WINDOW = 2
+FOR_WINDOW = 3
+
+
+ACCESSORY_NOUNS = frozenset(stem(word) for word in ACCESSORY_NOUNS_RAW)
+
+
+def accessory_targets(title_tokens: Sequence[str]) -> frozenset[str]:
+    """The title's words that an accessory is named after (stemmed, as `title_tokens`)."""
+    targets = set()
+    for position, word in enumerate(title_tokens):
+        if word in ACCESSORY_NOUNS:
+            continue
+        following = title_tokens[position + 1 : position + 1 + FOLLOWING_WINDOW]
+        preceding = title_tokens[max(0, position - FOR_WINDOW) : position]
+        if "for" in preceding or any(other in ACCESSORY_NOUNS for other in following):
+            targets.add(word)
+    return frozenset(targets)
+
+
+def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:
+    """The (stemmed) word naming the product the query asks for: its last word with a letter
+    that is not the brand ("kids headphone" -> "headphone", "iphone 7" -> "iphone", "dell" ->
+    None). None when the query names an accessory itself ("laptop sleeve")."""
+    if not ACCESSORY_NOUNS.isdisjoint(query_words):
+        return None
+    brands = frozenset(brand_words)
+    for word in reversed(query_words):
+        if word not in brands and not word.isdigit():
+            return word
+    return None
