@@ -119,6 +119,8 @@ RULES: tuple[Rule, ...] = (
          r"pixma", r"phaser", r"workcentre", r"skrivare", r"fax\s+machine", r"plotter", r"tm-[a-z]{0,2}\d+\w*",
          r"scanners?", r"scanjet", r"document\s+camera", r"labelwriter", r"label\s+maker", r"lq-\d+", r"fx-\d{3,4}",
          r"\d+\s*x\s*\d+\s*dpi"),
+        # A printer's cable or battery is filed with cables and batteries, not as a printer.
+        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for"),
     ),
     # --- Bags and cases before the devices they carry.
     Rule(
@@ -259,7 +261,8 @@ RULES: tuple[Rule, ...] = (
          r"latitude", r"zenbook", r"vivobook", r"ideapad", r"pavilion\s+dv\d+", r"macbook", r"matebook", r"mobile\s+workstation"),
         unless=(r"notebook\s+(?:spare\s+part|accessory|stand|cooling\s+pad|a[4-6]|squared|ruled|wirebound|dock)",
                 r"writing\s+notebook", r"memory", r"batter(?:y|ies)", r"adapter", r"keyboard", r"drive", r"hdd", r"ssd",
-                r"module", r"charger", r"lock"),
+                r"module", r"charger", r"lock", r"cooler", r"cooling", r"mount(?:ing)?", r"arm", r"stand",
+                r"cover", r"for\s+(?:laptop|notebook)"),
     ),
     Rule(
         "Computers > Desktops & workstations",

@@ -72,6 +72,18 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             {},
             "Computers > Laptop bags & cases",
         ),
+        # An accessory named after a laptop or a printer is filed as the accessory.
+        ("StarTech.com Black USB Powered Laptop Cooler", {}, "Computer components > Cases & cooling"),
+        (
+            "StarTech.com 10 ft DB25 to Centronics 36 Parallel Printer Cable - M/M",
+            {},
+            "Cables > KVM & computer cables",
+        ),
+        (
+            "Canon PIXMA iP100 + Battery inkjet printer Colour 9600 x 2400 DPI A4",
+            {},
+            "Printing > Printers & scanners",
+        ),
         ("DELL PowerEdge R440 server Intel Xeon Silver 2.1 GHz 16 GB DDR4-SDRAM", {}, "Computers > Servers"),
         ("Intel Xeon E5320 processor 1.86 GHz Box 8 MB L2", {}, "Computer components > Processors"),
         ("Acer EC.J6000.001 projector lamp 230 W P-VIP", {}, "TV & video > Projector lamps"),
