@@ -2,7 +2,8 @@
 Each document type (product, video, live) has its own promoted version.
 
 A trained version is registered as a candidate and promoted only when it beats the served
-one on the same validation queries (the NDCG gate). Serving loads the promoted version,
+one on the same validation queries (the NDCG gate) and, when it was cross-validated, the
+first-stage order in that cross-validation. Serving loads the promoted version,
 checks its manifest against the feature list, and otherwise falls back to the first-stage
 order; `ranker_health()` says which of the two is happening and why.
 """
@@ -27,6 +28,8 @@ from .models import RankerModel
 GATE_METRIC = "validation_ndcg@10"
 NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
+CV_METRIC = "cv_ndcg@10"
+FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
 
 
 def models_dir() -> Path:
@@ -83,9 +86,13 @@ def promoted(doc_type: str = "product") -> RankerModel | None:
 
 def passes_gate(candidate: RankerModel) -> bool:
     """The candidate must beat the incumbent (or, without one, the first-stage order) on the
-    validation queries both were scored on."""
+    validation queries both were scored on, and its training recipe must beat the first-stage
+    order in cross-validation when it was cross-validated (too few queries: it was not)."""
     metrics = candidate.metrics
-    return metrics[GATE_METRIC] > metrics[INCUMBENT_METRIC]
+    beats_incumbent = metrics[GATE_METRIC] > metrics[INCUMBENT_METRIC]
+    if CV_METRIC not in metrics:
+        return beats_incumbent
+    return beats_incumbent and metrics[CV_METRIC] > metrics[FIRST_STAGE_CV_METRIC]
 
 
 def decide(candidate: RankerModel) -> bool:

@@ -4,7 +4,14 @@ import pytest
 
 from ranking.features import FEATURE_NAMES
 from ranking.models import RankerModel
-from ranking.registry import decide, ranker_health, register, serving_ranker
+from ranking.registry import (
+    CV_METRIC,
+    FIRST_STAGE_CV_METRIC,
+    decide,
+    ranker_health,
+    register,
+    serving_ranker,
+)
 
 
 def tiny_booster() -> lgb.Booster:
@@ -17,8 +24,10 @@ def tiny_booster() -> lgb.Booster:
     )
 
 
-def candidate(ndcg: float, incumbent_ndcg: float, doc_type: str = "product") -> RankerModel:
-    metrics = {"validation_ndcg@10": ndcg, "incumbent_validation_ndcg@10": incumbent_ndcg}
+def candidate(
+    ndcg: float, incumbent_ndcg: float, doc_type: str = "product", **cross_validated
+) -> RankerModel:
+    metrics = {"validation_ndcg@10": ndcg, "incumbent_validation_ndcg@10": incumbent_ndcg, **cross_validated}
     return register(tiny_booster(), metrics, {"source": "test"}, doc_type=doc_type)
 
 
@@ -43,6 +52,18 @@ def test_a_candidate_is_promoted_only_if_it_beats_the_incumbent_on_validation():
         "feature_version": better.feature_manifest["version"],
         "by_type": {"product": better.version, "video": None, "live": None},
     }
+
+
+@pytest.mark.django_db
+def test_a_candidate_that_loses_to_the_first_stage_in_cross_validation_is_rejected():
+    # Given two candidates that both win their validation split, one of whose training recipe
+    # scored below the first-stage order on queries it never saw
+    cv = {CV_METRIC: 0.65, FIRST_STAGE_CV_METRIC: 0.66}
+    overfit = candidate(0.75, 0.70, **cv)
+    general = candidate(0.75, 0.70, **{**cv, CV_METRIC: 0.67})
+
+    # Then only the one that also wins the cross-validation is promoted
+    assert (decide(overfit), decide(general)) == (False, True)
 
 
 @pytest.mark.django_db

@@ -3,7 +3,8 @@ import pytest
 
 from ranking.datasets import QueryGroup, click_label
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES
-from ranking.training import cross_validate, evaluate, split_by_query, train_lambdarank
+from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC
+from ranking.training import cross_validate, evaluate, split_by_query, train_and_register, train_lambdarank
 
 
 def synthetic_groups(queries: int, docs: int = 30, seed: int = 0) -> list[QueryGroup]:
@@ -46,6 +47,29 @@ def test_cross_validation_scores_every_query_once_with_a_model_that_never_saw_it
 
     assert set(result.model.per_query) == {g.query for g in groups}
     assert result.model.ndcg > result.first_stage.ndcg + 0.2
+
+
+@pytest.mark.django_db
+def test_the_promotion_gate_cross_validates_the_recipe_against_the_first_stage():
+    # Given queries whose relevance the features explain: a recipe that generalises
+    learnable = train_and_register(synthetic_groups(30, seed=7), source="test")
+    # and queries whose labels are noise: nothing to learn that holds on unseen queries
+    rng = np.random.default_rng(9)
+    noise = []
+    for group in synthetic_groups(30, seed=8):
+        labels = rng.integers(0, 4, len(group.labels)).astype(np.int32)
+        ratings = dict(zip(group.doc_ids, labels.tolist(), strict=True))
+        noise.append(QueryGroup(group.query, group.doc_ids, group.features, labels, ratings))
+    unlearnable = train_and_register(noise, source="test")
+
+    # Then both were cross-validated against the first stage, and the gate followed it
+    assert learnable[CV_METRIC] > learnable[FIRST_STAGE_CV_METRIC] + 0.2
+    assert learnable["promoted"]
+    assert unlearnable[CV_METRIC] < unlearnable[FIRST_STAGE_CV_METRIC] + 0.05
+    assert unlearnable["promoted"] == (
+        unlearnable[CV_METRIC] > unlearnable[FIRST_STAGE_CV_METRIC]
+        and unlearnable["validation_ndcg@10"] > unlearnable["incumbent_validation_ndcg@10"]
+    )
 
 
 @pytest.mark.parametrize(

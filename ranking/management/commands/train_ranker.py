@@ -16,7 +16,7 @@ from ranking.datasets import click_groups, judged_groups
 from ranking.features import FEATURE_GROUPS
 from ranking.judgments import load_ratings_by_doc_id
 from ranking.models import RankerModel
-from ranking.registry import load_ranker
+from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC, load_ranker
 from ranking.training import (
     CLICK_PARAMS,
     cross_validate,
@@ -81,8 +81,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"version {report['version']}: {'PROMOTED' if report['promoted'] else 'rejected'}"
             )
-            for name in ("validation_ndcg@10", "incumbent_validation_ndcg@10", "incumbent", "train_queries"):
-                self.stdout.write(f"  {name}: {report[name]}")
+            for name in (
+                "validation_ndcg@10",
+                "incumbent_validation_ndcg@10",
+                "incumbent",
+                CV_METRIC,
+                FIRST_STAGE_CV_METRIC,
+                "train_queries",
+            ):
+                if name in report:
+                    self.stdout.write(f"  {name}: {report[name]}")
             if options["evaluate_on"]:
                 report["evaluation"] = self.evaluate_version(
                     options["evaluate_on"], first_stage, report["version"]
