@@ -23,7 +23,7 @@ ACCESSORY_NOUNS_RAW = (
     "strap", "straps",
     # holding and mounting
     "holder", "holders", "mount", "mounts", "mounting", "stand", "stands", "arm", "bracket",
-    "brackets", "cradle", "dock", "docking",
+    "brackets", "cradle", "dock", "docking", "lock", "locks",
     # power and connection
     "cable", "cables", "cord", "cords", "adapter", "adapters", "charger", "chargers", "tip",
     # cooling, cleaning, parts and consumables

@@ -4,7 +4,8 @@ Rules use the Solr / Elasticsearch syntax: "tv, television" is two-way (each phr
 others), "laptop => notebook" is one-way (laptop also finds notebook). Expansion never
 replaces what was typed: it adds alternative queries, each with the rule's weight, that
 both backends score alongside the original. Nothing is baked into the index, so a new rule
-works on the next query.
+works on the next query. Phrases match with plurals folded (`ranking.words.stem`), as the
+backends' stemmed fields do: "laptop => notebook" also expands "laptops".
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from ranking.words import stem
 
 from .cached import VersionedValue
 from .normalize import normalize
@@ -59,14 +62,14 @@ def _phrases(text: str) -> tuple[str, ...]:
 
 class SynonymTable:
     def __init__(self, expansions: Iterable[Expansion]):
-        # first token of a source phrase -> (source tokens, targets, weight)
-        self.by_first_token: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], float]]] = defaultdict(
-            list
+        # first folded token of a source phrase -> (folded source tokens, source, targets, weight)
+        self.by_first_token: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], float]]] = (
+            defaultdict(list)
         )
         for expansion in expansions:
             for source in expansion.sources:
-                tokens = tuple(source.split())
-                self.by_first_token[tokens[0]].append((tokens, expansion.targets, expansion.weight))
+                folded = tuple(stem(token) for token in source.split())
+                self.by_first_token[folded[0]].append((folded, source, expansion.targets, expansion.weight))
 
     def __len__(self):
         return sum(len(entries) for entries in self.by_first_token.values())
@@ -74,13 +77,13 @@ class SynonymTable:
     def expand(self, tokens: Sequence[str]) -> list[Alternative]:
         """Each matched phrase replaced by each of its synonyms, best weight first."""
         tokens = tuple(tokens)
+        folded_tokens = tuple(stem(token) for token in tokens)
         found: dict[str, Alternative] = {}
-        for start, token in enumerate(tokens):
-            for source, targets, weight in self.by_first_token.get(token, ()):
-                end = start + len(source)
-                if tokens[start:end] != source:
+        for start, token in enumerate(folded_tokens):
+            for folded, source_text, targets, weight in self.by_first_token.get(token, ()):
+                end = start + len(folded)
+                if folded_tokens[start:end] != folded:
                     continue
-                source_text = " ".join(source)
                 for target in targets:
                     if target == source_text:
                         continue

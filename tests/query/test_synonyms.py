@@ -23,6 +23,15 @@ def test_multi_word_phrases_match_whole():
     assert table.expand(["usb", "cable"]) == []
 
 
+def test_plurals_match_a_rule_written_in_the_singular_and_the_other_way_round():
+    table = SynonymTable(parse_rule("laptop => notebook"))
+    assert [(a.text, a.source) for a in table.expand(["gaming", "laptops"])] == [
+        ("gaming notebook", "laptop")
+    ]
+    two_way = SynonymTable(parse_rule("flash drives, usb sticks"))
+    assert [a.text for a in two_way.expand(["usb", "stick"])] == ["flash drives"]
+
+
 def test_rules_are_normalised_like_queries():
     table = SynonymTable(parse_rule("Wi-Fi,  WLAN "))
     assert [a.text for a in table.expand(["wlan", "router"])] == ["wi-fi router"]
