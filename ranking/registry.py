@@ -22,13 +22,15 @@ from django.utils import timezone
 
 from indexing.schema import DOC_TYPES
 
-from .features import feature_manifest
+from .features import feature_manifest, first_stage_prior
 from .models import RankerModel
 
 GATE_METRIC = "validation_ndcg@10"
 NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
 CV_METRIC = "cv_ndcg@10"
+# RankerModel.training_summary["boosted_from"] of a model that adds first_stage_prior back.
+BOOSTED_FROM_FIRST_STAGE = "first_stage"
 FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
 
 
@@ -42,10 +44,15 @@ def models_dir() -> Path:
 class LoadedRanker:
     version: str
     booster: lgb.Booster
+    # Trained from the first stage's scores (features.first_stage_prior), which it adds back.
+    boosted_from_first_stage: bool = False
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         # One thread: 200 rows are scored faster than threads can be woken up.
-        return self.booster.predict(features, num_threads=1)
+        scores = self.booster.predict(features, num_threads=1)
+        if self.boosted_from_first_stage:
+            scores = scores + first_stage_prior(features)
+        return scores
 
 
 class IncompatibleModel(Exception):
@@ -61,7 +68,8 @@ def load_ranker(record: RankerModel) -> LoadedRanker:
     path = Path(record.file_path)
     if not path.is_file():
         raise IncompatibleModel(f"model file {path} is missing")
-    return LoadedRanker(record.version, lgb.Booster(model_file=str(path)))
+    boosted = record.training_summary.get("boosted_from") == BOOSTED_FROM_FIRST_STAGE
+    return LoadedRanker(record.version, lgb.Booster(model_file=str(path)), boosted)
 
 
 def register(

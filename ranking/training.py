@@ -17,8 +17,9 @@ from indexing.schema import DOC_TYPES
 from searchapp.evaluation import condensed_ndcg_at_k, ndcg_at_k
 
 from .datasets import QueryGroup, click_groups
-from .features import FEATURE_GROUPS, FEATURE_INDEX, FEATURE_NAMES, feature_manifest, group_columns
+from .features import FEATURE_GROUPS, FEATURE_NAMES, feature_manifest, first_stage_prior, group_columns
 from .registry import (
+    BOOSTED_FROM_FIRST_STAGE,
     CV_METRIC,
     FIRST_STAGE_CV_METRIC,
     GATE_METRIC,
@@ -63,10 +64,6 @@ CLICK_PARAMS = {"num_leaves": 31, "min_data_in_leaf": 100}
 ScoreFn = Callable[[np.ndarray], np.ndarray]
 
 
-def first_stage_scores(features: np.ndarray) -> np.ndarray:
-    return -features[:, FEATURE_INDEX["first_stage_rank"]]
-
-
 @dataclass(frozen=True)
 class Evaluation:
     ndcg: float
@@ -104,11 +101,15 @@ def masked(features: np.ndarray, dropped_groups: Sequence[str]) -> np.ndarray:
 
 def lgb_dataset(groups: Sequence[QueryGroup], dropped_groups: Sequence[str], reference=None) -> lgb.Dataset:
     weights = [g.weights if g.weights is not None else np.ones(len(g)) for g in groups]
+    features = np.vstack([g.features for g in groups])
     return lgb.Dataset(
-        masked(np.vstack([g.features for g in groups]), dropped_groups),
+        masked(features, dropped_groups),
         label=np.concatenate([g.labels for g in groups]),
         group=[len(g) for g in groups],
         weight=np.concatenate(weights),
+        # Boosted from the first stage (features.first_stage_prior), even when an ablation
+        # hides the fusion features from the trees.
+        init_score=first_stage_prior(features),
         feature_name=list(FEATURE_NAMES),
         reference=reference,
         free_raw_data=False,
@@ -136,8 +137,9 @@ def train_lambdarank(
 
 
 def booster_scores(booster: lgb.Booster, dropped_groups: Sequence[str] = ()) -> ScoreFn:
-    return lambda features: booster.predict(
-        masked(features, dropped_groups), num_iteration=booster.best_iteration or None
+    return lambda features: (
+        first_stage_prior(features)
+        + booster.predict(masked(features, dropped_groups), num_iteration=booster.best_iteration or None)
     )
 
 
@@ -168,7 +170,7 @@ def cross_validate(
         for group in test:
             held_out_scores[group.query] = (group, booster_scores(booster, dropped_groups))
     model = evaluate_each(held_out_scores.values())
-    return CrossValidation(model, evaluate(shuffled, first_stage_scores), folds)
+    return CrossValidation(model, evaluate(shuffled, first_stage_prior), folds)
 
 
 def evaluate_each(scored: Iterable[tuple[QueryGroup, ScoreFn]]) -> Evaluation:
@@ -205,13 +207,13 @@ def train_and_register(
     booster = train_lambdarank(train, valid, seed=seed, params=params)
     candidate = evaluate(valid, booster_scores(booster))
     incumbent = serving_ranker(doc_type)
-    incumbent_score = incumbent.predict if incumbent is not None else first_stage_scores
+    incumbent_score = incumbent.predict if incumbent is not None else first_stage_prior
     metrics = {
         GATE_METRIC: candidate.ndcg,
         "validation_ndcg@10_condensed": candidate.ndcg_condensed,
         INCUMBENT_METRIC: evaluate(valid, incumbent_score).ndcg,
         "incumbent": incumbent.version if incumbent is not None else "first-stage",
-        "first_stage_validation_ndcg@10": evaluate(valid, first_stage_scores).ndcg,
+        "first_stage_validation_ndcg@10": evaluate(valid, first_stage_prior).ndcg,
         "best_iteration": booster.best_iteration,
     }
     if len(groups) >= 2 * GATE_FOLDS:
@@ -229,6 +231,7 @@ def train_and_register(
         "label_counts": np.bincount(np.concatenate([g.labels for g in groups]), minlength=4).tolist(),
         "feature_version": feature_manifest()["version"],
         "doc_type": doc_type,
+        "boosted_from": BOOSTED_FROM_FIRST_STAGE,
     }
     record = register(booster, metrics, summary, doc_type=doc_type)
     promoted = decide(record)

@@ -5,9 +5,11 @@ import pytest
 from ranking.features import FEATURE_NAMES
 from ranking.models import RankerModel
 from ranking.registry import (
+    BOOSTED_FROM_FIRST_STAGE,
     CV_METRIC,
     FIRST_STAGE_CV_METRIC,
     decide,
+    load_ranker,
     ranker_health,
     register,
     serving_ranker,
@@ -64,6 +66,20 @@ def test_a_candidate_that_loses_to_the_first_stage_in_cross_validation_is_reject
 
     # Then only the one that also wins the cross-validation is promoted
     assert (decide(overfit), decide(general)) == (False, True)
+
+
+@pytest.mark.django_db
+def test_a_ranker_boosted_from_the_first_stage_adds_that_order_back_when_it_scores():
+    # Given a model trained as a correction to the first-stage order
+    booster = tiny_booster()
+    summary = {"source": "test", "boosted_from": BOOSTED_FROM_FIRST_STAGE}
+    record = register(booster, {"validation_ndcg@10": 0.7, "incumbent_validation_ndcg@10": 0.6}, summary)
+    features = np.random.default_rng(1).random((5, len(FEATURE_NAMES)))
+    features[:, FEATURE_NAMES.index("first_stage_rank")] = [1, 2, 3, 4, 5]
+
+    # Then its scores are the trees' corrections plus -ln(first-stage rank)
+    expected = booster.predict(features) - np.log([1, 2, 3, 4, 5])
+    assert np.allclose(load_ranker(record).predict(features), expected)
 
 
 @pytest.mark.django_db

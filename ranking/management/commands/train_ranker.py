@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from indexing.schema import DOC_TYPES
 from ranking.candidates import FirstStage
 from ranking.datasets import click_groups, judged_groups
-from ranking.features import FEATURE_GROUPS
+from ranking.features import FEATURE_GROUPS, first_stage_prior
 from ranking.judgments import load_ratings_by_doc_id
 from ranking.models import RankerModel
 from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC, load_ranker
@@ -22,7 +22,6 @@ from ranking.training import (
     cross_validate,
     evaluate,
     feature_group_gains,
-    first_stage_scores,
     train_and_register,
 )
 
@@ -133,7 +132,7 @@ class Command(BaseCommand):
         """The model just trained (promoted or not) against the first-stage order, on judgments."""
         groups = self.judged(path, first_stage)
         ranker = load_ranker(RankerModel.objects.get(version=version))
-        baseline = evaluate(groups, first_stage_scores)
+        baseline = evaluate(groups, first_stage_prior)
         model = evaluate(groups, ranker.predict)
         self.stdout.write(f"on {path} ({len(groups)} queries):")
         self.stdout.write(
