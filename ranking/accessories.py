@@ -32,11 +32,9 @@ ACCESSORY_NOUNS_RAW = (
     "cartridge", "cartridges", "drum",
 )  # fmt: skip
 # Not listed: "battery" ("AA batteries" are what the query "aa" asks for, not an accessory of it).
+ACCESSORY_NOUNS = frozenset(stem(word) for word in ACCESSORY_NOUNS_RAW)
 FOLLOWING_WINDOW = 2
 FOR_WINDOW = 3
-
-
-ACCESSORY_NOUNS = frozenset(stem(word) for word in ACCESSORY_NOUNS_RAW)
 
 
 def accessory_targets(title_tokens: Sequence[str]) -> frozenset[str]:

@@ -29,9 +29,9 @@ GATE_METRIC = "validation_ndcg@10"
 NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
 CV_METRIC = "cv_ndcg@10"
+FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
 # RankerModel.training_summary["boosted_from"] of a model that adds first_stage_prior back.
 BOOSTED_FROM_FIRST_STAGE = "first_stage"
-FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
 
 
 def models_dir() -> Path:
