@@ -92,6 +92,14 @@ def promoted(doc_type: str = "product") -> RankerModel | None:
     return RankerModel.objects.filter(status=RankerModel.Status.PROMOTED, doc_type=doc_type).first()
 
 
+def promoted_training_queries(doc_type: str = "product") -> tuple[str, frozenset[str]]:
+    """(version, the queries it was trained on) of the promoted model; ("", empty) without one."""
+    record = promoted(doc_type)
+    if record is None:
+        return "", frozenset()
+    return record.version, frozenset(record.training_summary.get("queries", ()))
+
+
 def passes_gate(candidate: RankerModel) -> bool:
     """The candidate must beat the incumbent (or, without one, the first-stage order) on the
     validation queries both were scored on, and its training recipe must beat the first-stage

@@ -232,6 +232,9 @@ def train_and_register(
         "feature_version": feature_manifest()["version"],
         "doc_type": doc_type,
         "boosted_from": BOOSTED_FROM_FIRST_STAGE,
+        # What the model has seen (trained or early-stopped on): `evaluate` on these queries
+        # is partly in-sample and says so.
+        "queries": sorted({g.query for g in groups}),
     }
     record = register(booster, metrics, summary, doc_type=doc_type)
     promoted = decide(record)

@@ -9,6 +9,8 @@ from django.core.management.base import CommandError
 
 from catalog.models import Brand, Category, Product
 from indexing.indexer import index_objects
+from ranking.features import feature_manifest
+from ranking.models import RankerModel
 from searchapp.query.analyzer import reset_caches
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +89,21 @@ def test_the_ablation_has_a_row_per_part(judged_catalog):
 def test_unknown_parts_are_refused(judged_catalog):
     with pytest.raises(CommandError, match="unknown part"):
         call_command("evaluate", "--judgments", str(judged_catalog), "--disable", "spelling,telepathy")
+
+
+def test_a_figure_from_a_ranker_trained_on_the_judged_queries_is_flagged_in_sample(judged_catalog, tmp_path):
+    # Given a promoted product ranker whose training saw two of the three judged queries
+    # (its file is gone, so serving falls back to the first stage: the flag reads the registry)
+    RankerModel.objects.create(
+        version="product-test",
+        file_path=str(tmp_path / "missing.txt"),
+        feature_manifest=feature_manifest(),
+        training_summary={"queries": ["bluetooth speaker", "tv", "not judged here"]},
+        status=RankerModel.Status.PROMOTED,
+    )
+    report_path, out = tmp_path / "report.json", StringIO()
+
+    call_command("evaluate", "--judgments", str(judged_catalog), "--json", str(report_path), stdout=out)
+
+    assert json.loads(report_path.read_text())["ranker_trained_on_queries"] == 2
+    assert "trained on 2 of these 3 queries" in out.getvalue()

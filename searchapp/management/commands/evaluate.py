@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Product
 from indexing.schema import document_id
+from ranking.registry import promoted_training_queries
 from searchapp.evaluation import QueryMetrics, load_judgments, mean_metrics, score_query
 from searchapp.pipeline import DENSE, HYBRID_CHANNELS, LEXICAL, PipelineConfig, SearchPipeline
 from searchapp.query.analyzer import PARTS
@@ -139,10 +140,24 @@ class Command(BaseCommand):
             "unknown_docids": unknown_docids,
             "per_query": {query: metrics.as_dict(k, RECALL_K) for query, metrics in per_query.items()},
         }
+        if config.use_ranker:
+            report["ranker_trained_on_queries"] = self.report_in_sample(ratings_by_query)
         if typos:
             report["typos"] = self.typo_report(pipeline, ratings_by_query, typos, disabled, k, per_query)
         if options["json_path"]:
             Path(options["json_path"]).write_text(json.dumps(report, indent=2))
+
+    def report_in_sample(self, ratings_by_query) -> int:
+        """How many of the judged queries trained the served product ranker (said when any)."""
+        version, trained_on = promoted_training_queries("product")
+        seen = len(trained_on & set(ratings_by_query))
+        if seen:
+            self.stdout.write(
+                f"note: the served ranker {version} was trained on {seen} of these {len(ratings_by_query)} "
+                "queries, so this figure is partly in-sample; `train_ranker --judgments FILE --cv 5` "
+                "estimates what unseen queries get."
+            )
+        return seen
 
     def run_queries(self, pipeline, ratings_by_query, disabled: frozenset[str], k: int, queries=None):
         """Metrics per query run; `queries` maps the text to run onto the judged query whose
