@@ -92,9 +92,11 @@ def promoted(doc_type: str = "product") -> RankerModel | None:
     return RankerModel.objects.filter(status=RankerModel.Status.PROMOTED, doc_type=doc_type).first()
 
 
-def promoted_training_queries(doc_type: str = "product") -> tuple[str, frozenset[str]]:
-    """(version, the queries it was trained on) of the promoted model; ("", empty) without one."""
-    record = promoted(doc_type)
+def served_training_queries(doc_type: str = "product") -> tuple[str, frozenset[str]]:
+    """(version, the queries it was trained on) of the served model; ("", empty) when the
+    first stage is served (no model promoted, or the promoted one cannot be loaded)."""
+    ranker = serving_ranker(doc_type)
+    record = RankerModel.objects.filter(version=ranker.version).first() if ranker else None
     if record is None:
         return "", frozenset()
     return record.version, frozenset(record.training_summary.get("queries", ()))

@@ -2,6 +2,7 @@
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -9,9 +10,10 @@ from django.core.management.base import CommandError
 
 from catalog.models import Brand, Category, Product
 from indexing.indexer import index_objects
-from ranking.features import feature_manifest
 from ranking.models import RankerModel
+from ranking.registry import register, reset_serving_ranker
 from searchapp.query.analyzer import reset_caches
+from tests.ranking.conftest import tiny_booster
 
 pytestmark = pytest.mark.django_db
 
@@ -92,18 +94,24 @@ def test_unknown_parts_are_refused(judged_catalog):
 
 
 def test_a_figure_from_a_ranker_trained_on_the_judged_queries_is_flagged_in_sample(judged_catalog, tmp_path):
-    # Given a promoted product ranker whose training saw two of the three judged queries
-    # (its file is gone, so serving falls back to the first stage: the flag reads the registry)
-    RankerModel.objects.create(
-        version="product-test",
-        file_path=str(tmp_path / "missing.txt"),
-        feature_manifest=feature_manifest(),
-        training_summary={"queries": ["bluetooth speaker", "tv", "not judged here"]},
-        status=RankerModel.Status.PROMOTED,
-    )
+    # Given a served product ranker whose training saw two of the three judged queries
+    summary = {"queries": ["bluetooth speaker", "tv", "not judged here"]}
+    served = register(tiny_booster(), {}, summary)
+    served.status = RankerModel.Status.PROMOTED
+    served.save()
+    reset_serving_ranker()
     report_path, out = tmp_path / "report.json", StringIO()
 
     call_command("evaluate", "--judgments", str(judged_catalog), "--json", str(report_path), stdout=out)
 
     assert json.loads(report_path.read_text())["ranker_trained_on_queries"] == 2
     assert "trained on 2 of these 3 queries" in out.getvalue()
+
+    # and once its file is gone the first stage is served: nothing in-sample to flag
+    Path(served.file_path).unlink()
+    reset_serving_ranker()
+    out = StringIO()
+    call_command("evaluate", "--judgments", str(judged_catalog), "--json", str(report_path), stdout=out)
+    assert json.loads(report_path.read_text())["ranker_trained_on_queries"] == 0
+    assert "in-sample" not in out.getvalue()
+    reset_serving_ranker()

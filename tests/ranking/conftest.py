@@ -1,7 +1,9 @@
+import lightgbm as lgb
 import numpy as np
 import pytest
 
 from indexing.backends.base import Hit
+from ranking.features import FEATURE_NAMES
 from ranking.registry import reset_serving_ranker
 from ranking.stats import RankingStats, reset_ranking_stats
 
@@ -31,6 +33,16 @@ def make_hit(pk: int, title: str = "HP 305 black toner cartridge", brand: str = 
             "created_ts": NOW - 86_400,
         },
         display={"title": title},
+    )
+
+
+def tiny_booster() -> lgb.Booster:
+    rng = np.random.default_rng(0)
+    features = rng.random((40, len(FEATURE_NAMES)))
+    labels = (features[:, 0] > 0.5).astype(int)
+    data = lgb.Dataset(features, label=labels, group=[10] * 4)
+    return lgb.train(
+        {"objective": "lambdarank", "verbose": -1, "min_data_in_leaf": 2}, data, num_boost_round=3
     )
 
 

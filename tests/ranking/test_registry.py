@@ -1,4 +1,3 @@
-import lightgbm as lgb
 import numpy as np
 import pytest
 
@@ -15,15 +14,7 @@ from ranking.registry import (
     serving_ranker,
 )
 
-
-def tiny_booster() -> lgb.Booster:
-    rng = np.random.default_rng(0)
-    features = rng.random((40, len(FEATURE_NAMES)))
-    labels = (features[:, 0] > 0.5).astype(int)
-    data = lgb.Dataset(features, label=labels, group=[10] * 4)
-    return lgb.train(
-        {"objective": "lambdarank", "verbose": -1, "min_data_in_leaf": 2}, data, num_boost_round=3
-    )
+from .conftest import tiny_booster
 
 
 def candidate(

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Product
 from indexing.schema import document_id
-from ranking.registry import promoted_training_queries
+from ranking.registry import served_training_queries
 from searchapp.evaluation import QueryMetrics, load_judgments, mean_metrics, score_query
 from searchapp.pipeline import DENSE, HYBRID_CHANNELS, LEXICAL, PipelineConfig, SearchPipeline
 from searchapp.query.analyzer import PARTS
@@ -149,7 +149,7 @@ class Command(BaseCommand):
 
     def report_in_sample(self, ratings_by_query) -> int:
         """How many of the judged queries trained the served product ranker (said when any)."""
-        version, trained_on = promoted_training_queries("product")
+        version, trained_on = served_training_queries("product")
         seen = len(trained_on & set(ratings_by_query))
         if seen:
             self.stdout.write(
