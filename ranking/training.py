@@ -207,13 +207,13 @@ def train_and_register(
     booster = train_lambdarank(train, valid, seed=seed, params=params)
     candidate = evaluate(valid, booster_scores(booster))
     incumbent = serving_ranker(doc_type)
-    incumbent_score = incumbent.predict if incumbent is not None else first_stage_prior
+    first_stage = evaluate(valid, first_stage_prior).ndcg
     metrics = {
         GATE_METRIC: candidate.ndcg,
         "validation_ndcg@10_condensed": candidate.ndcg_condensed,
-        INCUMBENT_METRIC: evaluate(valid, incumbent_score).ndcg,
+        INCUMBENT_METRIC: evaluate(valid, incumbent.predict).ndcg if incumbent is not None else first_stage,
         "incumbent": incumbent.version if incumbent is not None else "first-stage",
-        "first_stage_validation_ndcg@10": evaluate(valid, first_stage_prior).ndcg,
+        "first_stage_validation_ndcg@10": first_stage,
         "best_iteration": booster.best_iteration,
     }
     if len(groups) >= 2 * GATE_FOLDS:
