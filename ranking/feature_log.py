@@ -76,7 +76,9 @@ def served_page_payload(
             return None
         rows = [(ctx.candidates[doc_type][i], features[i]) for i in order if i < len(features)]
         positions = list(range(1, len(rows) + 1))
-        explored = []
+        # A reshuffled page is exploration through and through: no position shows the
+        # ranker's document of that rank (calibration must not read it as if it did).
+        explored = positions
     else:
         start = (ctx.request.page - 1) * ctx.request.page_size
         row_of = {

@@ -275,3 +275,8 @@ def test_simulate_traffic_logs_funnel_pages_and_explored_reshuffles(shop_catalog
     searches = SearchLog.objects.filter(is_simulated=True)
     assert searches.count() >= 6
     assert Event.objects.filter(kind="impression").count() == sum(s.impressions.count() for s in searches)
+    # A reshuffled page is logged as explored at every position; a ranked page is not.
+    explored = [
+        s.explored_positions == sorted(s.impressions.values_list("position", flat=True)) for s in searches
+    ]
+    assert any(explored) and not all(explored)

@@ -1,11 +1,20 @@
 """Expected utility: calibration by type and rank, the GMV trade-off, trust demotion and
 the personal lift."""
 
+import uuid
+
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from indexing.backends.base import Hit
-from ranking.calibration import MAX_RANK, EngagementCalibration, fit_calibration, prior_curve
+from ranking.calibration import (
+    MAX_RANK,
+    EngagementCalibration,
+    fit_calibration,
+    load_calibration,
+    prior_curve,
+)
 from ranking.marketplace_config import ObjectiveConfig
 from ranking.objective import combine, type_utilities
 from ranking.stats import RankingStats
@@ -39,6 +48,42 @@ def test_calibration_learns_from_logged_clicks_and_stays_monotone():
     assert np.all(np.diff(fitted.probabilities("video", MAX_RANK)) <= 0)
     # an unlogged type keeps its prior
     assert fitted.probabilities("live", 5) == pytest.approx(prior_curve("live")[:5])
+
+
+def logged_page(clicked_position: int, explored: list[int], searches: int) -> None:
+    """`searches` two-product pages whose document at `clicked_position` was clicked."""
+    from ranking.models import Event, SearchLog
+
+    for _ in range(searches):
+        search = SearchLog.objects.create(
+            query="tv",
+            normalized_query="tv",
+            doc_type="product",
+            explored_positions=explored,
+            created_at=timezone.now(),
+        )
+        kinds = [("impression", 1), ("impression", 2), ("click", clicked_position)]
+        Event.objects.bulk_create(
+            Event(
+                event_id=str(uuid.uuid4()),
+                kind=kind,
+                search_id=search.search_id,
+                doc_id=f"product:{position}",
+                position=position,
+                occurred_at=timezone.now(),
+            )
+            for kind, position in kinds
+        )
+
+
+@pytest.mark.django_db
+def test_calibration_reads_only_pages_served_in_ranked_order():
+    logged_page(clicked_position=1, explored=[], searches=300)
+    ranked = load_calibration().probabilities("product", 2)
+    assert ranked[0] > 0.5 and ranked[1] < prior_curve("product")[1]
+    # Reshuffled pages whose second slot always won say nothing about rank 2.
+    logged_page(clicked_position=2, explored=[1, 2], searches=300)
+    assert load_calibration().probabilities("product", 2) == pytest.approx(ranked)
 
 
 def test_gmv_weight_trades_engagement_for_expected_order_value():
