@@ -6,6 +6,11 @@ the catalog does not use is corrected only to a frequent title word one edit awa
 Word breaks are fixed both ways: "blue tooth" -> "bluetooth" when titles spell it joined far
 more often than split, and "wirelessmouse" -> "wireless mouse" when titles use that pair.
 
+When a query log was given (`build_query_vocabulary --from-logs`), a query holding a word
+the catalog does not know is first matched whole against the queries shoppers searched
+successfully: "mpad" -> "ipad" where shoppers searched "ipad" far more often than "mpad",
+where the catalog alone would pick its more frequent word ("pad").
+
 A correction of an unknown token is applied (`corrected`); a rare-but-known token with a
 far more frequent neighbour is only suggested (`did_you_mean`), since it may be meant.
 """
@@ -37,6 +42,9 @@ REAL_WORD_TITLE_COUNT = 20
 # A shorter word the catalog does not know is corrected only where a neighbouring word makes
 # a candidate one edit away a phrase titles use at least this often ("laptop cas").
 SHORT_WORD_CONTEXT_COUNT = 3
+# A typed query becomes a logged one a few edits away only when shoppers searched that one
+# successfully this many times more often than what was typed (and at least this often).
+LOGGED_QUERY_DOMINANCE, LOGGED_QUERY_MIN_COUNT = 10, 3
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,22 @@ class SpellingCorrector:
         for word in vocabulary.common_words:
             if self.terms.get(word, 0) < KNOWN_MIN_COUNT:
                 self.symspell.create_dictionary_entry(word, KNOWN_MIN_COUNT)
+        self.logged_queries = vocabulary.queries
+        self.query_symspell = SymSpell(max_dictionary_edit_distance=2)
+        for query, count in self.logged_queries.items():
+            if count >= LOGGED_QUERY_MIN_COUNT:
+                self.query_symspell.create_dictionary_entry(query, count)
 
     def correct(self, tokens: Sequence[str]) -> SpellingResult:
+        logged = self.logged_query(tokens)
+        if logged is not None:
+            fixed = tuple(logged.split())
+            return SpellingResult(
+                tokens=fixed,
+                corrected=logged,
+                did_you_mean=logged,
+                corrections=tuple((a, b) for a, b in zip(tokens, fixed, strict=True) if a != b),
+            )
         joined, joins = self.join_split_words(list(tokens))
         applied: list[str] = []
         suggested: list[str] = []
@@ -112,13 +134,45 @@ class SpellingCorrector:
             corrections=(*joins, *edits),
         )
 
+    def logged_query(self, tokens: Sequence[str]) -> str | None:
+        """The query shoppers searched successfully that `tokens` most likely mistypes: the most
+        searched one at the smallest edit distance (1 for four characters or fewer, else 2)
+        that changes only words the catalog does not know, searched LOGGED_QUERY_DOMINANCE
+        times more often than the typed query. None without a query log or such a query."""
+        if not self.logged_queries or not 0 < len(tokens) <= MAX_CORRECTED_TOKENS:
+            return None
+        unknown = [token.isalpha() and not self.known_or_protected(token) for token in tokens]
+        if not any(unknown):
+            return None
+        typed = " ".join(tokens)
+        floor = max(LOGGED_QUERY_MIN_COUNT, LOGGED_QUERY_DOMINANCE * self.logged_queries.get(typed, 0))
+        max_distance = 1 if len(typed) <= 4 else 2
+        candidates = [
+            suggestion
+            for suggestion in self.query_symspell.lookup(
+                typed, Verbosity.CLOSEST, max_edit_distance=max_distance
+            )
+            if suggestion.distance > 0
+            and suggestion.count >= floor
+            and self.changes_only_unknown_words(tokens, unknown, suggestion.term.split())
+        ]
+        return max(candidates, key=lambda s: (s.count, s.term)).term if candidates else None
+
+    @staticmethod
+    def changes_only_unknown_words(tokens: Sequence[str], unknown: list[bool], candidate: list[str]) -> bool:
+        return len(candidate) == len(tokens) and all(
+            typed == fixed or is_unknown
+            for typed, fixed, is_unknown in zip(tokens, candidate, unknown, strict=True)
+        )
+
+    def known_or_protected(self, token: str) -> bool:
+        return token in self.protected or self.terms.get(token, 0) >= KNOWN_MIN_COUNT
+
     def correctable(self, token: str) -> bool:
         """Only alphabetic words the catalog does not know well, and never protected ones."""
         if not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH:
             return False
-        if not token.isalpha() or token in self.protected:
-            return False
-        return self.terms.get(token, 0) < KNOWN_MIN_COUNT
+        return token.isalpha() and not self.known_or_protected(token)
 
     def best_edit(self, token: str, min_count: int, before: str = "", after: str = "") -> str | None:
         """The known word at the smallest edit distance that titles most often put next to

@@ -63,6 +63,8 @@ class Vocabulary:
     # category path -> display name
     category_names: dict[str, str] = field(default_factory=dict)
     common_words: list[str] = field(default_factory=list)
+    # normalised query -> how often shoppers searched it successfully (the query log, if any)
+    queries: dict[str, int] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +122,12 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
     categories = list(Category.objects.values_list("path", "name"))
     for _path, name in categories:
         add_tokens(terms, normalize(name).split(), CATEGORY_WEIGHT)
+    queries: Counter[str] = Counter()
     for query, count in query_log:
-        add_tokens(terms, normalize(query).split(), QUERY_LOG_WEIGHT * count)
+        normalised = normalize(query)
+        add_tokens(terms, normalised.split(), QUERY_LOG_WEIGHT * count)
+        if normalised:
+            queries[normalised] += count
 
     return Vocabulary(
         terms=dict(terms),
@@ -131,6 +137,7 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
         category_paths=taxonomy_paths(categories),
         category_names=dict(categories),
         common_words=sorted(common_english_words() - {t for t, c in terms.items() if c >= COMMON_IN_CATALOG}),
+        queries=dict(queries),
     )
 
 

@@ -95,10 +95,13 @@ def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
     from tests.catalog.factories import SMALL_CATALOG, load_rows
 
     load_rows(SMALL_CATALOG)
-    vocabulary = build_vocabulary(query_log=[("noise cancelling headphones", 5)])
+    vocabulary = build_vocabulary(
+        query_log=[("Noise cancelling headphones", 5), ("noise  cancelling headphones", 2)]
+    )
     assert vocabulary.terms["headphones"] > vocabulary.terms["cyan"] > 0
     assert "1000xm4" not in vocabulary.terms  # tokens with digits are never corrected to
-    assert vocabulary.terms["cancelling"] >= 5  # the query log counts
+    assert vocabulary.terms["cancelling"] >= 7  # the query log counts
+    assert vocabulary.queries == {"noise cancelling headphones": 7}  # normalised, so merged
     assert vocabulary.brands["startech"] == "StarTech.com"
     assert vocabulary.bigrams["hdmi cable"] == 2
     assert "audio/headphones-headsets" in vocabulary.category_paths.values()
@@ -158,3 +161,40 @@ def test_a_short_word_stays_without_a_phrase_to_support_a_correction(short_word_
     # Alone, or next to a word no candidate forms a title phrase with, or known: as typed.
     result = correct(short_word_corrector, query)
     assert result.corrected is None and result.did_you_mean is None
+
+
+def pad_corrector(vocabulary, queries):
+    # The catalog says "pad" far more often than "ipad"; "bed" is a catalog word too.
+    terms = {**vocabulary.terms, "pad": 900, "ipad": 45, "dell": 1000, "del": 1, "bed": 50}
+    return SpellingCorrector(
+        replace(vocabulary, terms=terms, brands={**vocabulary.brands, "dell": "DELL"}, queries=queries)
+    )
+
+
+@pytest.fixture
+def logged_corrector(vocabulary):
+    return pad_corrector(vocabulary, {"ipad": 40, "dell laptop": 25, "pad": 2, "red mouse": 30})
+
+
+def test_without_a_query_log_the_catalogs_more_frequent_word_wins(vocabulary):
+    assert correct(pad_corrector(vocabulary, {}), "mpad").corrected == "pad"
+
+
+def test_a_query_is_corrected_to_a_far_more_searched_logged_query(logged_corrector):
+    result = correct(logged_corrector, "mpad")
+    assert result.corrected == "ipad"
+    assert result.corrections == (("mpad", "ipad"),)
+    # A word the catalog barely knows, in a query shoppers search as "dell laptop".
+    assert correct(logged_corrector, "del laptop").corrected == "dell laptop"
+
+
+def test_logged_queries_never_replace_words_the_catalog_knows(logged_corrector):
+    # "pad" is a catalog word: it may be meant, however often shoppers search "ipad".
+    assert correct(logged_corrector, "pad").corrected is None
+    # "red mouse" is logged and two edits away, but "bed" is a catalog word: only the typo goes.
+    assert correct(logged_corrector, "bed mousr").corrected == "bed mouse"
+
+
+def test_a_logged_query_must_dominate_what_was_typed(vocabulary):
+    # "mpad" searched an eighth as often as "ipad": a spelling shoppers use, not a slip.
+    assert correct(pad_corrector(vocabulary, {"ipad": 40, "mpad": 5}), "mpad").corrected == "pad"

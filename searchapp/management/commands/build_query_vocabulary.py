@@ -1,5 +1,6 @@
 """Build the spelling dictionary and gazetteers from the catalog (and optionally a query
-log) and save them under SEARCH_DATA_DIR/query/, where every web process loads them."""
+log: a CSV file, or the served-search log with --from-logs) and save them under
+SEARCH_DATA_DIR/query/, where every web process loads them at start."""
 
 import csv
 import time
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ranking.query_log import successful_queries
 from searchapp.query.analyzer import reset_caches
 from searchapp.query.spelling import SpellingCorrector
 from searchapp.query.vocabulary import Vocabulary, build_vocabulary, vocabulary_path
@@ -20,10 +22,23 @@ class Command(BaseCommand):
             "--query-log",
             help="CSV of query,count rows: searches that found results, to weight spellings shoppers use.",
         )
+        parser.add_argument(
+            "--from-logs",
+            action="store_true",
+            help="Also read the served-search log: queries whose searches got clicks in several sessions.",
+        )
+        parser.add_argument(
+            "--include-simulated",
+            action="store_true",
+            help="With --from-logs, count simulate_traffic's searches too (they are left out by default).",
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        vocabulary = build_vocabulary(self.read_query_log(options["query_log"]))
+        query_log = self.read_query_log(options["query_log"])
+        if options["from_logs"]:
+            query_log += successful_queries(include_simulated=options["include_simulated"])
+        vocabulary = build_vocabulary(query_log)
         built = time.perf_counter() - started
         path = vocabulary_path()
         vocabulary.save(path)
@@ -34,7 +49,7 @@ class Command(BaseCommand):
         loaded = time.perf_counter() - started
         self.stdout.write(
             f"{len(vocabulary.terms)} terms, {len(vocabulary.brands)} brand aliases, "
-            f"{len(vocabulary.category_paths)} categories built in {built:.1f}s -> {path}; "
+            f"{len(vocabulary.category_paths)} categories, {len(vocabulary.queries)} logged queries built in {built:.1f}s -> {path}; "
             f"a process loads it (with the spelling index) in {loaded * 1000:.0f} ms"
         )
 

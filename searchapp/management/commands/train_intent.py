@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Category, Product
 from catalog.taxonomy import categorize
+from ranking.query_log import clicked_categories
 from searchapp.evaluation import load_judgments
 from searchapp.query.intent import (
     accuracy_at,
@@ -38,30 +39,49 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--judgments", help="Also report accuracy@1/@3 on these judged queries.")
         parser.add_argument("--json", dest="json_path", help="Write the measured accuracies here.")
+        parser.add_argument(
+            "--from-logs",
+            action="store_true",
+            help="Also learn from the search log: each query -> the categories of the products clicked for it.",
+        )
+        parser.add_argument(
+            "--include-simulated",
+            action="store_true",
+            help="With --from-logs, learn from simulate_traffic's clicks too (left out by default).",
+        )
 
     def handle(self, *args, **options):
         catalog = catalog_samples()
         if not catalog:
             raise CommandError("no categorised active products: load the catalog first")
+        click_log = clicked_categories(options["include_simulated"]) if options["from_logs"] else []
         report = {}
         if options["judgments"]:
-            report = self.measure(catalog, Path(options["judgments"]))
+            report = self.measure(catalog, Path(options["judgments"]), click_log)
         started = time.perf_counter()
-        model = train_intent_model(*training_samples(catalog, hold_out=False))
+        model = train_intent_model(*training_samples(catalog, hold_out=False, click_log=click_log))
         model.save(intent_path())
         self.stdout.write(
-            f"trained on {len(catalog)} titles, {len(model.classes)} categories, "
+            f"trained on {len(catalog)} titles and {len({row[0] for row in click_log})} logged queries, "
+            f"{len(model.classes)} categories, "
             f"{len(model.vocabulary)} terms in {time.perf_counter() - started:.1f}s -> {intent_path()}"
         )
         if options["json_path"]:
             Path(options["json_path"]).write_text(json.dumps(report, indent=2))
 
-    def measure(self, catalog, judgments_path: Path) -> dict:
+    def measure(self, catalog, judgments_path: Path, click_log: list[tuple[str, str, int]]) -> dict:
         if not judgments_path.is_file():
             raise CommandError(f"no judgments file at {judgments_path}")
-        model = train_intent_model(*training_samples(catalog, hold_out=True))
+        model = train_intent_model(*training_samples(catalog, hold_out=True, click_log=click_log))
         held_out = [(text.split(), path) for text, path, external_id in catalog if is_held_out(external_id)]
         queries = judged_query_categories(judgments_path)
+        logged = {query for query, _, _ in click_log}
+        seen = sum(" ".join(tokens) in logged for tokens, _ in queries)
+        if seen:
+            self.stdout.write(
+                f"note: {seen} of the {len(queries)} judged queries are in the click log, "
+                "so their accuracy is partly in-sample"
+            )
         category_paths = build_vocabulary_paths()
 
         def with_rules(tokens, top):
