@@ -3,7 +3,7 @@ import json
 import uuid
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from catalog.models import Product
@@ -97,3 +97,9 @@ def test_the_intent_model_learns_what_shoppers_click_for_a_query(logs, settings,
     assert top_category() != headphones
     call_command("train_intent", "--from-logs", stdout=io.StringIO())
     assert top_category() == headphones
+
+
+@pytest.mark.parametrize("command", ["build_query_vocabulary", "train_intent"])
+def test_simulated_traffic_is_asked_for_with_the_log(command):
+    with pytest.raises(CommandError, match="--include-simulated only applies with --from-logs"):
+        call_command(command, "--include-simulated", stdout=io.StringIO())

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["include_simulated"] and not options["from_logs"]:
+            raise CommandError("--include-simulated only applies with --from-logs")
         started = time.perf_counter()
         query_log = self.read_query_log(options["query_log"])
         if options["from_logs"]:

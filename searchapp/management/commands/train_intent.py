@@ -51,6 +51,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["include_simulated"] and not options["from_logs"]:
+            raise CommandError("--include-simulated only applies with --from-logs")
         catalog = catalog_samples()
         if not catalog:
             raise CommandError("no categorised active products: load the catalog first")
