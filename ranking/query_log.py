@@ -20,9 +20,9 @@ from .models import Event, SearchLog
 MIN_QUERY_SESSIONS = 3
 
 
-def _clicks(doc_type: str = "product"):
+def _product_clicks():
     return Event.objects.filter(
-        kind=Event.Kind.CLICK, search_id__isnull=False, doc_id__startswith=document_id(doc_type, "")
+        kind=Event.Kind.CLICK, search_id__isnull=False, doc_id__startswith=document_id("product", "")
     )
 
 
@@ -38,7 +38,7 @@ def successful_queries(
     frequent first, for queries clicked in at least `min_sessions` sessions."""
     rows = (
         _searches(include_simulated)
-        .filter(search_id__in=_clicks().values("search_id"))
+        .filter(search_id__in=_product_clicks().values("search_id"))
         .values("normalized_query")
         .annotate(sessions=Count("session_id", distinct=True))
         .filter(sessions__gte=min_sessions)
@@ -53,20 +53,25 @@ def clicked_categories(include_simulated: bool = False) -> list[tuple[str, str, 
 
     query_of_search = _searches(include_simulated).filter(search_id=OuterRef("search_id"))
     rows = (
-        _clicks()
+        _product_clicks()
         .annotate(query=Subquery(query_of_search.values("normalized_query")[:1]))
         .filter(query__isnull=False)
         .values("query", "doc_id")
         .annotate(clicks=Count("id"))
     )
-    clicks = [(row["query"], parse_document_id(row["doc_id"])[1], row["clicks"]) for row in rows]
-    pks = {pk for _, pk, _ in clicks if pk.isdigit()}
+    clicks = [
+        (row["query"], int(pk), row["clicks"])
+        for row in rows
+        if (pk := parse_document_id(row["doc_id"])[1]).isdigit()
+    ]
     category_of = dict(
-        Product.objects.filter(pk__in=pks, category__isnull=False).values_list("pk", "category__path")
+        Product.objects.filter(pk__in={pk for _, pk, _ in clicks}, category__isnull=False).values_list(
+            "pk", "category__path"
+        )
     )
     totals: dict[tuple[str, str], int] = {}
     for query, pk, count in clicks:
-        path = category_of.get(int(pk)) if pk.isdigit() else None
+        path = category_of.get(pk)
         if path:
             totals[query, path] = totals.get((query, path), 0) + count
     return sorted(((query, path, count) for (query, path), count in totals.items()), key=lambda r: (-r[2], r))
