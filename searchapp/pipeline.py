@@ -475,16 +475,10 @@ class Rank:
             if problem:
                 ctx.degraded.append(f"{self.name}: {doc_type}: serving the first-stage order: {problem}")
 
-    def similarity(self, ctx: SearchContext, doc_type: str, hits: list[Hit]) -> list[float] | None:
+    def similarity(self, ctx: SearchContext, doc_type: str, hits: list[Hit]) -> np.ndarray | None:
         if ctx.query_vector is None or not hits:
             return None
-        stored = self.backend.vectors(doc_type, [hit.id for hit in hits])
-        if not stored:
-            return None
-        dim = len(ctx.query_vector)
-        missing = np.full(dim, np.nan, dtype=np.float32)
-        matrix = np.stack([stored.get(hit.id, missing) for hit in hits])
-        return (matrix @ np.asarray(ctx.query_vector, dtype=np.float32)).tolist()
+        return self.backend.similarities(doc_type, [hit.id for hit in hits], ctx.query_vector)
 
     @staticmethod
     def record_scores(ctx: SearchContext, first_stage: list[Hit], ranked) -> None:

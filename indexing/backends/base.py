@@ -239,6 +239,18 @@ class BaseSearchBackend(ABC):
         are left out. Ranking scores the dense similarity of every candidate with them, not
         only of those the dense channel recalled."""
 
+    def similarities(self, doc_type: str, ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
+        """Cosine of each document's stored "text" vector with `vector` (L2-normalised), in
+        `ids` order, NaN for a document without one: the dense similarity ranking gives every
+        candidate, not only those the dense channel recalled."""
+        stored = self.vectors(doc_type, ids)
+        query = np.asarray(vector, dtype=np.float32)
+        result = np.full(len(ids), np.nan, dtype=np.float32)
+        known = [i for i, doc_id in enumerate(ids) if doc_id in stored]
+        if known:
+            result[known] = np.stack([stored[ids[i]] for i in known]) @ query
+        return result
+
     @abstractmethod
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         """Prefix completions: [{"text", "field" (title|brand|category), "doc_type", "count"}]."""

@@ -274,6 +274,18 @@ class SearchBackend(BaseSearchBackend):
         matrix = np.asarray(snapshot.vectors[list(rows.values())], dtype=np.float32)
         return dict(zip(rows, matrix, strict=True))
 
+    def similarities(self, doc_type: str, ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
+        # One gather of the known rows and one product, no per-document arrays.
+        reader = self._reader(doc_type)
+        result = np.full(len(ids), np.nan, dtype=np.float32)
+        if reader is None or not ids:
+            return result
+        snapshot = reader.vectors
+        rows = snapshot.rows_array(ids)
+        known = rows >= 0
+        result[known] = snapshot.vectors[rows[known]] @ np.asarray(vector, dtype=np.float32)
+        return result
+
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         suggestions = []
         for doc_type in doc_types:

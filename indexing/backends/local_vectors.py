@@ -50,6 +50,13 @@ def new_ann_index(dim: int) -> AnnIndex:
     )
 
 
+def mapped(path: Path) -> np.ndarray:
+    """A read-only memory map of a saved array, as a plain ndarray: the pages are shared by
+    every reader process, and indexing a plain view skips np.memmap's Python-level
+    __getitem__ (~0.1 ms per gather, several per search)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 @dataclass
 class SpaceVectors:
     """The vectors of one secondary space and the document row owning each."""
@@ -67,7 +74,7 @@ class SpaceVectors:
         if not (path / f"{space}.rows.npy").exists():  # written before this space existed
             return cls.empty()
         return cls(
-            np.load(path / f"{space}.vectors.npy", mmap_mode="r"),
+            mapped(path / f"{space}.vectors.npy"),
             np.load(path / f"{space}.rows.npy"),
             np.load(path / f"{space}.ordinals.npy"),
         )
@@ -141,7 +148,7 @@ class VectorSnapshot:
         return cls(
             schema,
             np.load(path / "ids.npy"),  # small, and indexed per hit: not worth a memory map
-            np.load(path / "vectors.npy", mmap_mode="r"),
+            mapped(path / "vectors.npy"),
             np.load(path / "numbers.npy"),
             keywords,
             ann,
@@ -151,10 +158,18 @@ class VectorSnapshot:
     def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
         """Row of each live id (ids not stored are left out); the id -> row map is built on
         first use, once per generation."""
+        row_by_id = self.row_by_id()
+        return {doc_id: row_by_id[doc_id] for doc_id in ids if doc_id in row_by_id}
+
+    def row_by_id(self) -> dict[str, int]:
         if self._row_by_id is None:
             self._row_by_id = {str(doc_id): row for row, doc_id in enumerate(self.ids.tolist()) if doc_id}
-        row_by_id = self._row_by_id
-        return {doc_id: row_by_id[doc_id] for doc_id in ids if doc_id in row_by_id}
+        return self._row_by_id
+
+    def rows_array(self, ids: Sequence[str]) -> np.ndarray:
+        """Row of each id in order, -1 for an id not stored."""
+        row_by_id = self.row_by_id()
+        return np.fromiter((row_by_id.get(doc_id, -1) for doc_id in ids), dtype=np.int64, count=len(ids))
 
     def carry_row_map(self, previous: VectorSnapshot) -> None:
         """Derive the id -> row map from the previous generation's, if it was built: a write

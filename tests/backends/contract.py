@@ -301,6 +301,20 @@ class BackendContract:
         np.testing.assert_allclose(found["product:3"], docs[2].vector, atol=1e-6)
         assert backend.vectors(DOC_TYPE, []) == {}
 
+    def test_similarities_are_cosines_in_id_order_nan_without_a_vector(self, backend):
+        docs = catalog(10)
+        self.index(backend, docs)
+        backend.delete_documents(DOC_TYPE, ["product:2"])
+        backend.refresh(DOC_TYPE)
+        query = docs[0].vector
+
+        scores = backend.similarities(DOC_TYPE, ["product:3", "product:2", "product:1", "product:999"], query)
+
+        assert scores.shape == (4,)
+        np.testing.assert_allclose(scores[[0, 2]], [docs[2].vector @ query, query @ query], atol=1e-5)
+        assert np.isnan(scores[[1, 3]]).all()
+        assert backend.similarities(DOC_TYPE, [], query).shape == (0,)
+
     def test_selective_filter_returns_the_exact_neighbours(self, backend):
         docs = catalog(120)
         rare = [product(1000 + i, brand="Rare", price=5.0) for i in range(4)]
