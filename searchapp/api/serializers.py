@@ -6,6 +6,7 @@ only document their shape): running DRF serializers over 100 hits costs more tha
 
 from __future__ import annotations
 
+import copy
 import re
 
 from django.conf import settings
@@ -29,7 +30,18 @@ class QueryTextField(serializers.CharField):
         return super().run_validation(data)
 
 
-class SearchParamsSerializer(serializers.Serializer):
+class ParamsSerializer(serializers.Serializer):
+    """A request's query parameters, validated once per request. DRF deep-copies every
+    declared field for each serializer instance (Field.__deepcopy__ re-runs the field's
+    constructor: ~0.2 ms for the search parameters, on every search); a shallow copy per
+    instance is enough, since validating only binds the copy (name, parent) and the shared
+    parts (validators, messages, a list field's child) are never changed."""
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class SearchParamsSerializer(ParamsSerializer):
     q = QueryTextField(max_length=settings.SEARCH_MAX_QUERY_LENGTH, help_text="The query text.")
     type = serializers.ChoiceField(choices=REQUEST_TYPES, default="product")
     brand = serializers.ListField(
@@ -98,7 +110,7 @@ class SearchParamsSerializer(serializers.Serializer):
         )
 
 
-class SuggestParamsSerializer(serializers.Serializer):
+class SuggestParamsSerializer(ParamsSerializer):
     q = QueryTextField(max_length=100, help_text="The prefix typed so far.")
     type = serializers.ChoiceField(choices=REQUEST_TYPES, default="all")
     limit = serializers.IntegerField(default=10, min_value=1, max_value=50)
