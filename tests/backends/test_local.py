@@ -15,6 +15,7 @@ from tantivy import Query
 from indexing.backends import get_backend, local_lexical
 from indexing.backends.base import BackendUnavailable, Filters, LexicalQuery, VectorQuery
 from indexing.backends.local import SearchBackend
+from indexing.backends.local_vectors import best_first
 
 from .contract import DOC_TYPE, BackendContract, brute_force, ids, product, unit_vector
 
@@ -298,3 +299,15 @@ def test_hnsw_recall_and_filtered_exactness(tmp_path):
     moved = product(5, brand="Common", vector=unit_vector(12345, 32))
     backend.index_documents(DOC_TYPE, [moved])
     assert ids(backend.search_vector(DOC_TYPE, VectorQuery(moved.vector, limit=1))) == ["product:5"]
+
+
+@pytest.mark.parametrize("wanted", [0, 1, 5, 37, 200, 500])
+def test_best_first_is_the_head_of_a_stable_descending_sort(wanted):
+    # Few distinct values: many ties, which must keep index order as a stable sort does.
+    scores = np.random.default_rng(wanted).integers(0, 20, 400).astype(np.float32)
+
+    head = best_first(scores, wanted)
+
+    expected = np.argsort(-scores, kind="stable")
+    assert head[:wanted].tolist() == expected[:wanted].tolist()
+    assert head.tolist() == expected[: len(head)].tolist()
