@@ -159,7 +159,7 @@ RULES: tuple[Rule, ...] = (
     # --- Input devices before cables: "Mouse ... retractable USB cable" is a mouse.
     Rule(
         "Computers > Keyboards & mice",
-        (r"keyboards?", r"numeric\s+keypad", r"keypad", r"wrist\s+rest", r"qwerty", r"qwertz", r"azerty", r"mouse", r"mice",
+        (r"keyboards?", r"kbd", r"numeric\s+keypad", r"keypad", r"wrist\s+rest", r"qwerty", r"qwertz", r"azerty", r"mouse", r"mice",
          r"trackball", r"touch\s*pad", r"mouse\s+pads?", r"(?:wireless\s+)?presenter", r"stylus(?:\s+pen)?", r"laser\s+pointer",
          r"input\s+device\s+accessory"),
         unless=(r"(?:keyboard|mouse|ps/2)\s+(?:[\w/.-]+\s+){0,2}(?:cable|adapter|switch|extender)", r"kvm", r"keyboard\s+drawer",

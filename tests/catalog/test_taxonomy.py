@@ -74,6 +74,12 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ),
         # An accessory named after a laptop or a printer is filed as the accessory.
         ("StarTech.com Black USB Powered Laptop Cooler", {}, "Computer components > Cases & cooling"),
+        # "KBD" is how the spare-part makers abbreviate a laptop's own keyboard.
+        (
+            "Origin Storage Laptop Internal US INTL KBD for D410",
+            {},
+            "Computers > Keyboards & mice",
+        ),
         (
             "StarTech.com 10 ft DB25 to Centronics 36 Parallel Printer Cable - M/M",
             {},
