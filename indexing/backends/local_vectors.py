@@ -32,9 +32,14 @@ from .base import Filters, SearchDocument
 from .local_storage import fsync_directory
 
 # Passing sets up to this size, or under this share of the index, are scored exactly: it is
-# exact, and at this scale cheaper than an over-sampled graph search.
-EXACT_MAX_ROWS = 4096
+# exact, and at this scale cheaper than an over-sampled graph search (8,192 rows scored whole:
+# ~0.2 ms; the graph over 19,406 products: 0.39 ms, scoring them all 0.47 ms). Smaller
+# indexes build no graph.
+EXACT_MAX_ROWS = 8192
 EXACT_MAX_SHARE = 0.2
+# An exact search scores the whole matrix when at least this share of its rows pass, else
+# gathers the passing rows first (a gathered row costs ~6 rows of the product).
+GATHER_MAX_SHARE = 0.15
 ANN_OVERSAMPLING = 1.5
 ANN_SEARCH_EXPANSION = 64
 
@@ -265,6 +270,13 @@ class VectorSnapshot:
         passing = self.live_count if mask is None else int(mask.sum())
         exact = self.ann is None or passing <= exact_max_rows or passing < EXACT_MAX_SHARE * self.live_count
         rows = None if exact else self._ann_candidates(query, mask, passing, limit)
+        if rows is None and passing >= GATHER_MAX_SHARE * len(self.ids):
+            # One product over the whole matrix: copying most rows out of it first cost more
+            # than scoring all of them (6,000 videos: 0.45 ms gathered, 0.08 ms whole).
+            scores = self.vectors @ query
+            scores[~(self.live if mask is None else mask)] = -np.inf
+            top = best_first(scores, limit)[: min(limit, passing)]
+            return list(zip(self.ids[top].tolist(), scores[top].tolist(), strict=True))
         if rows is None:
             rows = np.flatnonzero(self.live if mask is None else mask)
         scores = self.vectors[rows] @ query
