@@ -269,10 +269,12 @@ class SearchBackend(BaseSearchBackend):
         if reader is None:
             return {}
         snapshot = reader.vectors
-        rows = snapshot.rows_of(ids)
+        rows = snapshot.rows_array(ids)
+        known = rows >= 0
         # One gather from the memory map, then a view per document.
-        matrix = np.asarray(snapshot.vectors[list(rows.values())], dtype=np.float32)
-        return dict(zip(rows, matrix, strict=True))
+        matrix = np.asarray(snapshot.vectors[rows[known]], dtype=np.float32)
+        found = [doc_id for doc_id, stored in zip(ids, known, strict=True) if stored]
+        return dict(zip(found, matrix, strict=True))
 
     def similarities(self, doc_type: str, ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
         # One gather of the known rows and one product, no per-document arrays.

@@ -179,20 +179,12 @@ class VectorSnapshot:
             {space: SpaceVectors.load(path, space) for space in secondary_spaces(schema)},
         )
 
-    def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
-        """Row of each live id (ids not stored are left out); the id -> row map is built on
+    def rows_array(self, ids: Sequence[str]) -> np.ndarray:
+        """Row of each id in order, -1 for an id not stored; the id -> row map is built on
         first use, once per generation."""
-        row_by_id = self.row_by_id()
-        return {doc_id: row_by_id[doc_id] for doc_id in ids if doc_id in row_by_id}
-
-    def row_by_id(self) -> dict[str, int]:
         if self._row_by_id is None:
             self._row_by_id = {str(doc_id): row for row, doc_id in enumerate(self.ids.tolist()) if doc_id}
-        return self._row_by_id
-
-    def rows_array(self, ids: Sequence[str]) -> np.ndarray:
-        """Row of each id in order, -1 for an id not stored."""
-        row_by_id = self.row_by_id()
+        row_by_id = self._row_by_id
         return np.fromiter((row_by_id.get(doc_id, -1) for doc_id in ids), dtype=np.int64, count=len(ids))
 
     def carry_row_map(self, previous: VectorSnapshot) -> None:
