@@ -95,6 +95,12 @@ def test_queries_run_on_onnx_runtime_documents_on_the_fastest_faithful_path(embe
         assert embedder.runtime is embedder.query_runtime
 
 
+def test_onnx_workers_stop_spinning_when_a_run_returns(embedder):
+    # A worker left spinning competes with the rest of the search for the second core.
+    options = embedder.query_runtime.session.get_session_options()
+    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+
+
 @pytest.mark.slow
 def test_accelerated_runtime_matches_torch_fp32_on_real_titles(embedder, chorus_titles):
     # given torch fp32 running a freshly loaded copy of the same model
