@@ -334,6 +334,10 @@ class SearchOutcome:
     clicks: int
     orders: int
     gmv: float
+    # What the click model expects of the page shown, before the dice are thrown: the same
+    # quantities without the draws' noise (one $1,000 order swings GMV per search by +-5).
+    expected_clicks: float
+    expected_gmv: float
 
 
 @dataclass
@@ -435,6 +439,7 @@ class TrafficSimulator:
         # same for any page.
         draws = [[dice.random() for _ in range(DRAWS_PER_POSITION)] for _ in range(model.page_size)]
         events, clicks, orders, gmv = [], 0, 0, 0.0
+        expected_clicks = expected_gmv = 0.0
 
         def event(kind: str, doc_id: str, position: int, value: float | None = None) -> None:
             report.events[kind] += 1
@@ -458,19 +463,25 @@ class TrafficSimulator:
             relevance = self.relevance(query, doc_id)
             doc = self.relevance.docs.get(doc_id)
             examine, click, cart, order = draws[position - 1]
-            if examine >= examined[position - 1] or click >= model.click_given_examined(
-                relevance, doc, shopper
-            ):
+            p_examine = examined[position - 1]
+            p_click = model.click_given_examined(relevance, doc, shopper)
+            p_cart = model.cart_base + model.cart_per_relevance * relevance
+            p_order = model.order_given_added(doc, shopper)
+            value = round(doc.price, 2) if doc else 0.0
+            expected_clicks += p_examine * p_click
+            expected_gmv += p_examine * p_click * p_cart * p_order * value
+            if examine >= p_examine or click >= p_click:
                 continue
             event("click", doc_id, position)
             clicks += 1
             report.clicks_by_position[position] += 1
-            if cart < model.cart_base + model.cart_per_relevance * relevance:
+            if cart < p_cart:
                 event("add_to_cart", doc_id, position)
-                if order < model.order_given_added(doc, shopper):
-                    value = round(doc.price, 2) if doc else 0.0
+                if order < p_order:
                     event("order", doc_id, position, value)
                     orders += 1
                     gmv += value
-        report.outcomes.append(SearchOutcome(session_number, served, clicks, orders, gmv))
+        report.outcomes.append(
+            SearchOutcome(session_number, served, clicks, orders, gmv, expected_clicks, expected_gmv)
+        )
         return events

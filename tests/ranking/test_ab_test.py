@@ -238,6 +238,10 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
     assert report["configs"]["a"]["exploration"]["positions"] == []
     assert report["searches"]["a"] == report["searches"]["b"] >= 8
     assert 0 < report["metrics"]["ndcg@10"]["a"] <= 1
+    # GMV and CTR are judged on what the click model expects of the pages shown.
+    assert 0 < report["metrics"]["expected_ctr"]["a"] < 1
+    expected_gmv = report["metrics"]["expected_gmv_per_search"]
+    assert summary["verdicts"]["gmv_per_search_up"] == (expected_gmv["diff_ci"][0] > 0)
     assert report["metrics"]["exploration_budget_share"]["a"] == 0
     # The arms ran inside rolled-back transactions.
     assert Event.objects.count() == SearchLog.objects.count() == 0

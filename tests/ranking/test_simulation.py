@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from ranking.models import Event
+from ranking.propensity import examination_propensity
 from ranking.simulation import (
     CatalogDoc,
     ClickModel,
@@ -73,6 +74,36 @@ def test_clicks_follow_relevance_and_position():
     # and the perfect hit at position 3 less than it would be at position 1 (position bias)
     impressions = report.events["impression"] / 3
     assert clicks["product:1"] < impressions * ClickModel.attractiveness(3) * 0.5
+
+
+@pytest.mark.django_db
+def test_each_search_records_what_the_click_model_expects_of_its_page():
+    # Given the toner page [product:2 (rated 0), product:3 (2), product:1 (3)] at known prices
+    relevance = HiddenRelevance(JUDGMENTS)
+    prices = {"product:2": 10.0, "product:3": 40.0, "product:1": 100.0}
+    relevance.docs.update({doc_id: CatalogDoc(frozenset(), price) for doc_id, price in prices.items()})
+    model = ClickModel()
+    simulator = TrafficSimulator(FixedSearch("e"), relevance, model, seed=3, ingest=len)
+
+    outcomes = simulator.run(["toner"], sessions=1500).outcomes
+
+    # Then every search carries the click model's expectation for that page
+    examined = examination_propensity(range(1, 4), model.eta)
+    page = [(0, 10.0), (2, 40.0), (3, 100.0)]
+    clicks = sum(e * model.attractiveness(r) for e, (r, _) in zip(examined, page, strict=True))
+    gmv = sum(
+        e
+        * model.attractiveness(r)
+        * (model.cart_base + model.cart_per_relevance * r)
+        * model.order_given_cart
+        * p
+        for e, (r, p) in zip(examined, page, strict=True)
+    )
+    assert all(o.expected_clicks == pytest.approx(clicks) for o in outcomes)
+    assert all(o.expected_gmv == pytest.approx(gmv) for o in outcomes)
+    # and the dice agree with it on average (~2,600 searches; ~135 orders of the $100 toner)
+    assert sum(o.clicks for o in outcomes) / len(outcomes) == pytest.approx(clicks, rel=0.1)
+    assert sum(o.gmv for o in outcomes) / len(outcomes) == pytest.approx(gmv, rel=0.25)
 
 
 def test_shoppers_click_their_preferences_more_and_order_less_above_their_price_band():

@@ -141,6 +141,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name:<28} {m.a:>10.4f} {m.b:>10.4f} {m.diff:>+10.4f}  [{low:+.4f}, {high:+.4f}]"
             )
-        self.stdout.write(f"\nAcceptance (NDCG@{NDCG_K} on the judged queries, no shopper):")
+        self.stdout.write(
+            f"\nAcceptance (GMV and CTR: expected values of the pages shown; "
+            f"NDCG@{NDCG_K} on the judged queries, no shopper):"
+        )
         for criterion, passed in report.verdicts.items():
             self.stdout.write(f"  {'PASS' if passed else 'FAIL'}  {criterion}")
