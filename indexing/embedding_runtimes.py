@@ -40,13 +40,16 @@ class TorchRuntime:
 
 
 class OnnxRuntime:
-    def __init__(self, model_path: Path):
+    def __init__(self, model_path: Path, threads: int = 0):
+        """`threads`: intra-op threads (0: ONNX Runtime's default, one per core)."""
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # The intra-op worker spins while a run waits for it (a query encodes in ~2.7 ms, ~4
-        # without spinning) but, by default, keeps spinning on the other core after the run
-        # too, while the search that encoded its query goes on to recall (BLAS, usearch,
-        # tantivy) against it: cold mixed-row p99 64-70 ms with it, 41-51 ms without.
+        options.intra_op_num_threads = threads
+        # With several threads the intra-op workers spin while a run waits for them (a query
+        # on two threads encodes in ~2.7 ms, ~4 without spinning) but, by default, keep
+        # spinning after the run too, while the search that encoded its query goes on to
+        # recall (BLAS, usearch, tantivy) against them: cold mixed-row p99 64-70 ms with it,
+        # 41-51 ms without.
         options.add_session_config_entry("session.force_spinning_stop", "1")
         self.session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]

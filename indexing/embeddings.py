@@ -186,17 +186,22 @@ class SentenceTransformerEmbedder(Embedder):
             cpu_flags(),
             lambda: self._min_cosine(bf16_runtime(), reference),
         )
-        onnx_runtime = cache(lambda: self._faithful_onnx_runtime(transformer, reference))
         if self.precision == "bf16":
             self.runtime = bf16_runtime()
         elif self.device == "cpu":
-            self.runtime = onnx_runtime() or reference
+            self.runtime = self._faithful_onnx_runtime(transformer, reference) or reference
         else:
             self.runtime = reference
         # One query at a time is latency, not throughput: on 2 cores ONNX Runtime encodes a
         # query in ~3 ms where torch bf16 (AMX) needs ~9 ms, while torch bf16 encodes
-        # document batches at 2.2x ONNX's rate. So queries take ONNX whenever it is faithful.
-        self.query_runtime = (onnx_runtime() if self.device == "cpu" else None) or self.runtime
+        # document batches at 2.2x ONNX's rate. So queries take ONNX whenever it is faithful,
+        # in a session of their own: a web server runs a worker process per core, and each
+        # query spreading over every core made concurrent searches fight for them.
+        self.query_runtime = (
+            self._faithful_onnx_runtime(transformer, reference, settings.EMBEDDINGS_QUERY_THREADS)
+            if self.device == "cpu"
+            else None
+        ) or self.runtime
         logger.info(
             "embeddings: %s, %s, documents %s, queries %s",
             self.model_name,
@@ -236,13 +241,14 @@ class SentenceTransformerEmbedder(Embedder):
         expected = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, reference)
         return float(np.min(np.sum(got * expected, axis=1)))
 
-    def _faithful_onnx_runtime(self, transformer, reference):
+    def _faithful_onnx_runtime(self, transformer, reference, threads: int = 0):
         from . import embedding_runtimes
 
         cache_dir = Path(settings.EMBEDDINGS_CACHE_DIR) / "onnx"
         source_dir = Path(transformer.config.name_or_path)
         runtime = embedding_runtimes.OnnxRuntime(
-            embedding_runtimes.exported_onnx_model(transformer, self.tokenizer, source_dir, cache_dir)
+            embedding_runtimes.exported_onnx_model(transformer, self.tokenizer, source_dir, cache_dir),
+            threads,
         )
         cosine = self._min_cosine(runtime, reference)
         if cosine < MIN_COSINE_TO_FP32:

@@ -92,13 +92,17 @@ def test_queries_run_on_onnx_runtime_documents_on_the_fastest_faithful_path(embe
         assert type(embedder.runtime).__name__ == "TorchRuntime"
     else:
         assert embedder.precision == "fp32"
-        assert embedder.runtime is embedder.query_runtime
+        assert type(embedder.runtime).__name__ == "OnnxRuntime"
 
 
-def test_onnx_workers_stop_spinning_when_a_run_returns(embedder):
-    # A worker left spinning competes with the rest of the search for the second core.
-    options = embedder.query_runtime.session.get_session_options()
-    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+def test_queries_encode_on_one_core_documents_on_all(embedder, settings):
+    # A web server runs a worker per core: a query spread over every core slowed the others.
+    queries = embedder.query_runtime.session.get_session_options()
+    assert queries.intra_op_num_threads == settings.EMBEDDINGS_QUERY_THREADS == 1
+    if type(embedder.runtime).__name__ == "OnnxRuntime":
+        assert embedder.runtime.session.get_session_options().intra_op_num_threads == 0
+    # A worker left spinning after a run competes with the rest of the search for the cores.
+    assert queries.get_session_config_entry("session.force_spinning_stop") == "1"
 
 
 @pytest.mark.slow
