@@ -185,7 +185,9 @@ EMBEDDINGS_DEVICE = env.str("EMBEDDINGS_DEVICE", default="cpu")
 EMBEDDINGS_PRECISION = env.str("EMBEDDINGS_PRECISION", default="auto")
 EMBEDDINGS_QUERY_CACHE_SIZE = env.int("EMBEDDINGS_QUERY_CACHE_SIZE", default=10000)
 # Threads one query encode may use (0: one per core). Web servers run a worker per core, so
-# one: two concurrent clients on 2 cores got 52-61 searches/s against 44-51 with one per core.
+# one: `bench_load`, 2 workers and 2 clients on 2 cores, mixed rows 33.1-33.6 searches/s
+# against 30.7-30.8 with one per core, products 47.5-52.5 against 47.0-47.8; a lone client
+# loses a little (products 38.7-44.8 against 43.7-46.5/s: a query encodes in ~4.5 ms, not 3).
 EMBEDDINGS_QUERY_THREADS = env.int("EMBEDDINGS_QUERY_THREADS", default=1)
 # Where the locally exported ONNX model is kept (derived from the model files, safe to delete).
 EMBEDDINGS_CACHE_DIR = Path(env.str("EMBEDDINGS_CACHE_DIR", default=str(SEARCH_DATA_DIR / "embeddings")))
