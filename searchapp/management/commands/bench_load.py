@@ -31,7 +31,8 @@ from searchapp.search_request import REQUEST_TYPES
 
 from .bench_search import benchmark_queries, percentile
 
-READY_LINE = "search warm-up took"
+# What each worker logs once its warm-up is over (a failed one serves too, loading lazily).
+READY_LINES = ("search warm-up took", "search warm-up failed")
 START_TIMEOUT_SECONDS = 300
 LIFTED_THROTTLE = "1000000/min"
 
@@ -80,7 +81,7 @@ class WebServer:
         with self.log.open("w") as log:  # the server keeps its own copy of the descriptor
             self.process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while self.log_text().count(READY_LINE) < self.workers:
+        while sum(self.log_text().count(line) for line in READY_LINES) < self.workers:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise CommandError(f"the web server did not start; its log:\n{self.log_text()[-3000:]}")
