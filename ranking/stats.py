@@ -1,7 +1,8 @@
 """Precomputed, per-process statistics behind the query-independent features: price
 distribution per category, shop trust, and position-debiased engagement rates with
 Bayesian smoothing. Built from the catalog and the DocEngagement table, cached for
-RANKING_STATS_TTL_SECONDS, so ranking a request reads dictionaries, never the database.
+RANKING_STATS_TTL_SECONDS, so ranking a request reads dictionaries, never the database (the
+search view reloads expired stats once its response is sent).
 
 Smoothing: a rate observed on few trials is pulled towards its prior,
     rate = (successes + m * prior) / (trials + m)
@@ -13,9 +14,11 @@ category earns, not at 0 or at a lucky 1/1.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -225,14 +228,39 @@ def load_ranking_stats() -> RankingStats:
 
 
 _cached: tuple[float, RankingStats] | None = None
+# Set while a search is served: expired stats are served as they are, and the search view
+# reloads them once its response is sent (reload_expired_ranking_stats).
+_serving = threading.local()
+
+
+def _expired() -> bool:
+    ttl = getattr(settings, "RANKING_STATS_TTL_SECONDS", 300)
+    return _cached is None or time.monotonic() - _cached[0] > ttl
 
 
 def get_ranking_stats() -> RankingStats:
     global _cached
-    ttl = getattr(settings, "RANKING_STATS_TTL_SECONDS", 300)
-    if _cached is None or time.monotonic() - _cached[0] > ttl:
+    if _cached is None or (_expired() and not getattr(_serving, "depth", 0)):
         _cached = (time.monotonic(), load_ranking_stats())
     return _cached[1]
+
+
+@contextmanager
+def expired_ranking_stats_allowed():
+    """Within it, stats past their TTL are still served instead of reloaded: a reload reads
+    every engagement row (~90 ms on the demo's data), which one search every TTL per worker
+    used to wait for. Whoever enters it reloads them afterwards."""
+    _serving.depth = getattr(_serving, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _serving.depth -= 1
+
+
+def reload_expired_ranking_stats() -> None:
+    global _cached
+    if _cached is not None and _expired():
+        _cached = (time.monotonic(), load_ranking_stats())
 
 
 def reset_ranking_stats() -> None:

@@ -22,6 +22,7 @@ from indexing.backends import get_backend
 from indexing.backends.base import BackendUnavailable
 from indexing.schema import DOC_TYPES
 from ranking.feature_log import served_page_payload
+from ranking.stats import expired_ranking_stats_allowed, reload_expired_ranking_stats
 from ranking.tasks import log_search
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
@@ -147,15 +148,21 @@ class SearchView(ParamsView):
     def get(self, request):
         started = perf_counter()
         search_request = self.validated_params(request).to_search_request()
-        try:
-            ctx = SearchPipeline().run(search_request)
-        except BackendUnavailable as error:
-            raise BackendDown(error) from error
-        payload = search_payload(ctx, took_ms=(perf_counter() - started) * 1000)
+        with expired_ranking_stats_allowed():
+            try:
+                ctx = SearchPipeline().run(search_request)
+            except BackendUnavailable as error:
+                raise BackendDown(error) from error
+            payload = search_payload(ctx, took_ms=(perf_counter() - started) * 1000)
         server_timing = ", ".join(f"{stage};dur={ms:.3f}" for stage, ms in ctx.timings.items())
         return json_response(
-            payload, headers={"Server-Timing": server_timing}, then=lambda: log_served_page(ctx)
+            payload, headers={"Server-Timing": server_timing}, then=lambda: after_search(ctx)
         )
+
+
+def after_search(ctx: SearchContext) -> None:
+    log_served_page(ctx)
+    reload_expired_ranking_stats()
 
 
 def log_served_page(ctx: SearchContext) -> None:

@@ -180,3 +180,33 @@ def test_a_sent_response_lets_go_of_its_search_at_once():
     assert alive() is None
     response.close()
     assert ran == []
+
+
+def test_expired_ranking_stats_are_reloaded_after_the_response_not_during_the_search(
+    client, small_catalog, settings, monkeypatch
+):
+    # given stats loaded by a first search, then past their TTL
+    from ranking import stats
+
+    loads = []
+    real_load = stats.load_ranking_stats
+
+    def counted_load():
+        # a reload while a search is served is one the shopper waits for
+        loads.append("while serving" if getattr(stats._serving, "depth", 0) else "outside")
+        return real_load()
+
+    monkeypatch.setattr(stats, "load_ranking_stats", counted_load)
+    stats.reset_ranking_stats()
+    assert client.get(SEARCH, {"q": QUERY}).status_code == 200
+    settings.RANKING_STATS_TTL_SECONDS = 0
+
+    # when a shopper searches (the test client runs the after-response work inside get())
+    response = client.get(SEARCH, {"q": QUERY})
+
+    # then the search used the expired stats and the reload came once the response was sent
+    assert response.status_code == 200
+    assert loads == ["while serving", "outside"]  # the first: no stats were loaded at all
+    # and outside a search (a worker, a command) expired stats reload on the spot
+    stats.get_ranking_stats()
+    assert loads == ["while serving", "outside", "outside"]
