@@ -239,9 +239,8 @@ def _expired() -> bool:
 
 
 def get_ranking_stats() -> RankingStats:
-    global _cached
-    if _cached is None or (_expired() and not getattr(_serving, "depth", 0)):
-        _cached = (time.monotonic(), load_ranking_stats())
+    if _cached is None or not getattr(_serving, "depth", 0):
+        reload_expired_ranking_stats()
     return _cached[1]
 
 
@@ -259,7 +258,7 @@ def expired_ranking_stats_allowed():
 
 def reload_expired_ranking_stats() -> None:
     global _cached
-    if _cached is not None and _expired():
+    if _expired():
         _cached = (time.monotonic(), load_ranking_stats())
 
 
