@@ -265,28 +265,33 @@ class SearchBackend(BaseSearchBackend):
         return [] if reader is None else reader.lexical.matching(filters, limit)
 
     def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        reader = self._reader(doc_type)
-        if reader is None:
+        gathered = self._stored_vectors(doc_type, ids)
+        if gathered is None:
             return {}
-        snapshot = reader.vectors
-        rows = snapshot.rows_array(ids)
-        known = rows >= 0
-        # One gather from the memory map, then a view per document.
-        matrix = np.asarray(snapshot.vectors[rows[known]], dtype=np.float32)
+        known, matrix = gathered
         found = [doc_id for doc_id, stored in zip(ids, known, strict=True) if stored]
-        return dict(zip(found, matrix, strict=True))
+        # A view per document of the one gathered matrix.
+        return dict(zip(found, np.asarray(matrix, dtype=np.float32), strict=True))
 
     def similarities(self, doc_type: str, ids: Sequence[str], vector: np.ndarray) -> np.ndarray:
         # One gather of the known rows and one product, no per-document arrays.
-        reader = self._reader(doc_type)
         result = np.full(len(ids), np.nan, dtype=np.float32)
-        if reader is None or not ids:
-            return result
+        gathered = self._stored_vectors(doc_type, ids)
+        if gathered is not None:
+            known, matrix = gathered
+            result[known] = matrix @ np.asarray(vector, dtype=np.float32)
+        return result
+
+    def _stored_vectors(self, doc_type: str, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(which of `ids` have a stored text vector, those vectors in `ids` order): one gather
+        from the memory map; None when the type has no index."""
+        reader = self._reader(doc_type)
+        if reader is None:
+            return None
         snapshot = reader.vectors
         rows = snapshot.rows_array(ids)
         known = rows >= 0
-        result[known] = snapshot.vectors[rows[known]] @ np.asarray(vector, dtype=np.float32)
-        return result
+        return known, snapshot.vectors[rows[known]]
 
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         suggestions = []
