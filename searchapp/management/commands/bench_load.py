@@ -28,11 +28,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from searchapp.search_request import REQUEST_TYPES
+from searchapp.warmup import WARM_UP_DONE, WARM_UP_FAILED
 
 from .bench_search import benchmark_queries, percentile
 
 # What each worker logs once its warm-up is over (a failed one serves too, loading lazily).
-READY_LINES = ("search warm-up took", "search warm-up failed")
+READY_LINES = (WARM_UP_DONE, WARM_UP_FAILED)
 START_TIMEOUT_SECONDS = 300
 LIFTED_THROTTLE = "1000000/min"
 
