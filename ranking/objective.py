@@ -56,7 +56,7 @@ def type_utilities(
         # An engagement with a video or live stream is worth something of itself, and some
         # of them lead on to a tagged product.
         value = getattr(config, ENGAGEMENT_VALUE[doc_type]) + config.tagged_click_through * order_value
-    demoted = np.nan_to_num(trust, nan=1.0) < config.trust_floor
+    demoted = trust < config.trust_floor  # NaN (no shop) compares False: not demoted
     return TypeUtilities(engagement, value, demoted)
 
 

@@ -1,5 +1,6 @@
 import io
 import json
+import random
 import time
 import uuid
 from dataclasses import replace
@@ -102,9 +103,7 @@ def test_thompson_sampling_favours_a_cold_document_in_a_category_that_engages():
     config = replace(CONFIG, positions=(5,))
 
     # When one slot is explored over many seeded draws
-    picks = [
-        choose_explorations(hits, features, stats, config, np.random.default_rng(s))[0] for s in range(400)
-    ]
+    picks = [choose_explorations(hits, features, stats, config, random.Random(s))[0] for s in range(400)]
 
     # Then the high-CTR category's document wins most of them (P ~ 0.89 under these
     # posteriors), and the other, ranked first, still gets some
@@ -120,9 +119,7 @@ def test_clicks_without_engagement_fade_a_document_out():
     )
     config = replace(CONFIG, positions=(5,))
 
-    picks = [
-        choose_explorations(hits, features, stats, config, np.random.default_rng(s))[0] for s in range(400)
-    ]
+    picks = [choose_explorations(hits, features, stats, config, random.Random(s))[0] for s in range(400)]
 
     # Then its evidence pulls it down: the unseen one is explored more often despite ranking
     # lower (P ~ 0.79 under these posteriors)
