@@ -10,7 +10,12 @@ BlendConfig):
 - each further item of a shop already on the page counts `shop_repeat_decay` times less
   (spreads exposure across sellers: a soft rule, so one shop's better match still wins);
 - each type's share of a page within its (minimum, maximum): a slot is reserved for a type
-  still short of its minimum when the page has no other way left to meet it;
+  still short of its minimum when the page has no other way left to meet it; the maximum
+  holds for every first n slots too (rounded up), so a type worth more than the others is
+  spread down the page instead of filling its top: with videos capped at 0.3, one video in
+  the first three slots, two in the first six. (Rank calibration learned from simulated
+  clicks put a video's first slot at twice a product's, and every mixed row opened with
+  three videos.)
 - exploration slots: the page positions given to cold-start exploration take the chosen
   documents (one page's worth each), whatever their utility; a chosen document that earned
   an earlier slot on its own keeps it, and its exploration slot takes the next choice.
@@ -92,6 +97,12 @@ class SlotAllocator:
         self.max_slots = {
             t: math.floor(high * page_size + 1e-9) for t, (_, high) in config.type_shares.items()
         }
+        # Of the first n slots (n = 1..page_size) each type may take at most
+        # ceil(max share x n), and never more than its page maximum.
+        self.max_slots_by_prefix = {
+            t: [min(math.ceil(high * n - 1e-9), self.max_slots[t]) for n in range(page_size + 1)]
+            for t, (_, high) in config.type_shares.items()
+        }
 
     def allocate(
         self,
@@ -169,10 +180,13 @@ class SlotAllocator:
             needy = [queue for queue in queues if needs[queue.doc_type] > 0]
             if needy:
                 return needy
+        # The slot being filled is the (placed + 1)-th of the page.
+        prefix = page.types.total() + 1
         under_max = [
             queue
             for queue in queues
-            if counts[queue.doc_type] < self.max_slots.get(queue.doc_type, self.page_size)
+            if queue.doc_type not in self.max_slots_by_prefix
+            or counts[queue.doc_type] < self.max_slots_by_prefix[queue.doc_type][prefix]
         ]
         return under_max or queues
 

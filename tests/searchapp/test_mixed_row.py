@@ -77,8 +77,9 @@ def test_type_shares_hold_a_minimum_and_cap_a_maximum_per_page():
     for page in (slots[:10], slots[10:]):
         kinds = [slot.hit.doc_type for slot in page]
         assert kinds.count("video") == 3 and kinds.count("product") == 7
-    # the videos take the first slots they are allowed (they are worth more)
-    assert [slot.hit.doc_type for slot in slots[:3]] == ["video"] * 3
+    # The videos, worth more, take the first slots they are allowed, and the cap holds for
+    # every first n slots (rounded up): one in the first three, two in the first six.
+    assert [slot.hit.doc_type for slot in slots[:10]] == ["video", "product", "product"] * 3 + ["product"]
 
 
 def test_a_minimum_share_is_met_even_when_the_type_is_worth_less():
