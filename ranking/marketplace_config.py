@@ -33,9 +33,13 @@ class ObjectiveConfig:
     # items up. The profiles still feed the personal recall channel and the features.
     personal_weight: float = 0.0
     # Shops whose trust score is below trust_floor have their utility multiplied by
-    # trust_demotion: demoted, never hidden.
+    # trust_demotion: demoted, never hidden. 0.85 goes with a shop decay of 0.95
+    # (BlendConfig): demoting low-trust shops concentrates exposure on the trusted ones, and
+    # spreading it back costs engagement. With 0.7 and 0.85 (the defaults until session 13)
+    # the marketplace arm's expected CTR was significantly down (simulate_ab; see
+    # DEVELOPERS-NOTES.md).
     trust_floor: float = 0.5
-    trust_demotion: float = 0.7
+    trust_demotion: float = 0.85
     # What an engagement with a video or a live stream is worth on its own (currency units),
     # and the share of its engagements that go on to a tagged product.
     video_engagement_value: float = 1.0
@@ -79,7 +83,7 @@ class BlendConfig:
     max_consecutive_same_seller: int = 2
     # Each further item of a shop already on the page has its utility multiplied by this
     # once more (1 = off): exposure spreads across sellers, softly.
-    shop_repeat_decay: float = 0.85
+    shop_repeat_decay: float = 0.95
     # Share of each page per type (type=all): (minimum, maximum), both 0..1. A minimum is met
     # only when the type has eligible candidates.
     type_shares: dict[str, tuple[float, float]] = field(

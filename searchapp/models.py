@@ -95,7 +95,7 @@ class MarketplaceSettings(models.Model):
         default=0.5, validators=share, help_text="Shops with a trust score below this are demoted."
     )
     trust_demotion = models.FloatField(
-        default=0.7,
+        default=0.85,
         validators=[MinValueValidator(0.05), MaxValueValidator(1.0)],
         help_text="Low-trust shops' utility is multiplied by this (1 = no demotion; never hidden).",
     )
@@ -116,7 +116,7 @@ class MarketplaceSettings(models.Model):
         help_text="Mixed rows: no more consecutive items of one shop or one brand (0 = no limit).",
     )
     shop_repeat_decay = models.FloatField(
-        default=0.85,
+        default=0.95,
         validators=[MinValueValidator(0.1), MaxValueValidator(1.0)],
         help_text="Each further item of a shop already on the page counts this much less (1 = off).",
     )
