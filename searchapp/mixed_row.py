@@ -92,15 +92,15 @@ class SlotAllocator:
         self.exploration_positions = frozenset(p for p in exploration_positions if p <= page_size)
         # A single-type list has no shares to keep.
         self.single_type = single_type
-        # Slots per page each type must have (when it can) and may have.
+        # Slots per page each type must have (when it can).
         self.min_slots = {t: math.ceil(low * page_size - 1e-9) for t, (low, _) in config.type_shares.items()}
-        self.max_slots = {
-            t: math.floor(high * page_size + 1e-9) for t, (_, high) in config.type_shares.items()
-        }
         # Of the first n slots (n = 1..page_size) each type may take at most
-        # ceil(max share x n), and never more than its page maximum.
+        # ceil(max share x n), and never more than its page maximum, floor(max share x page).
         self.max_slots_by_prefix = {
-            t: [min(math.ceil(high * n - 1e-9), self.max_slots[t]) for n in range(page_size + 1)]
+            t: [
+                min(math.ceil(high * n - 1e-9), math.floor(high * page_size + 1e-9))
+                for n in range(page_size + 1)
+            ]
             for t, (_, high) in config.type_shares.items()
         }
 
