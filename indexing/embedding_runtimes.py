@@ -55,6 +55,12 @@ class OnnxRuntime:
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.input_names = [i.name for i in self.session.get_inputs()]
+        self.model_path = model_path
+
+    def with_threads(self, threads: int) -> "OnnxRuntime":
+        """Another session of the same model: what it computes does not depend on the thread
+        count, so a faithfulness check of one session holds for both."""
+        return OnnxRuntime(self.model_path, threads)
 
     def __call__(self, features: dict[str, np.ndarray]) -> np.ndarray:
         inputs = {name: features[name].astype(np.int64) for name in self.input_names}

@@ -186,22 +186,24 @@ class SentenceTransformerEmbedder(Embedder):
             cpu_flags(),
             lambda: self._min_cosine(bf16_runtime(), reference),
         )
-        if self.precision == "bf16":
-            self.runtime = bf16_runtime()
-        elif self.device == "cpu":
-            self.runtime = self._faithful_onnx_runtime(transformer, reference) or reference
-        else:
-            self.runtime = reference
         # One query at a time is latency, not throughput: on 2 cores ONNX Runtime encodes a
         # query in ~3 ms where torch bf16 (AMX) needs ~9 ms, while torch bf16 encodes
         # document batches at 2.2x ONNX's rate. So queries take ONNX whenever it is faithful,
         # in a session of their own: a web server runs a worker process per core, and each
         # query spreading over every core made concurrent searches fight for them.
-        self.query_runtime = (
+        query_onnx = (
             self._faithful_onnx_runtime(transformer, reference, settings.EMBEDDINGS_QUERY_THREADS)
             if self.device == "cpu"
             else None
-        ) or self.runtime
+        )
+        if self.precision == "bf16":
+            self.runtime = bf16_runtime()
+        elif query_onnx is not None:
+            # Documents: the same checked model, one thread per core.
+            self.runtime = query_onnx.with_threads(0)
+        else:
+            self.runtime = reference
+        self.query_runtime = query_onnx or self.runtime
         logger.info(
             "embeddings: %s, %s, documents %s, queries %s",
             self.model_name,
@@ -241,7 +243,7 @@ class SentenceTransformerEmbedder(Embedder):
         expected = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, reference)
         return float(np.min(np.sum(got * expected, axis=1)))
 
-    def _faithful_onnx_runtime(self, transformer, reference, threads: int = 0):
+    def _faithful_onnx_runtime(self, transformer, reference, threads: int):
         from . import embedding_runtimes
 
         cache_dir = Path(settings.EMBEDDINGS_CACHE_DIR) / "onnx"
