@@ -35,8 +35,9 @@ class ObjectiveConfig:
     # Shops whose trust score is below trust_floor have their utility multiplied by
     # trust_demotion: demoted, never hidden. 0.85 goes with a shop decay of 0.95
     # (BlendConfig): demoting low-trust shops concentrates exposure on the trusted ones, and
-    # spreading it back costs engagement. With 0.7 and 0.85 (the defaults until session 13)
-    # the marketplace arm's expected CTR was significantly down (simulate_ab; see
+    # spreading it back costs engagement. Until session 13 they were 0.7 and 0.85, and the
+    # marketplace arm's expected CTR was -0.0002 (significant) in simulate_ab; with these it
+    # is smaller but still significantly down on some hosts and serving states (see
     # DEVELOPERS-NOTES.md).
     trust_floor: float = 0.5
     trust_demotion: float = 0.85
