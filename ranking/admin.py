@@ -3,7 +3,7 @@ views of logged searches and events for debugging ranking."""
 
 from django.contrib import admin
 
-from .models import DocEngagement, Event, RankerModel, SearchLog
+from .models import DocEngagement, EngagementFit, Event, RankerModel, SearchLog
 
 
 @admin.register(RankerModel)
@@ -62,3 +62,9 @@ class DocEngagementAdmin(ReadOnlyAdmin):
     list_display = ["doc_id", "category", "impressions", "examinations", "clicks", "carts", "orders"]
     search_fields = ["=doc_id", "category"]
     ordering = ["-clicks"]
+
+
+@admin.register(EngagementFit)
+class EngagementFitAdmin(ReadOnlyAdmin):
+    list_display = ["doc_type", "fitted_at", "impressions", "clicks", "feature_version"]
+    readonly_fields = ["inputs", "coefficients", "intercept"]

@@ -66,21 +66,28 @@ def fit_calibration(rows: Iterable[tuple[str, int, int, int]]) -> EngagementCali
     return EngagementCalibration(curves)
 
 
+def ranked_single_type_searches(doc_types=DOC_TYPES):
+    """Logged searches whose positions are their type's ranks: single-type searches served
+    in ranked order. In a mixed row a position is not the type's rank, nor is it on a page
+    exploration touched (a reshuffled page; a cold-start pick pushes every later document
+    down). Reading those pages as ranked flattened the product curve to 0.39 at rank 1
+    against 0.25 at rank 10 after simulated traffic whose pages were 30% reshuffled, so the
+    GMV term outweighed rank."""
+    from .models import SearchLog
+
+    return SearchLog.objects.filter(doc_type__in=doc_types, explored_positions=[])
+
+
 def load_calibration() -> EngagementCalibration:
-    """From logged events of single-type searches served in ranked order: in a mixed row a
-    position is not the type's rank, nor is it on a page exploration touched (a reshuffled
-    page; a cold-start pick pushes every later document down). Reading those pages as
-    ranked flattened the product curve to 0.39 at rank 1 against 0.25 at rank 10 after
-    simulated traffic whose pages were 30% reshuffled, so the GMV term outweighed rank."""
+    """From logged events of the ranked single-type searches."""
     from django.db.models import Count, F, Value
     from django.db.models.functions import Left, StrIndex
 
-    from .models import Event, SearchLog
+    from .models import Event
 
-    single_type = SearchLog.objects.filter(doc_type__in=DOC_TYPES, explored_positions=[]).values("search_id")
     events = (
         Event.objects.filter(
-            search_id__in=single_type,
+            search_id__in=ranked_single_type_searches().values("search_id"),
             kind__in=(Event.Kind.IMPRESSION, Event.Kind.CLICK),
             position__lte=MAX_RANK,
         )

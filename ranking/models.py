@@ -103,6 +103,23 @@ class DocEngagement(models.Model):
         return self.doc_id
 
 
+class EngagementFit(models.Model):
+    """A type's learned engagement model (ranking/engagement_model.py) as the last
+    `refresh_engagement` fitted it; serving ignores it once the feature list has changed."""
+
+    doc_type = models.CharField(max_length=10, unique=True)
+    feature_version = models.CharField(max_length=16)
+    inputs = models.JSONField(help_text="Input names, in the order of the coefficients.")
+    coefficients = models.JSONField()
+    intercept = models.FloatField()
+    impressions = models.PositiveIntegerField(help_text="Logged impressions it was fitted on.")
+    clicks = models.PositiveIntegerField()
+    fitted_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.doc_type} engagement model"
+
+
 class RankerModel(models.Model):
     class Status(models.TextChoices):
         CANDIDATE = "candidate"

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -32,6 +33,9 @@ from indexing.schema import document_id, parse_document_id
 
 from .calibration import EngagementCalibration, load_calibration
 from .propensity import examination_propensity
+
+if TYPE_CHECKING:
+    from .engagement_model import EngagementModel
 
 CTR_PRIOR_STRENGTH = 20.0  # examined impressions
 CONVERSION_PRIOR_STRENGTH = 10.0  # clicks
@@ -100,6 +104,8 @@ class RankingStats:
     price_by_product: dict[str, float] = field(default_factory=dict)
     global_rates: tuple[float, float] = (DEFAULT_CTR, DEFAULT_CONVERSION)
     calibration: EngagementCalibration = field(default_factory=EngagementCalibration)
+    # doc_type -> learned P(engage | examined) from match evidence; the rank curve without one.
+    engagement_models: dict[str, EngagementModel] = field(default_factory=dict)
     _tagged_values: dict[tuple[str, ...], float] = field(default_factory=dict, repr=False)
     _economics: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
     mean_rating: float = DEFAULT_MEAN_RATING
@@ -204,6 +210,7 @@ def smoothed_rates(rows: Sequence[tuple[str, str, float, int, int]]) -> RankingS
 
 
 def load_ranking_stats() -> RankingStats:
+    from .engagement_model import load_engagement_models
     from .models import DocEngagement
 
     rows = DocEngagement.objects.values_list("doc_id", "category", "examinations", "clicks", "orders")
@@ -222,6 +229,7 @@ def load_ranking_stats() -> RankingStats:
         stats.authority_by_shop[slug] = authority
         stats.badge_by_shop[slug] = shop_badge(official, verified, rating, authority)
     stats.calibration = load_calibration()
+    stats.engagement_models = load_engagement_models()
     mean_rating = active.filter(review_count__gt=0).aggregate(mean=Avg("rating"))["mean"]
     stats.mean_rating = mean_rating or DEFAULT_MEAN_RATING
     return stats
@@ -268,7 +276,9 @@ def reset_ranking_stats() -> None:
 
 
 def refresh_engagement() -> int:
-    """Re-aggregate all events into DocEngagement; returns the number of documents."""
+    """Re-aggregate all events into DocEngagement and refit the engagement models; returns
+    the number of documents."""
+    from .engagement_model import refit_engagement_models
     from .models import DocEngagement, Event
 
     counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -301,5 +311,6 @@ def refresh_engagement() -> int:
     with transaction.atomic():
         DocEngagement.objects.all().delete()
         DocEngagement.objects.bulk_create(rows, batch_size=2000)
+    refit_engagement_models()
     reset_ranking_stats()
     return len(rows)

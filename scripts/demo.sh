@@ -16,6 +16,10 @@ $py manage.py train_ranker --judgments data/chorus/judgments-dev.csv
 # Videos have no human judgments: their ranker learns from SIMULATED shoppers' clicks.
 $py manage.py simulate_traffic --type video --sessions 800 --seed 7
 $py manage.py train_ranker --clicks --doc-type video
+# SIMULATED product traffic too: the engagement models (P(engage) from rank and match
+# evidence, which the marketplace objective weighs value against) learn from its clicks.
+$py manage.py simulate_traffic --type product --sessions 800 --seed 5
+$py manage.py fit_engagement
 $py manage.py ensure_admin
 $py manage.py collectstatic --noinput --verbosity 0
 echo "== serving on http://127.0.0.1:8000/api/search?q=bluetooth+speaker (docs: /api/docs/, admin: /admin/)" >&2

@@ -33,7 +33,18 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["enabled"]}),
-        ("Objective", {"fields": ["gmv_weight", "personal_weight", "trust_floor", "trust_demotion"]}),
+        (
+            "Objective",
+            {
+                "fields": [
+                    "gmv_weight",
+                    "personal_weight",
+                    "trust_floor",
+                    "trust_demotion",
+                    "learned_engagement",
+                ]
+            },
+        ),
         ("Cold start", {"fields": ["exploration_positions"]}),
         (
             "Mixed row",

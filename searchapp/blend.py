@@ -93,7 +93,9 @@ class Blend:
             affinity = None
             if rows and config.enabled:
                 affinity = features[:rows, AFFINITY_COLUMNS].mean(axis=1)
-            parts[doc_type] = type_utilities(doc_type, hits[:rows], stats, config.objective, affinity)
+            parts[doc_type] = type_utilities(
+                doc_type, hits[:rows], stats, config.objective, affinity, features[:rows] if rows else None
+            )
         utilities = combine(parts, config.objective)
         if len(ctx.candidates) > 1:
             for doc_type in MEDIA_TYPES & utilities.keys():

@@ -82,7 +82,7 @@ class MarketplaceSettings(models.Model):
         default=True, help_text="Off: every list is served in its ranker's order (relevance only)."
     )
     gmv_weight = models.FloatField(
-        default=0.1,
+        default=0.05,
         validators=share,
         help_text="Relevance/GMV trade-off: 0 ranks by expected engagement, 1 by expected GMV.",
     )
@@ -95,9 +95,14 @@ class MarketplaceSettings(models.Model):
         default=0.5, validators=share, help_text="Shops with a trust score below this are demoted."
     )
     trust_demotion = models.FloatField(
-        default=0.85,
+        default=0.95,
         validators=[MinValueValidator(0.05), MaxValueValidator(1.0)],
         help_text="Low-trust shops' utility is multiplied by this (1 = no demotion; never hidden).",
+    )
+    learned_engagement = models.BooleanField(
+        default=True,
+        help_text="Expected engagement from the model learned on logged clicks (rank and how well "
+        "each item matches the query); off: from its rank alone.",
     )
     exploration_positions = models.CharField(
         max_length=100,

@@ -1,6 +1,7 @@
 """SIMULATED A/B test of the marketplace layer:
 `manage.py simulate_ab --sessions 1500 --seed 7 [--a relevance] [--b marketplace]
-[--gmv-weight 0.5] [--shop-repeat-decay 1] [--exploration-positions ""] [--json out.json]`
+[--gmv-weight 0.5] [--shop-repeat-decay 1] [--exploration-positions ""]
+[--rank-only-engagement] [--json out.json]`
 (see ranking/ab_test.py). The overrides change arm B only, so one part of the marketplace
 layer can be measured at a time. The last output line is JSON."""
 
@@ -39,6 +40,11 @@ class Command(BaseCommand):
             )
         parser.add_argument(
             "--shop-repeat-decay", type=float, help="Override arm B's seller spreading (1 = off)."
+        )
+        parser.add_argument(
+            "--rank-only-engagement",
+            action="store_true",
+            help="Arm B's P(engage) from the rank curve alone, not the learned engagement model.",
         )
         parser.add_argument(
             "--exploration-positions",
@@ -108,6 +114,8 @@ class Command(BaseCommand):
     def arm_b(options) -> tuple[MarketplaceConfig, str]:
         """Arm B's preset with the command line's overrides, and a name that lists them."""
         overrides = {name: options[name] for name in OBJECTIVE_OPTIONS if options[name] is not None}
+        if options["rank_only_engagement"]:
+            overrides["learned_engagement"] = False
         config = ARM_PRESETS[options["b"]]().with_objective(**overrides)
         decay = options["shop_repeat_decay"]
         if decay is not None:
