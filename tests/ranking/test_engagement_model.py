@@ -6,6 +6,7 @@ import uuid
 import numpy as np
 import pytest
 from django.utils import timezone
+from scipy.special import expit
 
 from indexing.backends.base import Hit
 from ranking.calibration import EngagementCalibration
@@ -13,6 +14,7 @@ from ranking.engagement_model import (
     INPUT_NAMES,
     MIN_CLICKS,
     EngagementModel,
+    design_matrix,
     fit_engagement_model,
     load_engagement_models,
 )
@@ -54,6 +56,16 @@ def test_the_fit_learns_match_evidence_and_removes_position_bias():
     p_full, p_half = model.probabilities(rows)
     assert p_full == pytest.approx(0.4, abs=0.04)
     assert p_half == pytest.approx(0.05, abs=0.02)
+
+
+def test_serving_scores_rows_as_the_fit_saw_them():
+    # The serving path skips the design matrix; its arithmetic must be the fit's.
+    rng = np.random.default_rng(3)
+    model = EngagementModel(tuple(rng.normal(size=len(INPUT_NAMES))), -2.0)
+    features = rng.random((30, len(FEATURE_NAMES))).astype(np.float32)
+    features[4] = np.nan  # a candidate no channel scored: no evidence
+    expected = expit(design_matrix(features, np.arange(1, 31)) @ np.array(model.coefficients) - 2.0)
+    assert model.probabilities(features) == pytest.approx(expected, rel=1e-5)
 
 
 def test_too_few_clicks_leave_the_rank_curve_in_charge():
