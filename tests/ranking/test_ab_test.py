@@ -221,6 +221,7 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
         gmv_weight=0.8,
         shop_repeat_decay=1.0,
         exploration_positions="",
+        rank_only_engagement=True,
         json_path=str(out),
         stdout=stdout,
     )
@@ -231,6 +232,8 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
     assert set(summary["verdicts"]) >= {"gmv_per_search_up", "ctr_not_down", "seller_gini_down"}
     report = json.loads(out.read_text())
     assert report["configs"]["b"]["objective"]["gmv_weight"] == 0.8
+    assert report["configs"]["b"]["objective"]["learned_engagement"] is False
+    assert "learned_engagement=False" in report["arms"]["b"]
     # Arm B without seller spreading or exploration: one part of the layer at a time.
     assert report["configs"]["b"]["blend"]["shop_repeat_decay"] == 1.0
     assert report["configs"]["b"]["exploration"]["positions"] == []
