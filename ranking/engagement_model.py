@@ -7,7 +7,8 @@ values differ, even when the neighbour matches the query far better: in first-st
 those swaps cost the marketplace arm its CTR in simulate_ab (DEVELOPERS-NOTES.md). This
 model reads the neighbours' match evidence (title coverage, dense similarity, the lexical
 score against the query's best...) alongside the rank, so value moves happen between items a
-shopper would engage with alike.
+shopper would engage with alike. The objective (ranking/objective.py) keeps its estimates in
+the ranker's order: the model says how far apart neighbours are, not which comes first.
 
 It is a logistic regression (scikit-learn) fitted by `refresh_engagement` on the logged
 impressions of single-type searches served in ranked order, per type. Clicks are
