@@ -52,11 +52,17 @@ MAX_IMPRESSIONS = 100_000
 EM_PASSES = 4
 
 
+def match_evidence(features: np.ndarray) -> np.ndarray:
+    """(n, len(ENGAGEMENT_FEATURES)): each row's match features (a missing value, NaN, is no
+    evidence: 0)."""
+    matches = features[:, COLUMNS]  # a copy: fancy indexing
+    np.nan_to_num(matches, copy=False)
+    return matches
+
+
 def design_matrix(features: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """(n, len(INPUT_NAMES)): -ln(rank in the type's order) then the match features (a
-    missing value, NaN, is no evidence: 0)."""
-    matches = np.nan_to_num(np.asarray(features, dtype=np.float64)[:, COLUMNS])
-    return np.column_stack([-np.log(np.asarray(ranks, dtype=np.float64)), matches])
+    """(n, len(INPUT_NAMES)): -ln(rank in the type's order) then the match evidence."""
+    return np.column_stack([-np.log(np.asarray(ranks, dtype=np.float64)), match_evidence(features)])
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,11 @@ class EngagementModel:
         design_matrix's product with the coefficients, in as few numpy calls as the blend
         stage's budget wants (each costs several times its micro-benchmark mid-search)."""
         count = len(features)
-        matches = features[:, COLUMNS]  # a copy: fancy indexing
-        np.nan_to_num(matches, copy=False)
         log_ranks = NEG_LOG_RANKS[:count] if count <= len(NEG_LOG_RANKS) else -np.log(np.arange(1, count + 1))
-        return expit(matches @ self.match_weights + (self.coefficients[0] * log_ranks + self.intercept))
+        return expit(
+            match_evidence(features) @ self.match_weights
+            + (self.coefficients[0] * log_ranks + self.intercept)
+        )
 
 
 def fit_engagement_model(
@@ -113,20 +120,23 @@ def logged_training_rows(doc_type: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     impressions = (
         ImpressionLog.objects.filter(search__in=searches, feature_version=FEATURE_VERSION)
         .order_by("-search__created_at", "position")
-        .values_list("search_id", "position", "doc_id", "features")[:MAX_IMPRESSIONS]
+        .values_list("search_id", "position", "doc_id", "features", "search__created_at")[:MAX_IMPRESSIONS]
     )
-    clicks = set(
-        Event.objects.filter(kind=Event.Kind.CLICK, search_id__in=searches.values("search_id")).values_list(
-            "search_id", "doc_id"
-        )
-    )
-    vectors, positions, clicked = [], [], []
-    for search_id, position, doc_id, vector in impressions.iterator(chunk_size=5000):
+    keys, vectors, positions, oldest = [], [], [], None
+    for search_id, position, doc_id, vector, created_at in impressions.iterator(chunk_size=5000):
+        keys.append((search_id, doc_id))
         vectors.append(decode_vector(vector))
         positions.append(position)
-        clicked.append((search_id, doc_id) in clicks)
-    features = np.stack(vectors) if vectors else np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    return features, np.array(positions, dtype=np.int64), np.array(clicked, dtype=bool)
+        oldest = created_at
+    if not keys:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32), np.zeros(0, np.int64), np.zeros(0, bool)
+    # The clicks of the searches read, not of the whole log.
+    read = searches.filter(created_at__gte=oldest).values("search_id")
+    clicks = set(
+        Event.objects.filter(kind=Event.Kind.CLICK, search_id__in=read).values_list("search_id", "doc_id")
+    )
+    clicked = np.array([key in clicks for key in keys], dtype=bool)
+    return np.stack(vectors), np.array(positions, dtype=np.int64), clicked
 
 
 def refit_engagement_models() -> dict[str, EngagementModel]:
