@@ -139,9 +139,9 @@ def logged_training_rows(doc_type: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.stack(vectors), np.array(positions, dtype=np.int64), clicked
 
 
-def refit_engagement_models() -> dict[str, EngagementModel]:
-    """Fit each type's model on its logged impressions and store it (EngagementFit); a type
-    with too few clicks keeps none (serving then uses the rank curve)."""
+def refit_engagement_models() -> dict:
+    """Fit each type's model on its logged impressions and store it: doc_type -> the stored
+    EngagementFit. A type with too few clicks keeps none (serving then uses the rank curve)."""
     from indexing.schema import DOC_TYPES
 
     from .features import FEATURE_VERSION
@@ -154,7 +154,7 @@ def refit_engagement_models() -> dict[str, EngagementModel]:
         if model is None:
             EngagementFit.objects.filter(doc_type=doc_type).delete()
             continue
-        EngagementFit.objects.update_or_create(
+        fitted[doc_type], _ = EngagementFit.objects.update_or_create(
             doc_type=doc_type,
             defaults={
                 "feature_version": FEATURE_VERSION,
@@ -165,7 +165,6 @@ def refit_engagement_models() -> dict[str, EngagementModel]:
                 "clicks": int(clicked.sum()),
             },
         )
-        fitted[doc_type] = model
     return fitted
 
 

@@ -8,15 +8,13 @@ from django.core.management.base import BaseCommand
 
 from indexing.schema import DOC_TYPES
 from ranking.engagement_model import MIN_CLICKS, refit_engagement_models
-from ranking.models import EngagementFit
 
 
 class Command(BaseCommand):
     help = "Fit each type's engagement model on its logged impressions and clicks."
 
     def handle(self, *args, **options):
-        fitted = refit_engagement_models()
-        fits = {fit.doc_type: fit for fit in EngagementFit.objects.filter(doc_type__in=fitted)}
+        fits = refit_engagement_models()
         for doc_type in DOC_TYPES:
             fit = fits.get(doc_type)
             if fit is None:
