@@ -71,14 +71,18 @@ def engagement_probabilities(
     """P(engage | examined) of a type's first `count` ranked candidates: the rank curve's,
     or, when the type has a learned model (ranking/engagement_model.py) and the config uses
     it, the model's made non-increasing down the ranked order (the closest such sequence,
-    pool-adjacent-violators). The ranker keeps the order; the model says how far apart
-    neighbours are, so value lifts an item only over neighbours it matches about as well.
-    Used raw, the model's own order overrode the promoted ranker's: NDCG@10 -3.8% in
-    simulate_ab (DEVELOPERS-NOTES.md)."""
+    pool-adjacent-violators) and weighed with the rank curve (config.rank_evidence). The
+    ranker keeps the order; the model says how far apart neighbours are, so value lifts an
+    item only over neighbours it matches about as well. Used raw, the model's own order
+    overrode the promoted ranker's: NDCG@10 -3.8% in simulate_ab (DEVELOPERS-NOTES.md)."""
     model = stats.engagement_models.get(doc_type) if config.learned_engagement else None
+    curve = stats.calibration.probabilities(doc_type, count)
     if model is not None and features is not None and len(features) == count:
-        return isotonic_regression(model.probabilities(features), increasing=False).x
-    return stats.calibration.probabilities(doc_type, count).copy()
+        learned = isotonic_regression(model.probabilities(features), increasing=False).x
+        # A weighted geometric mean: both are non-increasing down the ranker's order, so
+        # the result is too, and ties the model pooled keep part of the curve's gaps.
+        return learned ** (1.0 - config.rank_evidence) * curve**config.rank_evidence
+    return curve.copy()
 
 
 def combine(parts: Mapping[str, TypeUtilities], config: ObjectiveConfig) -> dict[str, np.ndarray]:

@@ -42,6 +42,7 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
                     "trust_floor",
                     "trust_demotion",
                     "learned_engagement",
+                    "rank_evidence",
                 ]
             },
         ),

@@ -36,6 +36,7 @@ def config_from_row(row: MarketplaceSettings) -> MarketplaceConfig:
             trust_floor=row.trust_floor,
             trust_demotion=row.trust_demotion,
             learned_engagement=row.learned_engagement,
+            rank_evidence=row.rank_evidence,
         ),
         exploration=ExplorationConfig(positions=parse_positions(row.exploration_positions)),
         blend=BlendConfig(

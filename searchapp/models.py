@@ -104,6 +104,12 @@ class MarketplaceSettings(models.Model):
         help_text="Expected engagement from the model learned on logged clicks (rank and how well "
         "each item matches the query); off: from its rank alone.",
     )
+    rank_evidence = models.FloatField(
+        default=0.5,
+        validators=share,
+        help_text="With the learned engagement: how much the ranker's order counts beside the "
+        "model (0: the model alone, so value alone orders items it rates alike; 1: the rank alone).",
+    )
     exploration_positions = models.CharField(
         max_length=100,
         default="5,12",

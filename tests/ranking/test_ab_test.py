@@ -222,6 +222,7 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
         shop_repeat_decay=1.0,
         exploration_positions="",
         rank_only_engagement=True,
+        rank_evidence=0.25,
         json_path=str(out),
         stdout=stdout,
     )
@@ -233,6 +234,7 @@ def test_simulate_ab_runs_both_arms_through_the_pipeline(shop_catalog, local_ind
     report = json.loads(out.read_text())
     assert report["configs"]["b"]["objective"]["gmv_weight"] == 0.8
     assert report["configs"]["b"]["objective"]["learned_engagement"] is False
+    assert report["configs"]["b"]["objective"]["rank_evidence"] == 0.25
     assert "learned_engagement=False" in report["arms"]["b"]
     # Arm B without seller spreading or exploration: one part of the layer at a time.
     assert report["configs"]["b"]["blend"]["shop_repeat_decay"] == 1.0

@@ -89,15 +89,23 @@ def test_the_objective_uses_the_model_where_the_config_asks_for_it_in_the_ranker
     raw = model.probabilities(features)
     assert raw[3] > raw[2]
 
-    learned = type_utilities("product", hits, stats, ObjectiveConfig(), features=features).engagement
+    model_alone = ObjectiveConfig(rank_evidence=0.0)
+    learned = type_utilities("product", hits, stats, model_alone, features=features).engagement
     # The full matches at ranks 1 and 2 keep the model's estimates and the gap between them
     # and rank 3; rank 4, which the model rates above rank 3, is pooled with it: the ranker
-    # keeps the order, and value decides between the two.
+    # keeps the order, and value alone would decide between the two.
     assert learned[:2] == pytest.approx(raw[:2])
     assert learned[2] == learned[3] == pytest.approx(raw[2:].mean())
     assert learned[1] > 1.5 * learned[2]
 
+    # With the rank curve as evidence too (the default), the pool keeps half the curve's
+    # gap, so a dearer rank 4 needs a real price advantage to pass rank 3.
     ranked = EngagementCalibration().probabilities("product", 4)
+    blended = type_utilities("product", hits, stats, ObjectiveConfig(), features=features).engagement
+    assert blended == pytest.approx(np.sqrt(learned * ranked))
+    assert blended[2] / blended[3] == pytest.approx(np.sqrt(ranked[2] / ranked[3]))
+    assert blended[2] > blended[3]
+
     relevance_only = MarketplaceConfig.relevance_only().objective
     for config, given in ((relevance_only, features), (ObjectiveConfig(), None)):
         engagement = type_utilities("product", hits, stats, config, features=given).engagement
@@ -160,12 +168,13 @@ def test_refresh_engagement_fits_on_ranked_pages_and_serving_loads_the_fit():
     assert load_engagement_models() == {}
 
 
-def test_merchandisers_can_switch_the_learned_engagement_off():
+def test_merchandisers_can_switch_the_learned_engagement_off_and_weigh_the_rank_beside_it():
     from searchapp.marketplace_settings import config_from_row
     from searchapp.models import MarketplaceSettings
 
     assert config_from_row(MarketplaceSettings()).objective.learned_engagement
     assert not config_from_row(MarketplaceSettings(learned_engagement=False)).objective.learned_engagement
+    assert config_from_row(MarketplaceSettings(rank_evidence=0.2)).objective.rank_evidence == 0.2
 
 
 @pytest.mark.django_db

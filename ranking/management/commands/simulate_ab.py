@@ -22,7 +22,7 @@ from searchapp.marketplace_settings import parse_positions
 from searchapp.models import MarketplaceSettings
 
 # Objective knobs arm B can override: option dest -> ObjectiveConfig field.
-OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion")
+OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion", "rank_evidence")
 PROGRESS_EVERY = 100  # sessions
 
 
