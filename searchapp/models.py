@@ -82,7 +82,7 @@ class MarketplaceSettings(models.Model):
         default=True, help_text="Off: every list is served in its ranker's order (relevance only)."
     )
     gmv_weight = models.FloatField(
-        default=0.05,
+        default=0.1,
         validators=share,
         help_text="Relevance/GMV trade-off: 0 ranks by expected engagement, 1 by expected GMV.",
     )

@@ -16,4 +16,9 @@ class Migration(migrations.Migration):
             name='rank_evidence',
             field=models.FloatField(default=0.5, help_text="With the learned engagement: how much the ranker's order counts beside the model (0: the model alone, so value alone orders items it rates alike; 1: the rank alone).", validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)]),
         ),
+        migrations.AlterField(
+            model_name='marketplacesettings',
+            name='gmv_weight',
+            field=models.FloatField(default=0.1, help_text='Relevance/GMV trade-off: 0 ranks by expected engagement, 1 by expected GMV.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)]),
+        ),
     ]
