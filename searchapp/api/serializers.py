@@ -251,6 +251,11 @@ class UnderstoodSerializer(serializers.Serializer):
     boosts = UnderstoodBoostSerializer(many=True, help_text="Soft preferences: they reorder, never filter.")
     category_intent = CategoryIntentSerializer(many=True)
     synonyms_applied = SynonymAppliedSerializer(many=True)
+    spelling_alternatives = SynonymAppliedSerializer(
+        many=True,
+        help_text="Other words a misspelled word may mean, searched beside the corrected query "
+        '("to" in place of its correction in "from").',
+    )
     recovery = serializers.ChoiceField(
         choices=RECOVERY_STEPS,
         allow_null=True,

@@ -219,6 +219,7 @@ UNDERSTOOD_FIELDS = (
     "boosts",
     "category_intent",
     "synonyms_applied",
+    "spelling_alternatives",
 )
 
 

@@ -32,7 +32,7 @@ from .intent import blend_with_rule, get_intent_model
 from .normalize import normalize, split_unit
 from .rules import rule_enabled
 from .spelling import SpellingResult, get_corrector
-from .synonyms import DEFAULT_LOCALE, Alternative, get_synonym_table
+from .synonyms import DEFAULT_LOCALE, MAX_ALTERNATIVES, Alternative, get_synonym_table
 from .vocabulary import get_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -122,10 +122,8 @@ class ParsedQuery:
                 {"category": path, "probability": round(probability, 3)}
                 for path, probability in self.category_intent
             ],
-            "synonyms_applied": [
-                {"from": a.source, "to": a.target, "query": a.text, "weight": a.weight}
-                for a in self.alternatives
-            ],
+            "synonyms_applied": explain_alternatives(self.alternatives, SYNONYMS),
+            "spelling_alternatives": explain_alternatives(self.alternatives, SPELLING),
             "extractions": [
                 {
                     "rule": e.rule,
@@ -169,9 +167,9 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
     # A query that is nothing but a constraint ("under 20") keeps its words as text.
     lexical_tokens = residual_tokens(tokens, applied) or tokens
 
-    alternatives: list[Alternative] = []
+    alternatives = spelling_alternatives(spelling, applied)
     if SYNONYMS in parts and lexical_tokens:
-        alternatives = guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
+        alternatives += guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
 
     intent: list[tuple[str, float]] = []
     if INTENT in parts and tokens:
@@ -193,6 +191,20 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         applied=tuple(applied),
         degraded=tuple(degraded),
     )
+
+
+def spelling_alternatives(spelling: SpellingResult, applied: list[Extraction]) -> list[Alternative]:
+    """The corrected query with an unknown word's runner-up correction in its place, at the
+    weight of the query itself (0.7 measured the same): the backends score each document by
+    its best-matching alternative."""
+    tokens = spelling.tokens
+    found = []
+    for position, word in spelling.runner_ups:
+        replaced = (*tokens[:position], word, *tokens[position + 1 :])
+        text = " ".join(residual_tokens(replaced, applied))
+        if word in text.split():  # not a word a price or brand filter took out of the text
+            found.append(Alternative(text, 1.0, tokens[position], word, kind=SPELLING))
+    return found[:MAX_ALTERNATIVES]  # a long garbled query must not make the lexical query huge
 
 
 def predict_intent(
@@ -259,6 +271,14 @@ def surface_forms(value: str) -> tuple[str, ...]:
     """How catalog text may spell a canonical token: "1tb" is "1TB" or "1 TB" in titles."""
     unit = split_unit(value)
     return (value, f"{unit[0]} {unit[1]}") if unit else (value,)
+
+
+def explain_alternatives(alternatives: Iterable[Alternative], kind: str) -> list[dict]:
+    return [
+        {"from": a.source, "to": a.target, "query": a.text, "weight": a.weight}
+        for a in alternatives
+        if a.kind == kind
+    ]
 
 
 def explain_filters(filters: SearchFilters) -> dict:

@@ -13,6 +13,10 @@ where the catalog alone would pick its more frequent word ("pad").
 
 A correction of an unknown token is applied (`corrected`); a rare-but-known token with a
 far more frequent neighbour is only suggested (`did_you_mean`), since it may be meant.
+The next-best corrections of an unknown token are kept as `runner_ups`, which the analyzer
+searches as alternatives beside the corrected query: "ybox" is one edit from "box" (2,155
+title uses) and "xbox" (7); frequency picks "box", and the lexical score decides between
+them, where the rarer word weighs more.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ SHORT_WORD_CONTEXT_COUNT = 3
 # A typed query becomes a logged one a few edits away only when shoppers searched that one
 # successfully this many times more often than what was typed (and at least this often).
 LOGGED_QUERY_DOMINANCE, LOGGED_QUERY_MIN_COUNT = 10, 3
+# An unknown word's next-best corrections searched beside the best one (see `correct`).
+# Mean typo ratio over 30 seeds: 0.948 with none, 0.952 / 0.953 / 0.953 / 0.952 with 1-4.
+RUNNER_UPS = 2
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class SpellingResult:
     corrected: str | None  # the corrected query, when a correction was applied
     did_you_mean: str | None  # the suggestion to show, applied or not
     corrections: tuple[tuple[str, str], ...] = ()  # (what was typed, what it became)
+    # (position in `tokens`, word): what an unknown word may have meant besides its correction
+    runner_ups: tuple[tuple[int, str], ...] = ()
 
 
 class SpellingCorrector:
@@ -97,6 +106,7 @@ class SpellingCorrector:
         joined, joins = self.join_split_words(list(tokens))
         applied: list[str] = []
         suggested: list[str] = []
+        runner_ups: list[tuple[int, str]] = []
         for position, token in enumerate(joined):
             if position >= MAX_CORRECTED_TOKENS:
                 applied.append(token)
@@ -116,7 +126,10 @@ class SpellingCorrector:
                 continue
             count = self.terms.get(token, 0)
             if count == 0:
-                replacement = self.best_edit(token, 0, before, after) or self.best_split(token) or token
+                edits = self.ranked_edits(token, 0, before, after)
+                replacement = (edits[0] if edits else None) or self.best_split(token) or token
+                at = sum(len(word.split()) for word in applied)  # a split word made two tokens
+                runner_ups.extend((at, word) for word in edits[1 : RUNNER_UPS + 1])
                 applied.append(replacement)
                 suggested.append(replacement)
             else:
@@ -132,6 +145,7 @@ class SpellingCorrector:
             corrected=corrected if corrected != original else None,
             did_you_mean=suggestion if suggestion != original else None,
             corrections=(*joins, *edits),
+            runner_ups=tuple(runner_ups),
         )
 
     def logged_query(self, tokens: Sequence[str]) -> str | None:
@@ -175,9 +189,13 @@ class SpellingCorrector:
         return token.isalpha() and not self.known_or_protected(token)
 
     def best_edit(self, token: str, min_count: int, before: str = "", after: str = "") -> str | None:
-        """The known word at the smallest edit distance that titles most often put next to
-        the neighbouring words ("laptop tand" -> "laptop stand", not "laptop and"), then the
-        most frequent. Short words get one edit, where two reach too many unrelated words; a
+        edits = self.ranked_edits(token, min_count, before, after)
+        return edits[0] if edits else None
+
+    def ranked_edits(self, token: str, min_count: int, before: str = "", after: str = "") -> list[str]:
+        """The known words at the smallest edit distance, best first: the one titles most
+        often put next to the neighbouring words ("laptop tand" -> "laptop stand", not
+        "laptop and"), then the most frequent. Short words get one edit, where two reach too many unrelated words; a
         two-edit correction must keep the first letter, which typists rarely get wrong
         ("earbds" is not "cards")."""
         max_distance = 1 if len(token) <= 5 else 2
@@ -188,10 +206,8 @@ class SpellingCorrector:
             and suggestion.count >= max(min_count, KNOWN_MIN_COUNT)
             and (suggestion.distance == 1 or suggestion.term[0] == token[0])
         ]
-        if not candidates:
-            return None
-        best = max(candidates, key=lambda s: (self.context_count(before, s.term, after), s.count))
-        return best.term
+        candidates.sort(key=lambda s: (self.context_count(before, s.term, after), s.count), reverse=True)
+        return [s.term for s in candidates]
 
     def real_word_edit(self, token: str, before: str, after: str) -> str | None:
         """An English word the catalog does not use, one edit from a word its titles use

@@ -30,6 +30,7 @@ class Alternative:
     weight: float
     source: str  # the phrase typed
     target: str  # the phrase it was expanded to
+    kind: str = "synonyms"  # or "spelling": a runner-up correction (analyzer.spelling_alternatives)
 
 
 @dataclass(frozen=True)

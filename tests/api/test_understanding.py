@@ -33,6 +33,7 @@ def test_the_response_says_what_was_understood(client, small_catalog):
         "boosts",
         "category_intent",
         "synonyms_applied",
+        "spelling_alternatives",
         "recovery",
         "suggestions",
     }

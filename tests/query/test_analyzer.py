@@ -39,6 +39,16 @@ def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
     assert parsed.text_for_lexical == "xbox controller"
 
 
+def test_a_misspelling_close_to_several_words_also_searches_the_runner_up(saved_vocabulary):
+    # "speakes" is one edit from "speakers" (400 uses) and "speaker" (300)
+    parsed = analyze("jbl speakes under $50")
+    assert parsed.text_for_lexical == "jbl speakers"
+    alternatives = parsed.explain()["spelling_alternatives"]
+    # the price filter took "under $50" out of the alternative too
+    assert alternatives == [{"from": "speakers", "to": "speaker", "query": "jbl speaker", "weight": 1.0}]
+    assert parsed.explain()["synonyms_applied"] == []
+
+
 def test_synonyms_become_weighted_alternatives(saved_vocabulary):
     # given an enabled two-way rule (the seed rules start disabled)
     Synonym.objects.update_or_create(

@@ -195,6 +195,25 @@ def test_logged_queries_never_replace_words_the_catalog_knows(logged_corrector):
     assert correct(logged_corrector, "bed mousr").corrected == "bed mouse"
 
 
+def test_the_next_best_corrections_of_an_unknown_word_are_kept_as_runner_ups(vocabulary):
+    # "ybox" is one edit from "box", "xbox" and "bbox"; frequency picks "box", the others stay
+    terms = {**vocabulary.terms, "box": 2000, "bbox": 8, "xbox": 60}
+    corrector = SpellingCorrector(replace(vocabulary, terms=terms))
+    result = correct(corrector, "wireless ybox")
+    assert result.tokens == ("wireless", "box")
+    assert result.runner_ups == ((1, "xbox"), (1, "bbox"))
+    # a known word, a brand and a model number have none
+    assert correct(corrector, "sony xbox tn2110").runner_ups == ()
+
+
+def test_runner_ups_point_at_the_word_after_a_split_one(vocabulary):
+    terms = {**vocabulary.terms, "box": 2000, "xbox": 60}
+    corrector = SpellingCorrector(replace(vocabulary, terms=terms))
+    result = correct(corrector, "wirelessmouse ybox")
+    assert result.tokens == ("wireless", "mouse", "box")
+    assert result.runner_ups == ((2, "xbox"),)
+
+
 def test_a_logged_query_must_dominate_what_was_typed(vocabulary):
     # "mpad" searched an eighth as often as "ipad": a spelling shoppers use, not a slip.
     assert correct(pad_corrector(vocabulary, {"ipad": 40, "mpad": 5}), "mpad").corrected == "pad"
