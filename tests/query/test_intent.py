@@ -27,6 +27,12 @@ def test_a_model_trained_on_titles_predicts_the_category_of_a_short_query(traine
     assert 0 < probability <= 1
 
 
+def test_singular_and_plural_queries_get_the_same_intent(trained):
+    # titles say "toner"; a shopper may type either
+    assert trained.predict(["toners"]) == trained.predict(["toner"])
+    assert trained.predict(["hdmi", "cables"]) == trained.predict(["hdmi", "cable"])
+
+
 def test_probabilities_are_ranked_and_sum_to_at_most_one(trained):
     predictions = trained.predict(["hdmi", "cable"], top=3)
     probabilities = [p for _, p in predictions]
