@@ -16,7 +16,9 @@ far more frequent neighbour is only suggested (`did_you_mean`), since it may be 
 The next-best corrections of an unknown token are kept as `runner_ups`, which the analyzer
 searches as alternatives beside the corrected query: "ybox" is one edit from "box" (2,155
 title uses) and "xbox" (7); frequency picks "box", and the lexical score decides between
-them, where the rarer word weighs more.
+them, where the rarer word weighs more. A three-letter unknown word ("dsk") is one edit from
+too many words to replace, so it stays as typed and its two likeliest words are the
+runner-ups.
 """
 
 from __future__ import annotations
@@ -49,8 +51,14 @@ SHORT_WORD_CONTEXT_COUNT = 3
 # A typed query becomes a logged one a few edits away only when shoppers searched that one
 # successfully this many times more often than what was typed (and at least this often).
 LOGGED_QUERY_DOMINANCE, LOGGED_QUERY_MIN_COUNT = 10, 3
-# An unknown word's next-best corrections searched beside the best one (see `correct`).
-# Mean typo ratio over 30 seeds: 0.948 with none, 0.952 / 0.953 / 0.953 / 0.952 with 1-4.
+# Odds against a typo in the first letter (see `ranked_edits`). On two-variant typo sets
+# (one- and two-edit variants, 10 seeds) the mean ratio was 0.842 with such corrections
+# ruled out, 0.875 at 5, 0.884 at 1: the generated typos hit every letter alike, people less.
+FIRST_LETTER_ODDS = 5
+# An unknown word's next-best corrections searched beside the best one, and the best
+# guesses for a three-letter word too ambiguous to correct (see `correct`). Mean typo ratio
+# over 30 seeds: 0.948 with none, 0.952 / 0.953 / 0.953 / 0.952 with 1-4; guessing for
+# three-letter words too: 0.962 / 0.964 / 0.962 with 1-3.
 RUNNER_UPS = 2
 
 
@@ -121,6 +129,10 @@ class SpellingCorrector:
                     or self.short_word_in_context(token, before, after)
                     or token
                 )
+                if replacement == token and self.short_unknown(token):
+                    # Too ambiguous to replace, but its likeliest words are worth searching too.
+                    guesses = self.ranked_edits(token, 0, before, after)[:RUNNER_UPS]
+                    runner_ups.extend((token_count(applied), word) for word in guesses)
                 applied.append(replacement)
                 suggested.append(replacement)
                 continue
@@ -128,8 +140,7 @@ class SpellingCorrector:
             if count == 0:
                 edits = self.ranked_edits(token, 0, before, after)
                 replacement = (edits[0] if edits else None) or self.best_split(token) or token
-                at = sum(len(word.split()) for word in applied)  # a split word made two tokens
-                runner_ups.extend((at, word) for word in edits[1 : RUNNER_UPS + 1])
+                runner_ups.extend((token_count(applied), word) for word in edits[1 : RUNNER_UPS + 1])
                 applied.append(replacement)
                 suggested.append(replacement)
             else:
@@ -195,16 +206,21 @@ class SpellingCorrector:
     def ranked_edits(self, token: str, min_count: int, before: str = "", after: str = "") -> list[str]:
         """The known words at the smallest edit distance, best first: the one titles most
         often put next to the neighbouring words ("laptop tand" -> "laptop stand", not
-        "laptop and"), then the most frequent. Short words get one edit, where two reach too many unrelated words; a
-        two-edit correction must keep the first letter, which typists rarely get wrong
-        ("earbds" is not "cards")."""
+        "laptop and"), then the most frequent. Short words get one edit, where two reach too
+        many unrelated words. Typists get the first letter wrong less often than the others,
+        so a two-edit word that changes it must be FIRST_LETTER_ODDS times more frequent than
+        the best that keeps it: "amezra" is "camera" (a catalog word), not "ameba"."""
         max_distance = 1 if len(token) <= 5 else 2
+        found = self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=max_distance)
+        rival = FIRST_LETTER_ODDS * max(
+            (s.count for s in found if s.term[0] == token[0]), default=KNOWN_MIN_COUNT
+        )
         candidates = [
             suggestion
-            for suggestion in self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=max_distance)
+            for suggestion in found
             if suggestion.term != token
             and suggestion.count >= max(min_count, KNOWN_MIN_COUNT)
-            and (suggestion.distance == 1 or suggestion.term[0] == token[0])
+            and (suggestion.distance == 1 or suggestion.term[0] == token[0] or suggestion.count >= rival)
         ]
         candidates.sort(key=lambda s: (self.context_count(before, s.term, after), s.count), reverse=True)
         return [s.term for s in candidates]
@@ -234,9 +250,7 @@ class SpellingCorrector:
         """A word too short to correct alone, which the catalog does not know, is corrected
         to the word one edit away that the neighbouring word makes a title phrase: "laptop
         cas" -> "laptop case". Alone, three letters are one edit from too many words."""
-        if len(token) != MIN_CORRECTABLE_LENGTH - 1 or not token.isalpha() or token in self.protected:
-            return None
-        if self.terms.get(token, 0) >= KNOWN_MIN_COUNT or not (before or after):
+        if not self.short_unknown(token) or not (before or after):
             return None
         count, best = max(
             (
@@ -247,6 +261,15 @@ class SpellingCorrector:
             default=(0, None),
         )
         return best if count >= SHORT_WORD_CONTEXT_COUNT else None
+
+    def short_unknown(self, token: str) -> bool:
+        """A three-letter word the catalog does not know ("dsk"), nor a brand or common word."""
+        return (
+            len(token) == MIN_CORRECTABLE_LENGTH - 1
+            and token.isalpha()
+            and token not in self.protected
+            and self.terms.get(token, 0) < KNOWN_MIN_COUNT
+        )
 
     def context_count(self, before: str, word: str, after: str) -> int:
         return self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)
@@ -285,6 +308,11 @@ class SpellingCorrector:
             result.append(tokens[index])
             index += 1
         return result, joins
+
+
+def token_count(words: list[str]) -> int:
+    """Tokens in `words` (a split word, "wireless mouse", is two): the next word's position."""
+    return sum(len(word.split()) for word in words)
 
 
 @cache

@@ -79,9 +79,14 @@ def test_the_neighbouring_word_picks_between_equally_close_corrections(corrector
     assert correct(corrector, "laptop tand").corrected == "laptop stand"
 
 
-def test_a_two_edit_correction_keeps_the_first_letter(corrector):
-    # "bireles" is two edits from "wireless" but starts differently: not a confident fix.
-    assert correct(corrector, "bireles").corrected is None
+def test_a_two_edit_correction_changes_the_first_letter_only_for_a_far_more_frequent_word(vocabulary):
+    # "amezra" is two edits from "camera" and from "ameba", which keeps the first letter
+    def corrected(camera: int, ameba: int) -> str | None:
+        terms = {**vocabulary.terms, "camera": camera, "ameba": ameba}
+        return correct(SpellingCorrector(replace(vocabulary, terms=terms)), "amezra").corrected
+
+    assert corrected(camera=500, ameba=4) == "camera"
+    assert corrected(camera=500, ameba=200) == "ameba"  # not five times as frequent
 
 
 def test_foreign_scripts_and_huge_tokens_pass_through(corrector):
@@ -204,6 +209,16 @@ def test_the_next_best_corrections_of_an_unknown_word_are_kept_as_runner_ups(voc
     assert result.runner_ups == ((1, "xbox"), (1, "bbox"))
     # a known word, a brand and a model number have none
     assert correct(corrector, "sony xbox tn2110").runner_ups == ()
+
+
+def test_a_short_unknown_word_stays_as_typed_with_its_likeliest_words_as_runner_ups(vocabulary):
+    terms = {**vocabulary.terms, "desk": 500, "disk": 300, "dusk": 5}
+    corrector = SpellingCorrector(replace(vocabulary, terms=terms))
+    result = correct(corrector, "red dsk")
+    assert result.corrected is None and result.tokens == ("red", "dsk")
+    assert result.runner_ups == ((1, "desk"), (1, "disk"))
+    # known three-letter words and brands guess nothing
+    assert correct(corrector, "red jbl ssd").runner_ups == ()
 
 
 def test_runner_ups_point_at_the_word_after_a_split_one(vocabulary):
