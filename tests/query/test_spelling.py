@@ -221,6 +221,15 @@ def test_a_short_unknown_word_stays_as_typed_with_its_likeliest_words_as_runner_
     assert correct(corrector, "red jbl ssd").runner_ups == ()
 
 
+def test_a_short_word_with_nothing_one_edit_away_searches_words_two_edits_away(vocabulary):
+    terms = {**vocabulary.terms, "coffee": 40}
+    corrector = SpellingCorrector(replace(vocabulary, terms=terms))
+    result = correct(corrector, "cfee")
+    assert result.corrected is None and result.runner_ups == ((0, "coffee"),)
+    # a longer word is corrected, as before
+    assert correct(corrector, "cofeee").corrected == "coffee"
+
+
 def test_runner_ups_point_at_the_word_after_a_split_one(vocabulary):
     terms = {**vocabulary.terms, "box": 2000, "xbox": 60}
     corrector = SpellingCorrector(replace(vocabulary, terms=terms))
