@@ -93,7 +93,7 @@ class IntentModel:
 
 def query_terms(tokens: Sequence[str]) -> list[str]:
     """Unigrams and bigrams, exactly as the vectorizer builds them at training time."""
-    tokens = [stem(token) for token in tokens]
+    tokens = folded_words(" ".join(tokens))  # the vectorizer's own tokenizer
     return [*tokens, *(f"{a} {b}" for a, b in pairwise(tokens))]
 
 
