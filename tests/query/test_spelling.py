@@ -241,3 +241,38 @@ def test_runner_ups_point_at_the_word_after_a_split_one(vocabulary):
 def test_a_logged_query_must_dominate_what_was_typed(vocabulary):
     # "mpad" searched an eighth as often as "ipad": a spelling shoppers use, not a slip.
     assert correct(pad_corrector(vocabulary, {"ipad": 40, "mpad": 5}), "mpad").corrected == "pad"
+
+
+@pytest.fixture
+def player_corrector(vocabulary):
+    # "layee" is one edit from "layer" and two from "player", which titles put after "dvd".
+    terms = {**vocabulary.terms, "dvd": 900, "layer": 34, "player": 527, "external": 554, "internal": 651}
+    bigrams = {**vocabulary.bigrams, "dvd player": 21, "internal dvd": 1}
+    return SpellingCorrector(replace(vocabulary, terms=terms, bigrams=bigrams))
+
+
+def test_a_title_phrase_two_edits_away_outweighs_a_closer_word(player_corrector):
+    result = correct(player_corrector, "dvd layee")
+    assert result.corrected == "dvd player"
+    assert (1, "layer") in result.runner_ups  # the closer word is still searched
+    # without the phrase, the closer word wins
+    assert correct(player_corrector, "red layee").corrected == "red layer"
+
+
+def test_a_phrase_two_edits_away_needs_a_far_more_frequent_word(player_corrector):
+    # "internal dvd" is a title phrase, but "internal" is hardly more frequent than the
+    # closer "external": the extra edit is not worth it.
+    assert correct(player_corrector, "xternal dvd").corrected == "external dvd"
+
+
+def test_an_english_word_two_edits_from_a_title_phrase_is_corrected_to_it(vocabulary):
+    corrector = SpellingCorrector(
+        replace(
+            vocabulary,
+            terms={**vocabulary.terms, "extension": 300, "cord": 1509},
+            bigrams={**vocabulary.bigrams, "extension cord": 25},
+            common_words=[*vocabulary.common_words, "cods"],
+        )
+    )
+    assert correct(corrector, "extension cods").corrected == "extension cord"
+    assert correct(corrector, "red cods").corrected is None
