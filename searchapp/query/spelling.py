@@ -256,20 +256,23 @@ class SpellingCorrector:
         count_floor = max(min_count, KNOWN_MIN_COUNT, CONTEXT_EDIT_ODDS * self.symspell.words.get(closest, 0))
         found = [
             suggestion
-            for suggestion in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=2)
-            if suggestion.distance == 2
-            and suggestion.count >= count_floor
+            for suggestion in self.two_edits_away(token)
+            if suggestion.count >= count_floor
             and self.context_count(before, suggestion.term, after) >= phrase_floor
         ]
         return self.by_likelihood(found, before, after)
+
+    def two_edits_away(self, token: str) -> list:
+        """Dictionary words exactly two edits from `token` (ALL: also when closer words exist)."""
+        return [s for s in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=2) if s.distance == 2]
 
     def distant_guesses(self, token: str, before: str, after: str) -> list[str]:
         """For a word of five letters or fewer with no correction one edit away ("cfee"), the
         likeliest words two edits away ("coffee"): too unsure to replace it, worth searching."""
         if len(token) > ONE_EDIT_MAX_LENGTH:
             return []  # ranked_edits looked two edits away already
-        found = self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=2)
-        return self.by_likelihood([s for s in found if s.distance == 2], before, after)[:RUNNER_UPS]
+        # Called only when nothing one edit away was found: these are the closest words.
+        return self.by_likelihood(self.two_edits_away(token), before, after)[:RUNNER_UPS]
 
     def by_likelihood(self, suggestions: list, before: str, after: str) -> list[str]:
         """Words titles most often put next to the neighbouring words first, then the most frequent."""
