@@ -89,6 +89,13 @@ def test_a_two_edit_correction_changes_the_first_letter_only_for_a_far_more_freq
     assert corrected(camera=500, ameba=200) == "ameba"  # not five times as frequent
 
 
+def test_a_rare_word_is_corrected_when_no_candidate_keeps_the_first_letter(vocabulary):
+    # "icrwave" is two edits from "microwave" and from nothing starting with "i": the first
+    # letter is where the typo is, however rare the word (an English word the catalog lacks).
+    corrector = SpellingCorrector(replace(vocabulary, common_words=[*vocabulary.common_words, "microwave"]))
+    assert correct(corrector, "icrwave").corrected == "microwave"
+
+
 def test_foreign_scripts_and_huge_tokens_pass_through(corrector):
     assert correct(corrector, "наушники sony").corrected is None
     assert correct(corrector, "x" * 500).corrected is None
