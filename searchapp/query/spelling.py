@@ -93,6 +93,8 @@ class SpellingCorrector:
         self.bigrams = vocabulary.bigrams
         self.brand_tokens = {token for alias in vocabulary.brands for token in alias.split()}
         self.common_words = set(vocabulary.common_words)
+        # Ties go to the more frequent English word: the vocabulary lists them most frequent first.
+        self.english_rank = {word: rank for rank, word in enumerate(vocabulary.common_words)}
         self.protected = self.brand_tokens | self.common_words
         # How often titles use each word (from the title bigrams).
         self.title_counts: Counter[str] = Counter()
@@ -277,9 +279,16 @@ class SpellingCorrector:
         return self.by_likelihood(self.two_edits_away(token), before, after)[:RUNNER_UPS]
 
     def by_likelihood(self, suggestions: list, before: str, after: str) -> list[str]:
-        """Words titles most often put next to the neighbouring words first, then the most frequent."""
+        """Words titles most often put next to the neighbouring words first, then the most
+        frequent; among equals, the more frequent English word (catalog words have no rank)."""
+        unranked = len(self.english_rank)
         ranked = sorted(
-            suggestions, key=lambda s: (self.context_count(before, s.term, after), s.count), reverse=True
+            suggestions,
+            key=lambda s: (
+                -self.context_count(before, s.term, after),
+                -s.count,
+                self.english_rank.get(s.term, unranked),
+            ),
         )
         return [s.term for s in ranked]
 

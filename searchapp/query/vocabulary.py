@@ -62,6 +62,8 @@ class Vocabulary:
     category_paths: dict[str, str] = field(default_factory=dict)
     # category path -> display name
     category_names: dict[str, str] = field(default_factory=dict)
+    # English words the catalog lacks, the most frequent first: the order breaks ties between
+    # corrections the catalog cannot tell apart ("micrave" -> "microwave", not "macrame").
     common_words: list[str] = field(default_factory=list)
     # normalised query -> how often shoppers searched it successfully (the query log, if any)
     queries: dict[str, int] = field(default_factory=dict)
@@ -136,7 +138,7 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
         brand_precision=brand_precision(brands, titles_by_brand),
         category_paths=taxonomy_paths(categories),
         category_names=dict(categories),
-        common_words=sorted(common_english_words() - {t for t, c in terms.items() if c >= COMMON_IN_CATALOG}),
+        common_words=[word for word in common_english_words() if terms.get(word, 0) < COMMON_IN_CATALOG],
         queries=dict(queries),
     )
 
@@ -200,14 +202,15 @@ def taxonomy_paths(categories: list[tuple[str, str]]) -> dict[str, str]:
     return mapping
 
 
-def common_english_words() -> set[str]:
+def common_english_words() -> list[str]:
+    """English words at least COMMON_WORD_MIN_COUNT frequent, the most frequent first."""
     import symspellpy
 
-    words = set()
+    counts = {}
     dictionary = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
     with dictionary.open(encoding="utf-8") as lines:
         for line in lines:
             word, _, count = line.partition(" ")
             if int(count) >= COMMON_WORD_MIN_COUNT:
-                words.add(word)
-    return words
+                counts[word] = int(count)
+    return sorted(counts, key=lambda word: (-counts[word], word))

@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 
 from searchapp.query.spelling import SpellingCorrector
+from searchapp.query.vocabulary import common_english_words
 
 
 @pytest.fixture
@@ -94,6 +95,18 @@ def test_a_rare_word_is_corrected_when_no_candidate_keeps_the_first_letter(vocab
     # letter is where the typo is, however rare the word (an English word the catalog lacks).
     corrector = SpellingCorrector(replace(vocabulary, common_words=[*vocabulary.common_words, "microwave"]))
     assert correct(corrector, "icrwave").corrected == "microwave"
+
+
+def test_equally_likely_english_words_go_to_the_more_frequent_one(vocabulary):
+    # "micrave" is two edits from both; the catalog has neither, so English usage decides.
+    def corrected(*common_words: str) -> str | None:
+        corrector = SpellingCorrector(replace(vocabulary, common_words=list(common_words)))
+        return correct(corrector, "micrave").corrected
+
+    assert corrected("microwave", "macrame") == "microwave"
+    assert corrected("macrame", "microwave") == "macrame"
+    english = common_english_words()
+    assert english.index("the") < english.index("microwave") < english.index("macrame")
 
 
 def test_foreign_scripts_and_huge_tokens_pass_through(corrector):
