@@ -16,9 +16,11 @@ far more frequent neighbour is only suggested (`did_you_mean`), since it may be 
 The next-best corrections of an unknown token are kept as `runner_ups`, which the analyzer
 searches as alternatives beside the corrected query: "ybox" is one edit from "box" (2,155
 title uses) and "xbox" (7); frequency picks "box", and the lexical score decides between
-them, where the rarer word weighs more. A three-letter unknown word ("dsk") is one edit from
-too many words to replace, so it stays as typed and its two likeliest words are the
-runner-ups; so are the likeliest two edits away from a short word with nothing one edit away.
+them, where the rarer word weighs more. A word the first-letter odds kept from replacing
+the token is a runner-up too ("siphne" -> "sine", and "iphone" beside it). A three-letter
+unknown word ("dsk") is one edit from too many words to replace, so it stays as typed and its
+two likeliest words are the runner-ups; so are the likeliest two edits away from a short
+word with nothing one edit away.
 A word two edits away beats a closer one where the neighbouring word makes it a title phrase
 and it is far more frequent ("dvd layee" -> "dvd player", not "dvd layer").
 """
@@ -155,9 +157,10 @@ class SpellingCorrector:
                 continue
             count = self.terms.get(token, 0)
             if count == 0:
-                edits = self.ranked_edits(token, 0, before, after)
+                edits, doubts = self.edits_and_doubts(token, 0, before, after)
                 replacement = (edits[0] if edits else None) or self.best_split(token) or token
-                runner_ups.extend((token_count(applied), word) for word in edits[1 : RUNNER_UPS + 1])
+                next_best = (edits[1:] + doubts)[:RUNNER_UPS]
+                runner_ups.extend((token_count(applied), word) for word in next_best)
                 if replacement == token:
                     guesses = self.distant_guesses(token, before, after)
                     runner_ups.extend((token_count(applied), word) for word in guesses)
@@ -224,26 +227,34 @@ class SpellingCorrector:
         return edits[0] if edits else None
 
     def ranked_edits(self, token: str, min_count: int, before: str = "", after: str = "") -> list[str]:
+        return self.edits_and_doubts(token, min_count, before, after)[0]
+
+    def edits_and_doubts(
+        self, token: str, min_count: int, before: str = "", after: str = ""
+    ) -> tuple[list[str], list[str]]:
         """The known words at the smallest edit distance, best first: the one titles most
         often put next to the neighbouring words ("laptop tand" -> "laptop stand", not
         "laptop and"), then the most frequent. Short words get one edit, where two reach too
         many unrelated words. Typists get the first letter wrong less often than the others,
         so a two-edit word that changes it must be FIRST_LETTER_ODDS times more frequent than
         the best that keeps it: "amezra" is "camera" (a catalog word), not "ameba". When no
-        candidate keeps the first letter, that is where the typo is: "icrwave" is "microwave"."""
+        candidate keeps the first letter, that is where the typo is: "icrwave" is "microwave".
+
+        Second, the doubts: words those odds held back ("siphne": "iphone", behind "sine"),
+        too unlikely to replace the token and still worth searching beside it."""
         max_distance = 1 if len(token) <= ONE_EDIT_MAX_LENGTH else 2
         found = self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=max_distance)
         rival = FIRST_LETTER_ODDS * max((s.count for s in found if s.term[0] == token[0]), default=0)
-        candidates = [
-            suggestion
-            for suggestion in found
-            if suggestion.term != token
-            and suggestion.count >= max(min_count, KNOWN_MIN_COUNT)
-            and (suggestion.distance == 1 or suggestion.term[0] == token[0] or suggestion.count >= rival)
-        ]
+        candidates, doubts = [], []
+        for suggestion in found:
+            if suggestion.term == token or suggestion.count < max(min_count, KNOWN_MIN_COUNT):
+                continue
+            likely = suggestion.distance == 1 or suggestion.term[0] == token[0] or suggestion.count >= rival
+            (candidates if likely else doubts).append(suggestion)
         ranked = self.by_likelihood(candidates, before, after)
         in_context = self.edits_in_context(token, min_count, before, after, ranked[0] if ranked else None)
-        return in_context + [word for word in ranked if word not in in_context]
+        edits = in_context + [word for word in ranked if word not in in_context]
+        return edits, [word for word in self.by_likelihood(doubts, before, after) if word not in edits]
 
     def edits_in_context(
         self, token: str, min_count: int, before: str, after: str, closest: str | None

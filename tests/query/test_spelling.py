@@ -231,6 +231,15 @@ def test_the_next_best_corrections_of_an_unknown_word_are_kept_as_runner_ups(voc
     assert correct(corrector, "sony xbox tn2110").runner_ups == ()
 
 
+def test_a_word_the_first_letter_odds_hold_back_is_searched_as_a_runner_up(vocabulary):
+    # "siphne" is two edits from "sine" and from "iphone", which changes the first letter and
+    # is not five times as frequent: "sine" replaces it, "iphone" is still searched beside it.
+    corrector = SpellingCorrector(replace(vocabulary, terms={**vocabulary.terms, "sine": 169}))
+    result = correct(corrector, "siphne")
+    assert result.tokens == ("sine",)
+    assert result.runner_ups == ((0, "iphone"),)
+
+
 def test_a_short_unknown_word_stays_as_typed_with_its_likeliest_words_as_runner_ups(vocabulary):
     terms = {**vocabulary.terms, "desk": 500, "disk": 300, "dusk": 5}
     corrector = SpellingCorrector(replace(vocabulary, terms=terms))
