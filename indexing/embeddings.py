@@ -22,8 +22,9 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-# Product embedding texts are title + brand + category + a few attributes (p90 ~60 tokens);
-# reading further costs time linearly and adds little to what the dense channel matches.
+# Product embedding texts are title + description (p90 ~60 tokens); reading further costs time
+# linearly and adds little: dense-only NDCG@10 on the dev judgments 0.5128 at 64 tokens, 0.5152
+# at 256 (brute force over the 19,406 products).
 DOCUMENT_MAX_TOKENS = 64
 QUERY_MAX_TOKENS = 64
 # Any accelerated or reduced-precision path must stay this close to the fp32 reference.
