@@ -57,7 +57,7 @@ SHORT_WORD_CONTEXT_COUNT = 3
 # A typed query becomes a logged one a few edits away only when shoppers searched that one
 # successfully this many times more often than what was typed (and at least this often).
 LOGGED_QUERY_DOMINANCE, LOGGED_QUERY_MIN_COUNT = 10, 3
-# Odds against a typo in the first letter (see `ranked_edits`). On two-variant typo sets
+# Odds against a typo in the first letter (see `edits_and_doubts`). On two-variant typo sets
 # (one- and two-edit variants, 10 seeds) the mean ratio was 0.842 with such corrections
 # ruled out, 0.875 at 5, 0.884 at 1: the generated typos hit every letter alike, people less.
 # The odds are against a rival that keeps the first letter: with none, they once applied
