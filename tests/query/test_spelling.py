@@ -305,3 +305,15 @@ def test_an_english_word_two_edits_from_a_title_phrase_is_corrected_to_it(vocabu
     )
     assert correct(corrector, "extension cods").corrected == "extension cord"
     assert correct(corrector, "red cods").corrected is None
+
+
+def test_a_known_word_its_neighbour_never_stands_beside_searches_the_title_phrase_beside_it(vocabulary):
+    # "sand" is a catalog word, but titles never say "laptop sand"; they say "laptop stand".
+    terms = {**vocabulary.terms, "sand": 23, "stands": 40}
+    corrector = SpellingCorrector(replace(vocabulary, terms=terms))
+    result = correct(corrector, "laptop sand")
+    assert result.tokens == ("laptop", "sand")  # a real word may be meant: it stays
+    assert result.runner_ups == ((1, "stand"),)
+    # A plural is no typo, and a phrase titles use raises no doubt.
+    assert correct(corrector, "laptop stands").runner_ups == ()
+    assert correct(corrector, "laptop stand").runner_ups == ()
