@@ -342,14 +342,7 @@ class SpellingCorrector:
         cas" -> "laptop case". Alone, three letters are one edit from too many words."""
         if not self.short_unknown(token) or not (before or after):
             return None
-        count, best = max(
-            (
-                (self.context_count(before, suggestion.term, after), suggestion.term)
-                for suggestion in self.symspell.lookup(token, Verbosity.CLOSEST, max_edit_distance=1)
-                if suggestion.distance == 1
-            ),
-            default=(0, None),
-        )
+        count, best = self.likeliest_phrase_edit(token, before, after)
         return best if count >= SHORT_WORD_CONTEXT_COUNT else None
 
     def phrase_doubt(self, token: str, before: str, after: str) -> str | None:
@@ -367,15 +360,24 @@ class SpellingCorrector:
             or self.context_count(before, token, after) > 0
         ):
             return None
-        count, best = max(
+        plurals = (f"{token}s", token.removesuffix("s"))
+        count, best = self.likeliest_phrase_edit(token, before, after, skip=plurals)
+        return best if count >= PHRASE_DOUBT_COUNT else None
+
+    def likeliest_phrase_edit(
+        self, token: str, before: str, after: str, skip: Sequence[str] = ()
+    ) -> tuple[int, str | None]:
+        """The word one edit from `token` (none of `skip`) that the neighbouring words most
+        often make a title phrase, and how often: (0, None) when there is none."""
+        return max(
             (
                 (self.context_count(before, suggestion.term, after), suggestion.term)
+                # ALL, not CLOSEST: a known token is in the dictionary, at distance 0.
                 for suggestion in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=1)
-                if suggestion.distance == 1 and suggestion.term not in (f"{token}s", token.removesuffix("s"))
+                if suggestion.distance == 1 and suggestion.term not in skip
             ),
             default=(0, None),
         )
-        return best if count >= PHRASE_DOUBT_COUNT else None
 
     def short_unknown(self, token: str) -> bool:
         """A three-letter word the catalog does not know ("dsk"), nor a brand or common word."""
