@@ -286,6 +286,11 @@ class SpellingCorrector:
         ]
         return self.by_likelihood(found, before, after)
 
+    def one_edit_away(self, token: str) -> list:
+        """Dictionary words exactly one edit from `token` (ALL, not CLOSEST: a known token is
+        in the dictionary itself, at distance 0)."""
+        return [s for s in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=1) if s.distance == 1]
+
     def two_edits_away(self, token: str) -> list:
         """Dictionary words exactly two edits from `token` (ALL: also when closer words exist)."""
         return [s for s in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=2) if s.distance == 2]
@@ -322,11 +327,10 @@ class SpellingCorrector:
             return None
         if not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH or token in self.brand_tokens:
             return None
-        # ALL, not CLOSEST: the word itself is in the dictionary, at distance 0.
         candidates = [
             suggestion.term
-            for suggestion in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=1)
-            if suggestion.distance == 1 and self.title_counts.get(suggestion.term, 0) >= REAL_WORD_TITLE_COUNT
+            for suggestion in self.one_edit_away(token)
+            if self.title_counts.get(suggestion.term, 0) >= REAL_WORD_TITLE_COUNT
         ]
         closest = max(
             candidates,
@@ -372,9 +376,8 @@ class SpellingCorrector:
         return max(
             (
                 (self.context_count(before, suggestion.term, after), suggestion.term)
-                # ALL, not CLOSEST: a known token is in the dictionary, at distance 0.
-                for suggestion in self.symspell.lookup(token, Verbosity.ALL, max_edit_distance=1)
-                if suggestion.distance == 1 and suggestion.term not in skip
+                for suggestion in self.one_edit_away(token)
+                if suggestion.term not in skip
             ),
             default=(0, None),
         )
