@@ -317,3 +317,17 @@ def test_a_known_word_its_neighbour_never_stands_beside_searches_the_title_phras
     # A plural is no typo, and a phrase titles use raises no doubt.
     assert correct(corrector, "laptop stands").runner_ups == ()
     assert correct(corrector, "laptop stand").runner_ups == ()
+
+
+def test_an_english_word_the_catalog_does_not_use_searches_frequent_catalog_words_beside_it(vocabulary):
+    # "appel" is an English word no product uses; "apple" is one edit away and frequent.
+    terms = {**vocabulary.terms, "apple": 168, "appeal": 3, "dell": 1060}
+    corrector = SpellingCorrector(
+        replace(vocabulary, terms=terms, common_words=[*vocabulary.common_words, "appel", "del"])
+    )
+    result = correct(corrector, "appel")
+    assert result.tokens == ("appel",)  # it may be meant: it stays
+    assert result.runner_ups == ((0, "apple"),)  # "appeal" is too rare to guess at
+    assert correct(corrector, "del laptop").runner_ups == ((0, "dell"),)
+    # A word the catalog uses is searched as typed, with no guess beside it.
+    assert correct(corrector, "dell laptop").runner_ups == ()
