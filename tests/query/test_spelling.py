@@ -331,3 +331,12 @@ def test_an_english_word_the_catalog_does_not_use_searches_frequent_catalog_word
     assert correct(corrector, "del laptop").runner_ups == ((0, "dell"),)
     # A word the catalog uses is searched as typed, with no guess beside it.
     assert correct(corrector, "dell laptop").runner_ups == ()
+
+
+def test_two_letter_words_are_never_guessed(vocabulary):
+    # "ipd" is one edit from "ip", "ipod" and "ipad": "ip" is the most frequent, but two
+    # letters are one edit from too much to be worth searching.
+    corrector = SpellingCorrector(
+        replace(vocabulary, terms={**vocabulary.terms, "ip": 900, "ipod": 12, "ipad": 8})
+    )
+    assert correct(corrector, "ipd").runner_ups == ((0, "ipod"), (0, "ipad"))
