@@ -331,9 +331,10 @@ class SpellingCorrector:
         -> "phone charger"): as typed it matches nothing, and a shopper of this catalog is
         far likelier to mean the product word. Brands and words the catalog knows stay. A
         title phrase two edits away wins here too ("extension cods" -> "extension cord")."""
-        if token not in self.common_words or self.terms.get(token, 0) >= KNOWN_MIN_COUNT:
-            return None
-        if not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH or token in self.brand_tokens:
+        if (
+            not self.unused_english_word(token)
+            or not MIN_CORRECTABLE_LENGTH <= len(token) <= MAX_CORRECTABLE_LENGTH
+        ):
             return None
         candidates = [
             suggestion.term
@@ -367,16 +368,14 @@ class SpellingCorrector:
             return [doubt]
         if self.short_unknown(token):
             return worth_guessing(self.ranked_edits(token, 0, before, after))
-        if self.unused_english_word(token):
+        if len(token) >= MIN_CORRECTABLE_LENGTH - 1 and token.isalpha() and self.unused_english_word(token):
             return worth_guessing(self.frequent_words_one_edit_away(token, before, after))
         return []
 
     def unused_english_word(self, token: str) -> bool:
-        """An English word of three letters or more that the catalog does not use, nor a brand."""
+        """An English word the catalog does not use, nor a brand."""
         return (
-            len(token) >= MIN_CORRECTABLE_LENGTH - 1
-            and token.isalpha()
-            and token in self.common_words
+            token in self.common_words
             and token not in self.brand_tokens
             and self.terms.get(token, 0) < KNOWN_MIN_COUNT
         )
