@@ -74,10 +74,11 @@ FIRST_LETTER_ODDS = 5
 # three-letter words too: 0.962 / 0.964 / 0.962 with 1-3. Two-edit guesses for short words
 # lifted the one- and two-edit set (10 seeds) 0.875 -> 0.886.
 RUNNER_UPS = 2
-# Shorter runner-ups are not searched (`worth_guessing`): seeds 101-130, one- and two-edit
-# variants 0.9229 -> 0.9236, one-edit variants 0.9711 -> 0.9736, only gains ("esk" searches
-# "desk" and "psk", not "es"; "xbx" searches "xbox", not "bx").
-MIN_GUESS_LENGTH = 3
+# The shortest word guessed at or doubted: one letter short of correctable. Shorter runner-ups
+# are not searched (`worth_guessing`): seeds 101-130, one- and two-edit variants 0.9229 ->
+# 0.9236, one-edit variants 0.9711 -> 0.9736, only gains ("esk" searches "desk" and "psk", not
+# "es"; "xbx" searches "xbox", not "bx").
+MIN_GUESS_LENGTH = MIN_CORRECTABLE_LENGTH - 1
 # A word two edits away replaces the closest candidate where the neighbouring words make it a
 # title phrase (at least this often, and this many times more often than the closest) and it
 # is this many times more frequent: the odds against the extra edit. Mean typo ratio, one- and
@@ -368,7 +369,7 @@ class SpellingCorrector:
             return [doubt]
         if self.short_unknown(token):
             return worth_guessing(self.ranked_edits(token, 0, before, after))
-        if len(token) >= MIN_CORRECTABLE_LENGTH - 1 and token.isalpha() and self.unused_english_word(token):
+        if len(token) >= MIN_GUESS_LENGTH and token.isalpha() and self.unused_english_word(token):
             return worth_guessing(self.frequent_words_one_edit_away(token, before, after))
         return []
 
@@ -397,7 +398,7 @@ class SpellingCorrector:
         a word, and may be meant. Plurals are no typo ("red case" is "red cases"), and two
         letters ("tv", "pc") are one edit from too much."""
         if (
-            len(token) < MIN_CORRECTABLE_LENGTH - 1
+            len(token) < MIN_GUESS_LENGTH
             or not token.isalpha()
             or token in self.brand_tokens
             or self.terms.get(token, 0) < KNOWN_MIN_COUNT
@@ -426,7 +427,7 @@ class SpellingCorrector:
     def short_unknown(self, token: str) -> bool:
         """A three-letter word the catalog does not know ("dsk"), nor a brand or common word."""
         return (
-            len(token) == MIN_CORRECTABLE_LENGTH - 1
+            len(token) == MIN_GUESS_LENGTH
             and token.isalpha()
             and token not in self.protected
             and self.terms.get(token, 0) < KNOWN_MIN_COUNT
@@ -474,7 +475,7 @@ class SpellingCorrector:
 def worth_guessing(words: Sequence[str]) -> list[str]:
     """The first RUNNER_UPS of `words` long enough to search beside what was typed: a
     two-letter word ("ip" for "ipd", "es" for "esk") is one edit from too much to be a good
-    guess, as it is too short to correct (MIN_CORRECTABLE_LENGTH)."""
+    guess."""
     return [word for word in words if len(word) >= MIN_GUESS_LENGTH][:RUNNER_UPS]
 
 
