@@ -1,9 +1,9 @@
 """Highlight query terms in result text with <em>, safely.
 
-Text is split into words and the separators between them; separators are HTML-escaped (words,
-being word characters only, hold nothing to escape) and matching words are wrapped in <em>. Escaping segment
-by segment (rather than escaping the whole string and matching afterwards) means a query such
-as "amp" or "lt" can never land inside an entity like `&amp;` and break the markup.
+Matching words are wrapped in <em> and the text between them is HTML-escaped (words, being
+word characters only, hold nothing to escape). Escaping piece by piece (rather than escaping
+the whole string and matching afterwards) means a query such as "amp" or "lt" can never land
+inside an entity like `&amp;` and break the markup.
 
 A word matches a query term when its light stem starts with the term's stem: "printer"
 matches "printers" and "print" (prefix, for as-you-type queries) matches "printing". The
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 
 WORD = re.compile(r"\w+")
-WORD_SPLIT = re.compile(r"(\w+)")
 # Words too common to be worth marking unless the query has nothing else.
 STOPWORDS = frozenset(
     {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
@@ -51,6 +51,13 @@ class Highlighter:
         self.stems = frozenset(light_stem(word) for word in meaningful)
         self.max_snippet_chars = max_snippet_chars
         self._matches: dict[str, bool] = {}
+        # A word a term matches starts, casefolded, with the term's first two letters
+        # (light_stem never touches them), so only words starting so are checked one by one;
+        # the text between them is escaped in bulk (s22: a page of 20 titles and snippets 0.89 -> 0.30 ms).
+        prefixes = sorted({stem[:2] for stem in self.stems})
+        self._candidates = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, prefixes))})\w*") if prefixes else None
+        )
 
     def is_match(self, word: str) -> bool:
         known = self._matches.get(word)
@@ -74,7 +81,7 @@ class Highlighter:
         limit = self.max_snippet_chars
         if len(text) <= limit:
             return self.mark(text)
-        match_starts = [m.start() for m in WORD.finditer(text) if self.is_match(m.group())]
+        match_starts = [start for start, _ in self._matching_words(text)]
         start = self._best_window_start(match_starts, limit)
         # A little context before the first match reads better than starting on it.
         start = max(0, start - limit // 5)
@@ -109,14 +116,26 @@ class Highlighter:
         space = text.rfind(" ", start, end)
         return space if space > start else end
 
+    def _matching_words(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each word of `text` that matches the query."""
+        if self._candidates is None:
+            return
+        folded = text.casefold()
+        # Offsets in the casefolded text are the original's only when no character folded
+        # into several ("ß" -> "ss"); otherwise every word is checked.
+        scan, words = (folded, self._candidates) if len(folded) == len(text) else (text, WORD)
+        for found in words.finditer(scan):
+            start, end = found.span()
+            if self.is_match(text[start:end]):
+                yield start, end
+
     def _mark_span(self, text: str, start: int, end: int) -> str:
-        # split() with a capturing group alternates separators (even) and words (odd). Words
-        # are \w+ and so hold nothing to escape; separators are escaped.
-        parts = WORD_SPLIT.split(text[start:end])
-        for index, part in enumerate(parts):
-            if index % 2:
-                if self.is_match(part):
-                    parts[index] = f"<em>{part}</em>"
-            elif part:
-                parts[index] = html.escape(part)
+        # Words are \w+ and so hold nothing to escape; what lies between them is escaped.
+        # Escaping piece by piece, never matching in escaped text, keeps terms out of entities.
+        span = text[start:end]
+        parts, done = [], 0
+        for word_start, word_end in self._matching_words(span):
+            parts += (html.escape(span[done:word_start]), "<em>", span[word_start:word_end], "</em>")
+            done = word_end
+        parts.append(html.escape(span[done:]))
         return "".join(parts)

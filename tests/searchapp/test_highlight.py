@@ -58,3 +58,10 @@ def test_light_stem():
         "bus",
         "tv",
     ]
+
+
+def test_words_after_a_letter_that_folds_into_two_are_marked_in_place():
+    # "ß" casefolds to "ss": offsets in the folded text run one ahead of the original's
+    assert Highlighter("kabel strasse").mark("Maße: Kabel & Straße") == (
+        "Maße: <em>Kabel</em> &amp; <em>Straße</em>"
+    )
