@@ -30,7 +30,7 @@ from .base import (
     space_field_scores,
 )
 from .local_lexical import LexicalIndex, create_lexical_index
-from .local_storage import Commit, IndexDirectory, Layout, file_signature
+from .local_storage import Commit, IndexDirectory, Layout, PendingCommit, file_signature
 from .local_vectors import EXACT_MAX_ROWS, GenerationBuilder, VectorSnapshot
 
 
@@ -180,13 +180,16 @@ class SearchBackend(BaseSearchBackend):
             return self._write_locked(doc_type, directory, docs, delete_ids, keep_graph=keep_graph)
 
     def _write_locked(self, doc_type, directory, docs, delete_ids, *, keep_graph: bool) -> BulkResult:
-        """One batch: the next vector generation, then the tantivy commit, then COMMIT, which
-        is what readers watch. A crash before the tantivy commit leaves everything at the
-        previous state; only a crash in the short window before COMMIT is replaced leaves
-        the lexical half one batch ahead until the next write."""
+        """One batch: the next vector generation, PENDING, the tantivy commit, then COMMIT,
+        which is what readers watch. A crash before the tantivy commit leaves everything at
+        the previous state; a crash in the short window before COMMIT is replaced leaves
+        the lexical half one batch ahead until the next write, which completes the batch
+        from PENDING (_finish_interrupted_batch) instead of losing its vectors."""
         schema = get_schema(doc_type)
         reader = self._open(directory, schema)
         reader.refresh()
+        if _finish_interrupted_batch(directory, reader):
+            reader.refresh()
         commit = reader.commit
         directory.collect_garbage(commit)  # leftovers of a writer killed mid-batch
         accepted, result = _validate_documents(doc_type, docs, reader.vectors.dims())
@@ -195,17 +198,19 @@ class SearchBackend(BaseSearchBackend):
         new_graph = keep_graph and builder.graph_missing(self.exact_max_rows)
         if not (accepted or delete_ids or new_graph):
             return result
-        with reader.lexical.staged_write(accepted, delete_ids) as commit_lexical:
+        with reader.lexical.staged_write(accepted, delete_ids) as lexical:
             generation = commit.vectors
             if builder.changed or new_graph:
                 generation = f"gen-{commit.seq + 1:010d}"
                 builder.write(
                     directory.vectors_path, generation, with_ann=keep_graph, ann_min_rows=self.exact_max_rows
                 )
-            commit_lexical()
             previous = commit.previous if generation == commit.vectors else commit.vectors
             new_commit = Commit(seq=commit.seq + 1, vectors=generation, previous=previous)
+            directory.write_pending(PendingCommit(new_commit, lexical.base_opstamp))
+            lexical.commit()
             directory.write_commit(new_commit)
+        directory.clear_pending()
         directory.collect_garbage(new_commit)
         reader.refresh()
         return result
@@ -357,6 +362,23 @@ class SearchBackend(BaseSearchBackend):
             else:
                 reader.refresh()
             return reader
+
+
+def _finish_interrupted_batch(directory: IndexDirectory, reader: IndexReader) -> bool:
+    """Whether COMMIT caught up with a batch whose writer died after tantivy committed it
+    (its vector generation is on disk: it is written first). A batch tantivy never got is
+    dropped, and its leftovers collected. Called under the write lock."""
+    pending = directory.read_pending()
+    if pending is None:
+        return False
+    landed = (
+        pending.commit.seq == reader.commit.seq + 1
+        and reader.lexical.committed_opstamp() > pending.lexical_opstamp
+    )
+    if landed:
+        directory.write_commit(pending.commit)
+    directory.clear_pending()
+    return landed
 
 
 def _generation_path(directory: IndexDirectory, commit: Commit) -> Path | None:

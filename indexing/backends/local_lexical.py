@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,6 +257,15 @@ def create_lexical_index(path: Path, schema: DocTypeSchema) -> None:
     tantivy.Index(build_tantivy_schema(schema), path=str(path), reuse=False)
 
 
+@dataclass(frozen=True)
+class StagedWrite:
+    """A batch staged in a tantivy writer: `base_opstamp` is the index's last commit when it
+    was staged, `commit()` lands the batch (and returns the new, larger stamp)."""
+
+    base_opstamp: int
+    commit: Callable[[], int]
+
+
 class LexicalIndex:
     """A tantivy index opened for reading (one searcher, reloaded on demand) and writing."""
 
@@ -280,21 +289,30 @@ class LexicalIndex:
 
     @contextmanager
     def staged_write(self, upserts: Sequence[SearchDocument], delete_ids: Iterable[str]):
-        """Stage deletes and adds, yield the function that commits them (atomically, in
-        tantivy): the caller commits only once the vector generation is on disk, so a crash
-        in between leaves both halves at the previous commit."""
+        """Stage deletes and adds, yield them as a StagedWrite whose commit() lands them
+        (atomically, in tantivy): the caller commits only once the vector generation is on
+        disk, so a crash before leaves both halves at the previous commit."""
         writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         try:
             for doc_id in {*delete_ids, *(doc.id for doc in upserts)}:
                 writer.delete_documents_by_term("id", doc_id)
             for doc in upserts:
                 writer.add_document(to_tantivy_document(self.schema, doc))
-            yield writer.commit
+            yield StagedWrite(base_opstamp=writer.commit_opstamp, commit=writer.commit)
         except BaseException:
             writer.rollback()
             raise
         finally:
             writer.wait_merging_threads()  # also releases tantivy's own writer lock
+
+    def committed_opstamp(self) -> int:
+        """tantivy's stamp of the index's last commit (it grows with every commit). Callers
+        hold the index directory's write lock: opening a writer takes tantivy's lock too."""
+        writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        try:
+            return writer.commit_opstamp
+        finally:
+            writer.wait_merging_threads()
 
     # Reading.
 

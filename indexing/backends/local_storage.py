@@ -8,6 +8,9 @@
         write.lock                   its writers serialise on this
         COMMIT                       {"seq", "vectors", "previous"}: replaced last in a batch,
                                      readers reload when it changes
+        PENDING                      the COMMIT a batch is about to make and tantivy's last
+                                     commit before it: written before tantivy commits, removed
+                                     after COMMIT, read by the next writer if a writer died
         lexical/                     tantivy index
         vectors/<generation>/        immutable vector generations (current and previous kept)
 
@@ -27,7 +30,7 @@ import shutil
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .base import BackendUnavailable
@@ -95,6 +98,18 @@ class Commit:
         return json.dumps({"seq": self.seq, "vectors": self.vectors, "previous": self.previous}).encode()
 
 
+@dataclass(frozen=True)
+class PendingCommit:
+    """A batch's COMMIT, recorded before its tantivy commit. `lexical_opstamp` is the
+    tantivy index's last commit when the batch was staged: a later one means it landed."""
+
+    commit: Commit
+    lexical_opstamp: int
+
+    def to_json(self) -> bytes:
+        return json.dumps({"commit": asdict(self.commit), "lexical_opstamp": self.lexical_opstamp}).encode()
+
+
 class IndexDirectory:
     """One versioned index directory."""
 
@@ -104,6 +119,7 @@ class IndexDirectory:
         self.lexical_path = path / "lexical"
         self.vectors_path = path / "vectors"
         self.commit_path = path / "COMMIT"
+        self.pending_path = path / "PENDING"
         self.lock_path = path / "write.lock"
 
     def create(self, create_lexical: Callable[[Path], None]) -> None:
@@ -121,6 +137,19 @@ class IndexDirectory:
 
     def write_commit(self, commit: Commit) -> None:
         atomic_write_bytes(self.commit_path, commit.to_json())
+
+    def write_pending(self, pending: PendingCommit) -> None:
+        atomic_write_bytes(self.pending_path, pending.to_json())
+
+    def read_pending(self) -> PendingCommit | None:
+        try:
+            data = json.loads(self.pending_path.read_bytes())
+        except FileNotFoundError:
+            return None
+        return PendingCommit(Commit(**data["commit"]), data["lexical_opstamp"])
+
+    def clear_pending(self) -> None:
+        self.pending_path.unlink(missing_ok=True)
 
     def generation_path(self, name: str) -> Path:
         return self.vectors_path / name

@@ -81,6 +81,29 @@ backend.index_documents("product", [product(100 + i, "Crashed batch") for i in r
 """
 )
 
+# Stalls (to be killed) in IndexDirectory.<argv[3]>, after running it when argv[4] is "after".
+WRITER_KILLED_IN_STORAGE = (
+    OPEN_BACKEND
+    + """
+import time
+from indexing.backends.local_storage import IndexDirectory
+from tests.backends.contract import unit_vector
+
+method = getattr(IndexDirectory, sys.argv[3])
+
+def stall(directory, record):
+    if sys.argv[4] == "after":
+        method(directory, record)
+    print("stalled", flush=True)
+    time.sleep(600)
+
+setattr(IndexDirectory, sys.argv[3], stall)
+backend.index_documents(
+    "product", [product(1, "Wool jacket relined", vector=unit_vector(1001)), product(100, "Crashed batch")]
+)
+"""
+)
+
 
 class TestLocalBackend(BackendContract):
     def test_reader_process_sees_commits_without_restart(self, backend):
@@ -124,6 +147,50 @@ class TestLocalBackend(BackendContract):
         assert sorted(ids(self.lexical(backend, "wool"))) == ["product:1", "product:2", "product:3"]
         directory = backend.layout.read_alias(DOC_TYPE)
         assert not [p for p in directory.vectors_path.iterdir() if p.name.startswith(".tmp")]
+
+    def kill_writer_in(self, backend, method: str, when: str) -> SearchBackend:
+        """Kill a writer stalled in IndexDirectory.`method`, then write as another process."""
+        self.index(backend, [product(1, "Wool jacket"), product(2, "Wool hat")])
+        writer = spawn(WRITER_KILLED_IN_STORAGE, backend, method, when)
+        assert writer.stdout.readline() == "stalled\n"
+        writer.kill()  # SIGKILL: no cleanup runs
+        writer.wait()
+        survivor = SearchBackend("local", backend.params)
+        survivor.index_documents(DOC_TYPE, [product(3, "Wool scarf")])
+        backend.refresh(DOC_TYPE)
+        return survivor
+
+    def test_writer_killed_after_the_tantivy_commit_has_its_batch_completed(self, backend):
+        # Tantivy committed the batch; COMMIT never named its vector generation.
+        survivor = self.kill_writer_in(backend, "write_commit", "before")
+
+        # The next write completed the dead writer's batch: its vectors match its text.
+        for reader in (backend, survivor):
+            assert ids(reader.search_lexical(DOC_TYPE, LexicalQuery("crashed"))) == ["product:100"]
+            assert ids(reader.search_lexical(DOC_TYPE, LexicalQuery("relined"))) == ["product:1"]
+            assert ids(self.vector(reader, product(100).vector, limit=1)) == ["product:100"]
+            assert ids(self.vector(reader, unit_vector(1001), limit=1)) == ["product:1"]
+            assert reader.count(DOC_TYPE) == 4
+        directory = backend.layout.read_alias(DOC_TYPE)
+        assert directory.read_commit().seq == 3
+        assert not directory.pending_path.exists()
+
+    def test_writer_killed_before_the_tantivy_commit_has_its_batch_dropped(self, backend):
+        # PENDING names the batch's generation, but tantivy never committed the batch.
+        survivor = self.kill_writer_in(backend, "write_pending", "after")
+
+        for reader in (backend, survivor):
+            assert ids(reader.search_lexical(DOC_TYPE, LexicalQuery("crashed"))) == []
+            assert ids(self.vector(reader, unit_vector(1), limit=1)) == ["product:1"]
+            assert sorted(ids(self.vector(reader, unit_vector(1), limit=10))) == [
+                f"product:{i}" for i in (1, 2, 3)
+            ]
+        directory = backend.layout.read_alias(DOC_TYPE)
+        commit = directory.read_commit()
+        assert commit.seq == 2
+        assert not directory.pending_path.exists()
+        # The dropped batch's generation was collected: what is left is current and previous.
+        assert sorted(p.name for p in directory.vectors_path.iterdir()) == [commit.previous, commit.vectors]
 
     def test_concurrent_writer_processes_serialise(self, backend):
         backend.ensure_index(DOC_TYPE)
