@@ -66,10 +66,16 @@ class _CompiledRule:
 _CABLE = r"(?:cable|cord|lead|y-cable)s?"
 _SIZE_AND_PIXELS = r"cm\s+\(\d+(?:\.\d+)?\"\)\s+\d+\s+x\s+\d+\s+pixels"
 
+# A printer's resolution, speed or kind: printers carry their supplies' attributes (toner page
+# yield, ink type), so the attribute rules for supplies must not take titles that state these
+# (103 printers were filed as cartridges). A supply's title naming its printer still says
+# "toner" or "ink cartridge", which the title rules below catch.
+_PRINTER_SPECS = (r"\d+\s*x\s*\d+\s*dpi", r"\d+(?:\.\d+)?\s*ppm", r"(?:inkjet|laser|photo|large\s+format)\s+printer")
+
 RULES: tuple[Rule, ...] = (
     # --- Printing supplies first: their titles often name a printer model as well.
-    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}),
-    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}),
+    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}, unless=_PRINTER_SPECS),
+    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}, unless=_PRINTER_SPECS),
     Rule(
         "Printing > Drums & imaging units",
         (r"(?:printer|image|imaging)\s+drums?", r"drum(?:\s+(?:unit|kit|cartridge))?", r"imaging\s+(?:unit|kit)",
@@ -94,9 +100,17 @@ RULES: tuple[Rule, ...] = (
         (r"ink(?:\s+(?:cartridges?|tank|stick|refill))?", r"singlepack", r"multipack", r"print\s+cartridge",
          r"(?:bci|cli|pgi|pfi|cl|pg)-\d+\w*", r"lc\d{3,4}\w*", r"no\.\s?\d+"),
     ),
-    Rule("Printing > Ink cartridges", attributes={"ink_type": None}),
-    Rule("Printing > Ink cartridges", attributes={"print_technology": "inkjet", "printing_colours": None}),
-    Rule("Printing > Toner cartridges", attributes={"print_technology": "laser", "printing_colours": None}),
+    Rule("Printing > Ink cartridges", attributes={"ink_type": None}, unless=_PRINTER_SPECS),
+    Rule(
+        "Printing > Ink cartridges",
+        attributes={"print_technology": "inkjet", "printing_colours": None},
+        unless=_PRINTER_SPECS,
+    ),
+    Rule(
+        "Printing > Toner cartridges",
+        attributes={"print_technology": "laser", "printing_colours": None},
+        unless=_PRINTER_SPECS,
+    ),
     # Labels before paper: HERMA titles say "labels ... white paper matt".
     Rule("Office supplies > Labels & label tapes", (r"label-making\s+tape", r"label\s+tape", r"labelling\s+tape")),
     Rule(

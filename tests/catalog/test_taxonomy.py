@@ -38,6 +38,23 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ("Xerox 006R90321 toner cartridge Original Black 6 pc(s)", {}, "Printing > Toner cartridges"),
         ("HP 55X Original Black 1 pc(s)", {"black_toner_page_yield": 12500.0}, "Printing > Toner cartridges"),
         ("HP 901 Original Black", {"ink_type": "Pigment-based ink"}, "Printing > Ink cartridges"),
+        # Printers carry their supplies' attributes; their titles say what they are.
+        (
+            "HP LaserJet 4600n Colour 600 x 600 DPI A4",
+            {"print_technology": "Laser", "printing_colours": "Black,Cyan,Magenta,Yellow"},
+            "Printing > Printers & scanners",
+        ),
+        (
+            "HP LaserJet M3027x Laser 1200 x 1200 DPI 25 ppm A4",
+            {"black_toner_page_yield": 6000.0},
+            "Printing > Printers & scanners",
+        ),
+        (
+            "HP Photosmart Pro B9180 Photo Printer inkjet printer",
+            {"print_technology": "Inkjet", "printing_colours": "Cyan,Magenta,Yellow"},
+            "Printing > Printers & scanners",
+        ),
+        ("HP 82 Original Cyan", {"print_technology": "Inkjet", "printing_colours": "Cyan"}, "Printing > Ink cartridges"),
         ("Xerox Waste Toner Container 31000 pages", {}, "Printing > Printer parts & maintenance"),
         (
             "HERMA Labels Premium A4 70x37 mm white paper matt 2400 pcs.",
