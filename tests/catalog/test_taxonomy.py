@@ -54,7 +54,11 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             {"print_technology": "Inkjet", "printing_colours": "Cyan,Magenta,Yellow"},
             "Printing > Printers & scanners",
         ),
-        ("HP 82 Original Cyan", {"print_technology": "Inkjet", "printing_colours": "Cyan"}, "Printing > Ink cartridges"),
+        (
+            "HP 82 Original Cyan",
+            {"print_technology": "Inkjet", "printing_colours": "Cyan"},
+            "Printing > Ink cartridges",
+        ),
         ("Xerox Waste Toner Container 31000 pages", {}, "Printing > Printer parts & maintenance"),
         (
             "HERMA Labels Premium A4 70x37 mm white paper matt 2400 pcs.",
