@@ -1,0 +1,70 @@
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+
+from searchapp.query.category_audit import fold_of, suspected_misfiles
+from searchapp.query.intent import catalog_samples
+from tests.catalog.factories import load_rows, product_row
+
+TONER, HDMI, HEADPHONES = (
+    "Printing > Toner cartridges",
+    "Cables > HDMI cables",
+    "Audio > Headphones & headsets",
+)
+COLOURS = ("Black", "Cyan", "Magenta", "Yellow", "Gray", "White", "Blue", "Red")
+
+
+def rows(prefix: str, category: str, title: str) -> list[dict]:
+    return [
+        product_row(id=f"{prefix}-{i}", title=title.format(i=i, colour=colour), category=category)
+        for i, colour in enumerate(COLOURS)
+    ]
+
+
+@pytest.fixture
+def catalog_with_a_misfile(db):
+    load_rows(
+        [
+            *rows("T", TONER, "Acme T{i}0 toner cartridge Original {colour}"),
+            *rows("H", HDMI, "Linkit {i} m HDMI cable {colour}"),
+            *rows("P", HEADPHONES, "Sonic Q{i} wireless headphones {colour}"),
+            # A toner cartridge a merchandiser filed under HDMI cables.
+            product_row(id="MISFILED", title="Acme T90 toner cartridge Original Black", category=HDMI),
+        ]
+    )
+
+
+def test_a_product_whose_title_argues_against_its_category_is_suspected(catalog_with_a_misfile):
+    suspected = suspected_misfiles(catalog_samples(), folds=4)
+
+    assert [misfile.external_id for misfile in suspected] == ["MISFILED"]
+    (misfile,) = suspected
+    assert misfile.filed.endswith("hdmi-cables") and misfile.suggested.endswith("toner-cartridges")
+    assert misfile.filed_probability < 0.1 < 0.6 < misfile.suggested_probability
+
+
+def test_folds_are_deterministic_and_cover_every_fold():
+    keys = [f"SKU-{i}" for i in range(1000)]
+    assert [fold_of(key, 5) for key in keys] == [fold_of(key, 5) for key in keys]
+    assert set(fold_of(key, 5) for key in keys) == set(range(5))
+
+
+def test_the_command_reports_groups_and_writes_a_review_csv(catalog_with_a_misfile, tmp_path):
+    out = io.StringIO()
+    call_command("audit_categories", "--folds", "4", "--csv", str(tmp_path / "misfiles.csv"), stdout=out)
+
+    report = out.getvalue()
+    assert "fold 4/4 scored" in report
+    assert "1 of 25 categorised products suspected" in report
+    assert "HDMI cables -> Toner cartridges  e.g. Acme T90 toner cartridge" in report
+    with open(tmp_path / "misfiles.csv", newline="", encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["external_id"] == "MISFILED" and row["title"] == "Acme T90 toner cartridge Original Black"
+    assert row["admin_url"].startswith("/admin/catalog/product/") and row["admin_url"].endswith("/change/")
+
+
+def test_the_command_refuses_fewer_than_two_folds(db):
+    with pytest.raises(Exception, match="at least 2"):
+        call_command("audit_categories", "--folds", "1", stdout=io.StringIO())
