@@ -71,11 +71,14 @@ _SIZE_AND_PIXELS = r"cm\s+\(\d+(?:\.\d+)?\"\)\s+\d+\s+x\s+\d+\s+pixels"
 # (103 printers were filed as cartridges). A supply's title naming its printer still says
 # "toner" or "ink cartridge", which the title rules below catch.
 _PRINTER_SPECS = (r"\d+\s*x\s*\d+\s*dpi", r"\d+(?:\.\d+)?\s*ppm", r"(?:inkjet|laser|photo|large\s+format)\s+printer")
+# Drums carry a toner page yield too; the drum rule (which leaves "toner cartridge and drum"
+# titles to toner) decides them.
+_DRUM = r"drum(?:\s+(?:unit|kit|cartridge))?"
 
 RULES: tuple[Rule, ...] = (
     # --- Printing supplies first: their titles often name a printer model as well.
-    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}, unless=_PRINTER_SPECS),
-    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}, unless=_PRINTER_SPECS),
+    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM)),
+    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM)),
     Rule(
         "Printing > Drums & imaging units",
         (r"(?:printer|image|imaging)\s+drums?", r"drum(?:\s+(?:unit|kit|cartridge))?", r"imaging\s+(?:unit|kit)",
@@ -92,6 +95,8 @@ RULES: tuple[Rule, ...] = (
          r"fax\s+supply", r"scanner\s+(?:accessory|transparency\s+adapter)", r"endorser/imprinter", r"roller\s+kit",
          r"cleaning\s+media", r"scan\s+enablement", r"(?:feed\s+)?roller(?:\s+unit)?", r"tractor(?:\s+unit)?",
          r"sheet\s+guide", r"transparency\s+unit", r"two-sided\s+printing\s+accessory"),
+        # "HP Roller Case notebook case", "NGS Roller Coaster ... speaker".
+        unless=(r"notebook\s+case", r"speakers?"),
     ),
     Rule("Printing > Printer ribbons", (r"(?:printer\s+|correction\s+)?ribbons?", r"fax\s+cartridge", r"thermal\s+transfer\s+film")),
     Rule("Printing > Toner cartridges", (r"toner(?:\s+cartridges?)?", r"laser\s+cartridge", r"c-exv\s*\d+", r"tk-\d+", r"tn-?\d{3,4}", r"type\s+c\d+")),
@@ -202,7 +207,9 @@ RULES: tuple[Rule, ...] = (
         (r"kvm\s+(?:[\w/.-]+\s+){0,2}" + _CABLE, r"(?:[\w/.-]+\s+){0,2}" + _CABLE + r"\s+kit", r"(?:serial|parallel|printer|null\s+modem|"
          r"db-?(?:9|15|25)|rs-?232|ps/2|sata|e?sas|scsi|ide|ata|centronics|ieee-?1284)\s+(?:[\w/.-]+\s+){0,3}" + _CABLE,
          r"db-?(?:9|15|25)\w*", r"null\s+modem", r"ps/2", r"serial\s+ata", r"sata", r"mini-sas", r"scsi"),
-        unless=(r"adapter", r"hard\s+drive", r"hdd", r"ssd", r"\d+\s*[gt]b", r"controller", r"card", r"enclosure", r"bracket", r"connector"),
+        unless=(r"adapter", r"hard\s+drive", r"hdd", r"ssd", r"\d+\s*[gt]b", r"controller", r"card", r"enclosure", r"bracket", r"connector",
+                # A KVM switch ("8-Port PS/2-USB VGA KVM Switch"), not a cable for one.
+                r"\d+[\s-]+port\s+(?:[\w/.-]+\s+){0,5}kvm\s+switch", r"console\s+extender", r"optical\s+disc\s+drive"),
     ),
     Rule(
         "Cables > Video cables",
@@ -252,7 +259,7 @@ RULES: tuple[Rule, ...] = (
         "Batteries & power > Batteries",
         (r"(?:household|single-use|rechargeable|camera/camcorder|notebook|storage\s+device\s+backup|ups)\s+batter(?:y|ies)",
          r"batter(?:y|ies)", r"aa", r"aaa", r"alkaline", r"li-ion", r"lithium", r"ni-mh", r"cr\d{4}", r"9v"),
-        unless=(r"battery\s+grip",),
+        unless=(r"battery\s+grip", r"dolls?"),
     ),
     # Care packs name the computer they cover, so they come before the computers.
     Rule(
