@@ -1,11 +1,11 @@
 """Admin for merchandisers: find products fast, see what sells, and link media to products."""
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
-from .models import Brand, Category, LiveStream, Product, Shop, Video
+from .models import Brand, Category, LiveStream, Product, Shop, SuspectedMisfile, Video
 
 
 class VideoProductInline(admin.TabularInline):
@@ -170,3 +170,44 @@ class LiveStreamAdmin(admin.ModelAdmin):
     inlines = [LiveStreamProductInline]
     ordering = ["-scheduled_at"]
     date_hierarchy = "scheduled_at"
+
+
+@admin.register(SuspectedMisfile)
+class SuspectedMisfileAdmin(admin.ModelAdmin):
+    """The last saved `audit_categories` findings: move products to the suggested category, or
+    dismiss a finding (delete it). Findings come from the audit only, so none can be added."""
+
+    list_display = ["product", "filed", "suggested", "suggested_probability", "still_filed", "found_at"]
+    list_filter = ["suggested", "filed"]
+    list_select_related = ["product", "filed", "suggested"]
+    search_fields = ["product__title", "product__external_id"]
+    readonly_fields = [
+        "product",
+        "filed",
+        "suggested",
+        "filed_probability",
+        "suggested_probability",
+        "found_at",
+    ]
+    actions = ["move_to_suggested"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="still filed so")
+    def still_filed(self, obj):
+        """False when someone changed the product's category since the audit."""
+        return obj.product.category_id == obj.filed_id
+
+    @admin.action(description="Move the selected products to the suggested category")
+    def move_to_suggested(self, request, queryset):
+        with transaction.atomic():
+            findings = list(queryset.select_related("product"))
+            for finding in findings:
+                finding.product.category_id = finding.suggested_id
+                # A model save: the product is re-indexed once the transaction commits.
+                finding.product.save(update_fields=["category", "updated_at"])
+            queryset.delete()
+        self.message_user(
+            request, f"Moved {len(findings)} products to the suggested category; they are re-indexed."
+        )

@@ -187,3 +187,24 @@ class LiveStream(TimestampedModel):
 
     def __str__(self):
         return self.title
+
+
+class SuspectedMisfile(models.Model):
+    """A product whose own title argues against its category (`manage.py audit_categories
+    --save`), kept for merchandisers to review in the admin: move it to the suggestion or
+    dismiss it. Each saved audit replaces the previous findings."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="suspected_misfile")
+    filed = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", help_text="Category when audited"
+    )
+    suggested = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    filed_probability = models.FloatField()
+    suggested_probability = models.FloatField(help_text="The classifier's confidence in the suggestion")
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-suggested_probability"]
+
+    def __str__(self):
+        return f"{self.product}: {self.filed} -> {self.suggested}"

@@ -3,7 +3,9 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from catalog.models import Product, SuspectedMisfile
 from searchapp.query.category_audit import fold_of, suspected_misfiles
 from searchapp.query.intent import catalog_samples
 from tests.catalog.factories import load_rows, product_row
@@ -68,3 +70,32 @@ def test_the_command_reports_groups_and_writes_a_review_csv(catalog_with_a_misfi
 def test_the_command_refuses_fewer_than_two_folds(db):
     with pytest.raises(Exception, match="at least 2"):
         call_command("audit_categories", "--folds", "1", stdout=io.StringIO())
+
+
+def test_saved_findings_are_reviewed_in_the_admin_and_moved_to_the_suggestion(
+    catalog_with_a_misfile, admin_client
+):
+    call_command("audit_categories", "--folds", "4", "--save", stdout=io.StringIO())
+    (finding,) = SuspectedMisfile.objects.all()
+    assert finding.product.external_id == "MISFILED" and finding.suggested.name == "Toner cartridges"
+
+    changelist = reverse("admin:catalog_suspectedmisfile_changelist")
+    assert admin_client.get(changelist, {"q": "MISFILED"}).context["cl"].result_count == 1
+    response = admin_client.post(
+        changelist, {"action": "move_to_suggested", "_selected_action": [finding.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert Product.objects.get(external_id="MISFILED").category.name == "Toner cartridges"
+    assert not SuspectedMisfile.objects.exists()
+
+
+def test_a_new_saved_audit_replaces_the_previous_findings(catalog_with_a_misfile):
+    call_command("audit_categories", "--folds", "4", "--save", stdout=io.StringIO())
+    product = Product.objects.get(external_id="MISFILED")
+    product.category = SuspectedMisfile.objects.get().suggested
+    product.save()
+
+    call_command("audit_categories", "--folds", "4", "--save", stdout=io.StringIO())
+
+    assert not SuspectedMisfile.objects.exists()

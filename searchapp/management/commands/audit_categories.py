@@ -1,6 +1,7 @@
 """manage.py audit_categories: list products whose titles argue against their category
-(searchapp/query/category_audit.py), grouped by (filed -> suggested), and write the full
-list as CSV with links to each product's admin page for review. Changes nothing."""
+(searchapp/query/category_audit.py), grouped by (filed -> suggested); --csv writes the full
+list with links to each product's admin page, --save keeps it for review in the admin
+(*Suspected misfiles*: move to the suggestion, or dismiss). Never changes a category."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.urls import reverse
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, SuspectedMisfile
 from searchapp.query.category_audit import FILED_BELOW, FOLDS, SUGGESTED_ABOVE, suspected_misfiles
 from searchapp.query.intent import catalog_samples
 
@@ -28,8 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--csv", dest="csv_path", help="Write every suspected product here.")
         parser.add_argument("--folds", type=int, default=FOLDS, help="Cross-validation folds (>= 2).")
         parser.add_argument("--top", type=int, default=20, help="(filed -> suggested) groups to print.")
+        parser.add_argument(
+            "--save", action="store_true", help="Replace the findings the admin lists (Suspected misfiles)."
+        )
 
-    def handle(self, *args, csv_path, folds, top, **options):
+    def handle(self, *args, csv_path, folds, top, save, **options):
         if folds < 2:
             raise CommandError("--folds must be at least 2")
         catalog = catalog_samples()
@@ -41,7 +46,10 @@ class Command(BaseCommand):
             self.stdout.write(f"fold {done}/{total} scored ({time.perf_counter() - started:.0f} s)")
 
         suspected = suspected_misfiles(catalog, folds=folds, on_fold=progress)
-        names = dict(Category.objects.values_list("path", "name"))
+        categories = {
+            path: (pk, name) for pk, path, name in Category.objects.values_list("pk", "path", "name")
+        }
+        names = {path: name for path, (_, name) in categories.items()}
         products = {
             external_id: (pk, title)
             for external_id, pk, title in Product.objects.filter(
@@ -74,3 +82,19 @@ class Command(BaseCommand):
                         )
                     )  # fmt: skip
             self.stdout.write(f"wrote {len(suspected):,} rows to {csv_path}")
+        if save:
+            with transaction.atomic():
+                SuspectedMisfile.objects.all().delete()
+                SuspectedMisfile.objects.bulk_create(
+                    SuspectedMisfile(
+                        product_id=products[m.external_id][0],
+                        filed_id=categories[m.filed][0],
+                        suggested_id=categories[m.suggested][0],
+                        filed_probability=m.filed_probability,
+                        suggested_probability=m.suggested_probability,
+                    )
+                    for m in suspected
+                )
+            self.stdout.write(
+                f"saved {len(suspected):,} findings for review in the admin (Suspected misfiles)"
+            )
