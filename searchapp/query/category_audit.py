@@ -3,8 +3,9 @@
 Each product is scored by the category-intent classifier (intent.py) trained on the other
 folds of the catalog, so its own label never votes for itself. It is suspected when that
 classifier gives its category less than `filed_below` and another one more than
-`suggested_above`. Run on the Chorus catalog this found 106 printers the taxonomy rules had
-filed as toner and ink cartridges (printers carry their supplies' attributes).
+`suggested_above`. On the Chorus catalog it pointed at printers the taxonomy rules had filed
+as toner and ink cartridges (printers carry their supplies' attributes): 106 of them, once
+their titles were searched for the printer specs the flagged ones shared.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SUGGESTED_ABOVE = 0.6
 
 
 @dataclass(frozen=True)
-class SuspectedMisfile:
+class Suspect:
     external_id: str
     filed: str  # category path
     suggested: str
@@ -41,7 +42,7 @@ def suspected_misfiles(
     filed_below: float = FILED_BELOW,
     suggested_above: float = SUGGESTED_ABOVE,
     on_fold: Callable[[int, int], None] | None = None,
-) -> list[SuspectedMisfile]:
+) -> list[Suspect]:
     """`catalog`: (normalised title, category path, external id), as intent.catalog_samples
     gives them. Most confident suggestion first. `on_fold(done, folds)` reports progress."""
     suspected = []
@@ -56,9 +57,7 @@ def suspected_misfiles(
             suggested, confidence = max(probabilities.items(), key=lambda item: item[1], default=(filed, 1.0))
             filed_probability = probabilities.get(filed, 0.0)
             if suggested != filed and filed_probability < filed_below and confidence > suggested_above:
-                suspected.append(
-                    SuspectedMisfile(external_id, filed, suggested, filed_probability, confidence)
-                )
+                suspected.append(Suspect(external_id, filed, suggested, filed_probability, confidence))
         if on_fold is not None:
             on_fold(fold + 1, folds)
     return sorted(suspected, key=lambda misfile: (-misfile.suggested_probability, misfile.external_id))

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from catalog.models import Category, Product, SuspectedMisfile
-from searchapp.query.category_audit import FILED_BELOW, FOLDS, SUGGESTED_ABOVE, suspected_misfiles
+from searchapp.query.category_audit import FILED_BELOW, FOLDS, SUGGESTED_ABOVE, Suspect, suspected_misfiles
 from searchapp.query.intent import catalog_samples
 
 CSV_COLUMNS = (
@@ -49,7 +49,6 @@ class Command(BaseCommand):
         categories = {
             path: (pk, name) for pk, path, name in Category.objects.values_list("pk", "path", "name")
         }
-        names = {path: name for path, (_, name) in categories.items()}
         products = {
             external_id: (pk, title)
             for external_id, pk, title in Product.objects.filter(
@@ -60,41 +59,54 @@ class Command(BaseCommand):
             f"{len(suspected):,} of {len(catalog):,} categorised products suspected (their category "
             f"< {FILED_BELOW:.0%}, another > {SUGGESTED_ABOVE:.0%})"
         )
-        groups = Counter((names[m.filed], names[m.suggested]) for m in suspected)
-        examples = {}
-        for misfile in suspected:
-            examples.setdefault(
-                (names[misfile.filed], names[misfile.suggested]), products[misfile.external_id][1]
-            )
-        for (filed, suggested), count in groups.most_common(top):
-            self.stdout.write(f"{count:6,}  {filed} -> {suggested}  e.g. {examples[filed, suggested][:70]}")
+        self.print_groups(suspected, categories, products, top)
         if csv_path:
-            with open(Path(csv_path), "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(CSV_COLUMNS)
-                for misfile in suspected:
-                    pk, title = products[misfile.external_id]
-                    writer.writerow(
-                        (
-                            misfile.external_id, title, misfile.filed, misfile.suggested,
-                            round(misfile.filed_probability, 4), round(misfile.suggested_probability, 4),
-                            reverse("admin:catalog_product_change", args=[pk]),
-                        )
-                    )  # fmt: skip
+            write_csv(Path(csv_path), suspected, products)
             self.stdout.write(f"wrote {len(suspected):,} rows to {csv_path}")
         if save:
-            with transaction.atomic():
-                SuspectedMisfile.objects.all().delete()
-                SuspectedMisfile.objects.bulk_create(
-                    SuspectedMisfile(
-                        product_id=products[m.external_id][0],
-                        filed_id=categories[m.filed][0],
-                        suggested_id=categories[m.suggested][0],
-                        filed_probability=m.filed_probability,
-                        suggested_probability=m.suggested_probability,
-                    )
-                    for m in suspected
-                )
+            save_findings(suspected, categories, products)
             self.stdout.write(
                 f"saved {len(suspected):,} findings for review in the admin (Suspected misfiles)"
             )
+
+    def print_groups(self, suspected, categories, products, top: int) -> None:
+        """(filed -> suggested) leaf names, most frequent first, each with one example title."""
+        groups = Counter()
+        examples = {}
+        for misfile in suspected:
+            key = (categories[misfile.filed][1], categories[misfile.suggested][1])
+            groups[key] += 1
+            examples.setdefault(key, products[misfile.external_id][1])
+        for (filed, suggested), count in groups.most_common(top):
+            self.stdout.write(f"{count:6,}  {filed} -> {suggested}  e.g. {examples[filed, suggested][:70]}")
+
+
+def write_csv(path: Path, suspected: list[Suspect], products: dict) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for misfile in suspected:
+            pk, title = products[misfile.external_id]
+            writer.writerow(
+                (
+                    misfile.external_id, title, misfile.filed, misfile.suggested,
+                    round(misfile.filed_probability, 4), round(misfile.suggested_probability, 4),
+                    reverse("admin:catalog_product_change", args=[pk]),
+                )
+            )  # fmt: skip
+
+
+def save_findings(suspected: list[Suspect], categories: dict, products: dict) -> None:
+    """The admin lists the latest audit only: its findings replace the previous ones."""
+    with transaction.atomic():
+        SuspectedMisfile.objects.all().delete()
+        SuspectedMisfile.objects.bulk_create(
+            SuspectedMisfile(
+                product_id=products[misfile.external_id][0],
+                filed_id=categories[misfile.filed][0],
+                suggested_id=categories[misfile.suggested][0],
+                filed_probability=misfile.filed_probability,
+                suggested_probability=misfile.suggested_probability,
+            )
+            for misfile in suspected
+        )
