@@ -131,6 +131,13 @@ RULES: tuple[Rule, ...] = (
          r"canvas", r"posterboard", r"cling\s+film", r"adhesive\s+(?:cover\s+)?film", r"\d+\s*mm\s+x\s+\d+(?:\.\d+)?\s*m\s+\("),
         unless=(r"paper\s+(?:cutter|shredder)",),
     ),
+    # Printer care packs name the printer they cover ("HP 3y Nbd LaserJet P2035/55 HW Supp"); the
+    # general warranty rule comes later, after the supplies whose model numbers end in "...Y".
+    Rule(
+        "Computers > Warranties & support",
+        (r"warranty", r"care\s*pack", r"hardware\s+support", r"hw\s+supp", r"nbd\w*", r"next\s+business\s+day",
+         r"on-?site", r"svc", r"\d+y,?\s+(?:support|std|pw)"),
+    ),
     Rule(
         "Printing > Printers & scanners",
         (r"(?:inkjet|laser|photo|dot\s+matrix|line\s+matrix|large\s+format|label|receipt|pos|thermal|3d)\s+printers?",

@@ -67,6 +67,13 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Printing > Drums & imaging units",
         ),
         ("LevelOne 8-Port PS/2-USB VGA KVM Switch", {}, "Networking > KVM switches & consoles"),
+        ("HP 3y Nbd LaserJet P2035/55 HW Supp", {}, "Computers > Warranties & support"),
+        ("Xerox 1 year - On-site - Phaser 5500", {}, "Computers > Warranties & support"),
+        (
+            "KYOCERA TK-875Y Original Yellow",
+            {"colour_toner_page_yield": 12000},
+            "Printing > Toner cartridges",
+        ),
         (
             "Tripp Lite PS/2 (3-in-1) Cable Kit for KVM Switch B007-008, 1.83 m",
             {},
