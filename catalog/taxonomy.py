@@ -290,7 +290,7 @@ RULES: tuple[Rule, ...] = (
         unless=(r"notebook\s+(?:spare\s+part|accessory|stand|cooling\s+pad|a[4-6]|squared|ruled|wirebound|dock)",
                 r"writing\s+notebook", r"memory", r"batter(?:y|ies)", r"adapter", r"keyboard", r"drive", r"hdd", r"ssd",
                 r"module", r"charger", r"lock", r"cooler", r"cooling", r"mount(?:ing)?", r"arm", r"stand",
-                r"cover", r"for\s+(?:laptop|notebook)"),
+                r"cover", r"for\s+(?:laptop|notebook)", r"hd\s+kit", r"\d+\s*rpm", r"holder"),
     ),
     Rule(
         "Computers > Desktops & workstations",
@@ -311,7 +311,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Computers > Monitors",
         (r"(?:computer|lcd|led|touch\s+screen|tft|crt)\s+monitors?", r"monitors?"),
-        unless=(r"monitor\s+(?:arm|mount|stand)", r"environmental", r"netbotz", r"baby\s+monitor", r"power\s+monitor"),
+        unless=(r"monitor\s+(?:arm|mount|stand)", r"environmental", r"netbotz", r"baby\s+monitor", r"power\s+monitor",
+                # Stands, mounts and adapters for monitors ("Quad Monitor Table Stand").
+                r"(?:table|desk|wall|ceiling|floor)\s+(?:mount|stand)s?", r"mounting\s+bracket"),
     ),
     # --- Components.
     Rule(
@@ -433,7 +435,8 @@ RULES: tuple[Rule, ...] = (
         (r"flat\s+panel\s+(?:desk|wall|ceiling|floor)\s+mounts?", r"flat\s+panel\s+(?:mount\s+)?accessory", r"wall\s+mounts?",
          r"ceiling\s+mounts?", r"desk\s+mounts?", r"monitor\s+(?:arm|mount|stand)s?", r"tv\s+(?:mount|bracket|stand)s?",
          r"flat\s+screen\s+(?:\w+\s+)?(?:mount|stand|arm|toolbar)", r"notebook\s+stand", r"mount\s+ring", r"display\s+mount", r"vesa",
-         r"floor\s+stand", r"flexarm", r"tft\s+stand", r"fixed\s+mount\s+bracket"),
+         r"floor\s+stand", r"flexarm", r"tft\s+stand", r"fixed\s+mount\s+bracket", r"(?:table|desk)\s+stand",
+         r"monitor\s+mounting\s+bracket"),
     ),
     Rule(
         "TV & video > TVs & displays",
@@ -458,7 +461,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Cameras > Camera accessories",
         (r"camera\s+(?:case|bag|remote\s+control|flash(?:\s+accessory)?|accessory|housing)", r"underwater\s+camera\s+housing(?:\s+accessory)?",
-         r"tripods?", r"flash(?:gun)?", r"battery\s+grip", r"lens\s+case", r"eyepiece(?:\s+extender)?", r"compact\s+case", r"speedlite", r"binoculars?", r"eyepiece\s+accessory", r"monopod", r"gimbal"),
+         r"tripods?", r"flash(?:gun)?", r"battery\s+grip", r"lens\s+case", r"eyepiece(?:\s+extender)?", r"compact\s+case", r"speedlite", r"binoculars?", r"eyepiece\s+accessory", r"monopod", r"gimbal",
+         r"soft\s+case"),
         unless=(r"flash\s+drive", r"flash\s+memory"),
     ),
     Rule(
@@ -466,6 +470,8 @@ RULES: tuple[Rule, ...] = (
         (r"(?:compact|digital|bridge|mirrorless|slr|dslr|instant|action|security|surveillance|ip|network|cctv)\s+cameras?",
          r"camera\s+kit", r"camcorders?", r"cameras?", r"powershot", r"ixus", r"cyber-shot", r"eos\s+\d+d", r"coolpix", r"lumix",
          r"security\s+access\s+control\s+system"),
+        # Accessories the camera rules above missed ("Soft Case f all digital camcorders").
+        unless=(r"(?:soft\s+)?case", r"camera\s+filter", r"filter\s+holder"),
     ),
     # --- Audio.
     Rule(
@@ -478,6 +484,7 @@ RULES: tuple[Rule, ...] = (
         "Audio > Speakers",
         (r"(?:portable|docking|soundbar|bluetooth|wireless|pc|multimedia|stereo)\s+speakers?", r"speaker\s+sets?", r"speakers?",
          r"loudspeakers?", r"soundbars?", r"subwoofers?", r"docking\s+entertainment\s+system"),
+        unless=(r"speaker\s+(?:mount|stand|bracket)s?", r"loudspeaker\s+stand"),
     ),
     Rule(
         "Audio > Hi-fi, radio & media players",

@@ -68,6 +68,18 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ),
         ("LevelOne 8-Port PS/2-USB VGA KVM Switch", {}, "Networking > KVM switches & consoles"),
         ("HP 3y Nbd LaserJet P2035/55 HW Supp", {}, "Computers > Warranties & support"),
+        ("Chief Widescreen Quad Monitor Table Stand Black", {}, "TV & video > TV & monitor mounts"),
+        ("Canon Soft Case f all digital camcorders Black", {}, "Cameras > Camera accessories"),
+        (
+            "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
+            {},
+            None,
+        ),  # no mounts leaf for audio
+        (
+            "Origin Storage 500GB Latitude E6400 BLK 2.5in 5400Rpm Main/1st SATA HD Kit",
+            {},
+            "Storage > Hard drives",
+        ),
         ("Xerox 1 year - On-site - Phaser 5500", {}, "Computers > Warranties & support"),
         (
             "KYOCERA TK-875Y Original Yellow",
