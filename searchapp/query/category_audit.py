@@ -10,11 +10,10 @@ their titles were searched for the printer specs the flagged ones shared.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .intent import train_intent_model, training_samples
+from .intent import bucket_of, train_intent_model, training_samples
 
 FOLDS = 5
 FILED_BELOW = 0.1
@@ -30,11 +29,6 @@ class Suspect:
     suggested_probability: float
 
 
-def fold_of(external_id: str, folds: int) -> int:
-    """Deterministic, so two runs over the same catalog list the same products."""
-    return int(hashlib.sha1(external_id.encode()).hexdigest(), 16) % folds
-
-
 def suspected_misfiles(
     catalog: Sequence[tuple[str, str, str]],
     *,
@@ -48,10 +42,10 @@ def suspected_misfiles(
     suspected = []
     for fold in range(folds):
         model = train_intent_model(
-            *training_samples([row for row in catalog if fold_of(row[2], folds) != fold], hold_out=False)
+            *training_samples([row for row in catalog if bucket_of(row[2], folds) != fold], hold_out=False)
         )
         for text, filed, external_id in catalog:
-            if fold_of(external_id, folds) != fold:
+            if bucket_of(external_id, folds) != fold:
                 continue
             probabilities = dict(model.predict(text.split(), top=len(model.classes)))
             suggested, confidence = max(probabilities.items(), key=lambda item: item[1], default=(filed, 1.0))

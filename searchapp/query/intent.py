@@ -129,9 +129,14 @@ def get_intent_model() -> IntentModel | None:
     return IntentModel.load(path)
 
 
+def bucket_of(product_key: str, buckets: int) -> int:
+    """A deterministic split of the catalog, stable across runs and databases."""
+    return int(hashlib.sha1(product_key.encode()).hexdigest(), 16) % buckets
+
+
 def is_held_out(product_key: str) -> bool:
-    """A deterministic 10% split, stable across runs and databases."""
-    return int(hashlib.sha1(product_key.encode()).hexdigest(), 16) % HELD_OUT_BUCKETS == 0
+    """A 10% split."""
+    return bucket_of(product_key, HELD_OUT_BUCKETS) == 0
 
 
 def catalog_samples() -> list[tuple[str, str, str]]:

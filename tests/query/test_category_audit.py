@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import Product, SuspectedMisfile
-from searchapp.query.category_audit import fold_of, suspected_misfiles
-from searchapp.query.intent import catalog_samples
+from searchapp.query.category_audit import suspected_misfiles
+from searchapp.query.intent import bucket_of, catalog_samples
 from tests.catalog.factories import load_rows, product_row
 
 TONER, HDMI, HEADPHONES = (
@@ -49,8 +49,8 @@ def test_a_product_whose_title_argues_against_its_category_is_suspected(catalog_
 
 def test_folds_are_deterministic_and_cover_every_fold():
     keys = [f"SKU-{i}" for i in range(1000)]
-    assert [fold_of(key, 5) for key in keys] == [fold_of(key, 5) for key in keys]
-    assert set(fold_of(key, 5) for key in keys) == set(range(5))
+    assert [bucket_of(key, 5) for key in keys] == [bucket_of(key, 5) for key in keys]
+    assert set(bucket_of(key, 5) for key in keys) == set(range(5))
 
 
 def test_the_command_reports_groups_and_writes_a_review_csv(catalog_with_a_misfile, tmp_path):
