@@ -292,27 +292,30 @@ class LexicalIndex:
         """Stage deletes and adds, yield them as a StagedWrite whose commit() lands them
         (atomically, in tantivy): the caller commits only once the vector generation is on
         disk, so a crash before leaves both halves at the previous commit."""
-        writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-        try:
-            for doc_id in {*delete_ids, *(doc.id for doc in upserts)}:
-                writer.delete_documents_by_term("id", doc_id)
-            for doc in upserts:
-                writer.add_document(to_tantivy_document(self.schema, doc))
-            yield StagedWrite(base_opstamp=writer.commit_opstamp, commit=writer.commit)
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.wait_merging_threads()  # also releases tantivy's own writer lock
+        with self._writer() as writer:
+            try:
+                for doc_id in {*delete_ids, *(doc.id for doc in upserts)}:
+                    writer.delete_documents_by_term("id", doc_id)
+                for doc in upserts:
+                    writer.add_document(to_tantivy_document(self.schema, doc))
+                yield StagedWrite(base_opstamp=writer.commit_opstamp, commit=writer.commit)
+            except BaseException:
+                writer.rollback()
+                raise
 
     def committed_opstamp(self) -> int:
         """tantivy's stamp of the index's last commit (it grows with every commit). Callers
         hold the index directory's write lock: opening a writer takes tantivy's lock too."""
+        with self._writer() as writer:
+            return writer.commit_opstamp
+
+    @contextmanager
+    def _writer(self):
         writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         try:
-            return writer.commit_opstamp
+            yield writer
         finally:
-            writer.wait_merging_threads()
+            writer.wait_merging_threads()  # also releases tantivy's own writer lock
 
     # Reading.
 
