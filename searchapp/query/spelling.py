@@ -129,8 +129,10 @@ class SpellingCorrector:
                 self.symspell.create_dictionary_entry(term, count)
         # Common English words the catalog rarely or never uses are corrected to as well
         # ("microwjve" -> "microwave"), at the lowest count, so a catalog word at the same
-        # distance wins; the dense channel can find what the lexical one cannot.
-        for word in vocabulary.common_words:
+        # distance wins; the dense channel can find what the lexical one cannot. Only those
+        # about what the catalog sells (relatedness.py): "heaste" is "headset", not "haste".
+        targets = vocabulary.common_words if vocabulary.related_words is None else vocabulary.related_words
+        for word in targets:
             if self.terms.get(word, 0) < KNOWN_MIN_COUNT:
                 self.symspell.create_dictionary_entry(word, KNOWN_MIN_COUNT)
         self.logged_queries = vocabulary.queries

@@ -23,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .normalize import normalize
+from .relatedness import catalog_related_words
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class Vocabulary:
     # English words the catalog lacks, the most frequent first: the order breaks ties between
     # corrections the catalog cannot tell apart ("micrave" -> "microwave", not "macrame").
     common_words: list[str] = field(default_factory=list)
+    # Those of them about what the catalog sells (relatedness.py), the only ones spelling
+    # corrects to; None when not computed (no product indexed yet): all of them.
+    related_words: list[str] | None = None
     # normalised query -> how often shoppers searched it successfully (the query log, if any)
     queries: dict[str, int] = field(default_factory=dict)
 
@@ -90,13 +94,15 @@ def get_vocabulary() -> Vocabulary:
     if path.is_file():
         return Vocabulary.load(path)
     logger.warning("no query vocabulary at %s; building it from the catalog now", path)
-    vocabulary = build_vocabulary()
+    vocabulary = build_vocabulary(relatedness=False)
     vocabulary.save(path)
     return vocabulary
 
 
-def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
-    """Scan the active catalog. `query_log` is (query, count) pairs of successful searches."""
+def build_vocabulary(query_log: Iterable[tuple[str, int]] = (), relatedness: bool = True) -> Vocabulary:
+    """Scan the active catalog. `query_log` is (query, count) pairs of successful searches;
+    `relatedness` scores the English words against the indexed products (most of a minute the
+    first time for a model, so a web process building a missing vocabulary skips it)."""
     from catalog.models import Brand, Category, Product
 
     terms: Counter[str] = Counter()
@@ -131,6 +137,7 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
         if normalised:
             queries[normalised] += count
 
+    common_words = [word for word in common_english_words() if terms.get(word, 0) < COMMON_IN_CATALOG]
     return Vocabulary(
         terms=dict(terms),
         bigrams={pair: count for pair, count in bigrams.items() if not _HAS_DIGIT.search(pair)},
@@ -138,7 +145,8 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = ()) -> Vocabulary:
         brand_precision=brand_precision(brands, titles_by_brand),
         category_paths=taxonomy_paths(categories),
         category_names=dict(categories),
-        common_words=[word for word in common_english_words() if terms.get(word, 0) < COMMON_IN_CATALOG],
+        common_words=common_words,
+        related_words=catalog_related_words(common_words) if relatedness else None,
         queries=dict(queries),
     )
 

@@ -49,8 +49,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         SpellingCorrector(Vocabulary.load(path))
         loaded = time.perf_counter() - started
+        related = vocabulary.related_words
+        targets = "all (no product indexed yet)" if related is None else len(related)
         self.stdout.write(
             f"{len(vocabulary.terms)} terms, {len(vocabulary.brands)} brand aliases, "
+            f"{targets} of {len(vocabulary.common_words)} English words the catalog lacks kept as "
+            "correction targets, "
             f"{len(vocabulary.category_paths)} categories, {len(vocabulary.queries)} logged queries built in {built:.1f}s -> {path}; "
             f"a process loads it (with the spelling index) in {loaded * 1000:.0f} ms"
         )
