@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,9 @@ RELATED_MIN_COSINE = 0.35
 SCORE_BATCH = 1024
 # Product ids per backend.vectors() call (one Elasticsearch mget each).
 VECTOR_FETCH_BATCH = 1000
+# Products scored against, at most: an even sample of a larger catalog (50,000 x 384 floats
+# is 77 MB; all of a million products would be 1.5 GB for a build step).
+MAX_PRODUCTS = 50_000
 
 
 def related_words(words: list[str], word_vectors: np.ndarray, product_vectors: np.ndarray) -> list[str]:
@@ -63,10 +67,10 @@ def indexed_product_vectors() -> np.ndarray | None:
     from indexing.schema import document_id
 
     backend = get_backend()
-    ids = [
-        document_id("product", pk)
-        for pk in Product.objects.filter(status=Product.Status.ACTIVE).values_list("pk", flat=True)
-    ]
+    pks = list(
+        Product.objects.filter(status=Product.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
+    )
+    ids = [document_id("product", pk) for pk in pks[:: max(1, math.ceil(len(pks) / MAX_PRODUCTS))]]
     found: list[np.ndarray] = []
     for start in range(0, len(ids), VECTOR_FETCH_BATCH):
         found.extend(backend.vectors("product", ids[start : start + VECTOR_FETCH_BATCH]).values())

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from indexing.embeddings import get_embedder
+from searchapp.query import relatedness
 from searchapp.query import vocabulary as vocabulary_module
-from searchapp.query.relatedness import related_words
+from searchapp.query.relatedness import indexed_product_vectors, related_words
 from searchapp.query.spelling import SpellingCorrector
 from searchapp.query.vocabulary import build_vocabulary
 from tests.catalog.factories import load_rows, product_row
@@ -46,6 +47,15 @@ def test_the_built_vocabulary_corrects_only_to_related_english_words(local_index
     # "haste" is one edit from "heaste", "headset" two, but only the latter is about headsets.
     assert corrector.correct(["heaste"]).corrected == "headset"
     assert corrector.correct(["earphnes"]).corrected == "earphones"
+
+
+@pytest.mark.django_db
+def test_a_large_catalog_is_sampled_evenly(local_index_dir, monkeypatch):
+    load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
+    call_command("rebuild_index", "--type", "product", stdout=StringIO())
+    assert len(indexed_product_vectors()) == len(AUDIO_TITLES)
+    monkeypatch.setattr(relatedness, "MAX_PRODUCTS", 4)
+    assert len(indexed_product_vectors()) == 3  # every second of the six
 
 
 @pytest.mark.django_db
