@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,16 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+Progress = Callable[[int, int], None]
+
 RELATED_NEIGHBOURS = 5
 RELATED_MIN_COSINE = 0.35
 # Words scored against the product matrix at once: bounds the (words x products) block.
 SCORE_BATCH = 1024
 # Product ids per backend.vectors() call (one Elasticsearch mget each).
 VECTOR_FETCH_BATCH = 1000
+# Words encoded between two progress reports.
+ENCODE_CHUNK = 5000
 # Products scored against, at most: an even sample of a larger catalog (50,000 x 384 floats
 # is 77 MB; all of a million products would be 1.5 GB for a build step).
 MAX_PRODUCTS = 50_000
@@ -52,13 +57,14 @@ def related_words(words: list[str], word_vectors: np.ndarray, product_vectors: n
     return kept
 
 
-def catalog_related_words(words: list[str]) -> list[str] | None:
+def catalog_related_words(words: list[str], progress: Progress | None = None) -> list[str] | None:
     """The words related to the indexed products; None when no product vector is indexed yet
-    (every word then stays a target, as before the catalog was indexed)."""
+    (every word then stays a target, as before the catalog was indexed). `progress(done,
+    total)` follows the encoding of the words, when they are not cached yet."""
     products = indexed_product_vectors()
     if products is None or not words:
         return None
-    return related_words(words, word_vectors(words), products)
+    return related_words(words, word_vectors(words, progress), products)
 
 
 def indexed_product_vectors() -> np.ndarray | None:
@@ -77,7 +83,7 @@ def indexed_product_vectors() -> np.ndarray | None:
     return np.stack(found) if found else None
 
 
-def word_vectors(words: list[str]) -> np.ndarray:
+def word_vectors(words: list[str], progress: Progress | None = None) -> np.ndarray:
     """The words' embeddings, kept on disk per model and word list: the English list hardly
     changes, and encoding its ~50,000 words takes most of a minute. Kept as float16 (38 MB
     instead of 77): on Chorus that moved one word of 50,313 across the threshold ("bleaching")."""
@@ -90,7 +96,11 @@ def word_vectors(words: list[str]) -> np.ndarray:
         return np.load(path).astype(np.float32)
     logger.info("encoding %d English words for their relatedness to the catalog", len(words))
     # Rounded before use too, so the first build decides as every later one does.
-    vectors = embedder.encode_documents(words).astype(np.float16)
+    vectors = np.empty((len(words), embedder.dimension), dtype=np.float16)
+    for start in range(0, len(words), ENCODE_CHUNK):
+        vectors[start : start + ENCODE_CHUNK] = embedder.encode_documents(words[start : start + ENCODE_CHUNK])
+        if progress is not None:
+            progress(min(start + ENCODE_CHUNK, len(words)), len(words))
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npy")
     np.save(temporary, vectors)

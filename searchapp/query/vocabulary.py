@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .normalize import normalize
-from .relatedness import catalog_related_words
+from .relatedness import Progress, catalog_related_words
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +99,13 @@ def get_vocabulary() -> Vocabulary:
     return vocabulary
 
 
-def build_vocabulary(query_log: Iterable[tuple[str, int]] = (), relatedness: bool = True) -> Vocabulary:
+def build_vocabulary(
+    query_log: Iterable[tuple[str, int]] = (), relatedness: bool = True, progress: Progress | None = None
+) -> Vocabulary:
     """Scan the active catalog. `query_log` is (query, count) pairs of successful searches;
     `relatedness` scores the English words against the indexed products (most of a minute the
-    first time for a model, so a web process building a missing vocabulary skips it)."""
+    first time for a model, reported to `progress`; a web process building a missing
+    vocabulary skips it)."""
     from catalog.models import Brand, Category, Product
 
     terms: Counter[str] = Counter()
@@ -146,7 +149,7 @@ def build_vocabulary(query_log: Iterable[tuple[str, int]] = (), relatedness: boo
         category_paths=taxonomy_paths(categories),
         category_names=dict(categories),
         common_words=common_words,
-        related_words=catalog_related_words(common_words) if relatedness else None,
+        related_words=catalog_related_words(common_words, progress) if relatedness else None,
         queries=dict(queries),
     )
 

@@ -67,3 +67,23 @@ def test_without_indexed_products_every_english_word_stays_a_target(local_index_
 
     assert vocabulary.related_words is None
     assert SpellingCorrector(vocabulary).correct(["heaste"]).corrected == "haste"
+
+
+@pytest.mark.django_db
+def test_the_words_are_encoded_once_with_progress(local_index_dir, monkeypatch, settings, tmp_path):
+    load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
+    # The rebuild loaded the embedder (its ONNX export found) before the cache moves.
+    call_command("rebuild_index", "--type", "product", stdout=StringIO())
+    settings.EMBEDDINGS_CACHE_DIR = tmp_path
+    monkeypatch.setattr(relatedness, "ENCODE_CHUNK", 2)
+    reports = []
+
+    first = relatedness.catalog_related_words(
+        ENGLISH_WORDS, lambda done, total: reports.append((done, total))
+    )
+    assert reports == [(2, 5), (4, 5), (5, 5)]
+    again = relatedness.catalog_related_words(
+        ENGLISH_WORDS, lambda done, total: reports.append((done, total))
+    )
+    assert again == first == ["earphones", "earbuds"]
+    assert len(reports) == 3  # read back from the cache, not encoded again

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         query_log = self.read_query_log(options["query_log"])
         if options["from_logs"]:
             query_log += successful_queries(include_simulated=options["include_simulated"])
-        vocabulary = build_vocabulary(query_log)
+        vocabulary = build_vocabulary(query_log, progress=self.report_encoding)
         built = time.perf_counter() - started
         path = vocabulary_path()
         vocabulary.save(path)
@@ -58,6 +58,9 @@ class Command(BaseCommand):
             f"{len(vocabulary.category_paths)} categories, {len(vocabulary.queries)} logged queries built in {built:.1f}s -> {path}; "
             f"a process loads it (with the spelling index) in {loaded * 1000:.0f} ms"
         )
+
+    def report_encoding(self, done: int, total: int) -> None:
+        self.stderr.write(f"encoding English words for their relatedness to the catalog: {done}/{total}")
 
     @staticmethod
     def read_query_log(path: str | None) -> list[tuple[str, int]]:
