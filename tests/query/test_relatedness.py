@@ -32,10 +32,18 @@ def test_words_near_the_products_are_kept_in_their_order():
     assert related_words(ENGLISH_WORDS, words, products) == ["earphones", "earbuds"]
 
 
-@pytest.mark.django_db
-def test_the_built_vocabulary_corrects_only_to_related_english_words(local_index_dir, monkeypatch):
+@pytest.fixture
+def audio_products(db):
     load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
+
+
+@pytest.fixture
+def indexed_audio_products(audio_products, local_index_dir):
     call_command("rebuild_index", "--type", "product", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_built_vocabulary_corrects_only_to_related_english_words(indexed_audio_products, monkeypatch):
     # The real list has ~50,000 words (most of a minute to encode): a few stand for it.
     monkeypatch.setattr(vocabulary_module, "common_english_words", lambda: ENGLISH_WORDS)
 
@@ -50,17 +58,16 @@ def test_the_built_vocabulary_corrects_only_to_related_english_words(local_index
 
 
 @pytest.mark.django_db
-def test_a_large_catalog_is_sampled_evenly(local_index_dir, monkeypatch):
-    load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
-    call_command("rebuild_index", "--type", "product", stdout=StringIO())
+def test_a_large_catalog_is_sampled_evenly(indexed_audio_products, monkeypatch):
     assert len(indexed_product_vectors()) == len(AUDIO_TITLES)
     monkeypatch.setattr(relatedness, "MAX_PRODUCTS", 4)
     assert len(indexed_product_vectors()) == 3  # every second of the six
 
 
 @pytest.mark.django_db
-def test_without_indexed_products_every_english_word_stays_a_target(local_index_dir, monkeypatch):
-    load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
+def test_without_indexed_products_every_english_word_stays_a_target(
+    audio_products, local_index_dir, monkeypatch
+):
     monkeypatch.setattr(vocabulary_module, "common_english_words", lambda: ENGLISH_WORDS)
 
     vocabulary = build_vocabulary()
@@ -70,10 +77,8 @@ def test_without_indexed_products_every_english_word_stays_a_target(local_index_
 
 
 @pytest.mark.django_db
-def test_the_words_are_encoded_once_with_progress(local_index_dir, monkeypatch, settings, tmp_path):
-    load_rows([product_row(id=f"SKU-{i}", title=title) for i, title in enumerate(AUDIO_TITLES)])
+def test_the_words_are_encoded_once_with_progress(indexed_audio_products, monkeypatch, settings, tmp_path):
     # The rebuild loaded the embedder (its ONNX export found) before the cache moves.
-    call_command("rebuild_index", "--type", "product", stdout=StringIO())
     settings.EMBEDDINGS_CACHE_DIR = tmp_path
     monkeypatch.setattr(relatedness, "ENCODE_CHUNK", 2)
     reports = []
