@@ -37,11 +37,14 @@ def test_an_unknown_word_is_corrected_and_the_correction_is_applied(corrector):
     assert result.corrections == (("contoller", "controller"),)
 
 
-def test_a_rare_catalog_word_is_only_suggested(corrector):
-    # "wireles" occurs once in the catalog: it may be meant, so it is searched as typed.
+def test_a_rare_catalog_word_is_only_suggested_and_its_suggestion_searched_beside_it(corrector):
+    # "wireles" occurs once in the catalog: it may be meant, so it is searched as typed, and
+    # as the far more frequent word it most likely mistypes (a catalog's own typo, often).
     result = correct(corrector, "wireles mouse")
     assert result.corrected is None
+    assert result.tokens == ("wireles", "mouse")
     assert result.did_you_mean == "wireless mouse"
+    assert result.runner_ups == ((0, "wireless"),)
 
 
 @pytest.mark.parametrize(
