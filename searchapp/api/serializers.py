@@ -22,12 +22,19 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class QueryTextField(serializers.CharField):
-    """Free text: control characters removed before the blank and length checks."""
+    """Free text: control characters removed before the blank and length checks. Text
+    without a letter or digit ("😀", "!!!") is refused: nothing in it can match a word, and
+    the embedding model reads emoji as unknown tokens, so "results" would be arbitrary."""
+
+    default_error_messages = {"nothing_to_search": "Nothing to search for: the text has no letter or digit."}
 
     def run_validation(self, data=serializers.empty):
         if isinstance(data, str):
             data = " ".join(CONTROL_CHARACTERS.sub(" ", data).split())
-        return super().run_validation(data)
+        value = super().run_validation(data)
+        if value and not any(character.isalnum() for character in value):
+            self.fail("nothing_to_search")
+        return value
 
 
 class ParamsSerializer(serializers.Serializer):

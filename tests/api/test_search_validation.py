@@ -25,6 +25,8 @@ SEARCH = "/api/search"
         ({"q": "tv", "sort": "cheapest"}, "sort"),
         ({"q": "tv", "in_stock": "maybe"}, "in_stock"),
         ({"q": "tv", "debug": "2"}, "debug"),
+        ({"q": "😀🔥"}, "q"),  # no letter or digit: nothing a word could match
+        ({"q": "!!! ???"}, "q"),
     ],
 )
 def test_invalid_parameters_are_a_400_naming_the_field(client, params, field):
