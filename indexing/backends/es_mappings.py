@@ -13,10 +13,13 @@ are `nested` so that kNN scores a document by its best passage (Elasticsearch 8.
 from __future__ import annotations
 
 from indexing.schema import PASSAGE_SPACE, VISUAL_SPACE, DocTypeSchema
+from indexing.units import INCH_SIZE_PATTERN, INDEXED_INCH_SIZE_JAVA
 
 from .base import SearchDocument
 
 TEXT_ANALYZER = "shop_text"
+# 55" and "55 inch" index as "55 55in" (indexing/units.py), as in the local backend.
+INCH_UNITS_FILTER = "inch_units"
 ID_FIELD = "id"
 VECTOR_FIELD = "vector"
 PASSAGES_FIELD = "passages"
@@ -45,10 +48,18 @@ def index_settings(replicas: int) -> dict:
         "number_of_shards": 1,
         "number_of_replicas": replicas,
         "analysis": {
+            "char_filter": {
+                INCH_UNITS_FILTER: {
+                    "type": "pattern_replace",
+                    "pattern": INCH_SIZE_PATTERN,
+                    "replacement": INDEXED_INCH_SIZE_JAVA,
+                }
+            },
             "filter": {"english_stemmer": {"type": "stemmer", "language": "english"}},
             "analyzer": {
                 TEXT_ANALYZER: {
                     "type": "custom",
+                    "char_filter": [INCH_UNITS_FILTER],
                     "tokenizer": "standard",
                     "filter": ["lowercase", "asciifolding", "english_stemmer"],
                 }

@@ -19,6 +19,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from ..schema import DocTypeSchema
+from ..units import indexed_inch_sizes
 from .base import Filters, Hit, LexicalQuery, SearchDocument, TermBoost
 
 # Mirrors tantivy's built-in "en_stem" analyzer so query terms match indexed terms exactly;
@@ -115,7 +116,7 @@ def to_tantivy_document(schema: DocTypeSchema, doc: SearchDocument) -> tantivy.D
     fields: dict[str, list] = {"id": [doc.id]}
     for name in schema.text_fields:
         if doc.text.get(name):
-            fields[text_field(name)] = [doc.text[name]]
+            fields[text_field(name)] = [indexed_inch_sizes(doc.text[name])]
     for name in schema.keyword_fields:
         if doc.keywords.get(name):
             fields[keyword_field(name)] = [str(value) for value in doc.keywords[name]]

@@ -8,7 +8,8 @@
   so model numbers stay whole, and a currency sign before a number ("$20"), which the price
   extractor reads.
 - Numbers with units get one canonical token: "1 TB", "1tb" and "1000GB" all become "1tb";
-  "2.0 m" becomes "2m"; 27" becomes "27in". Tokens that merely contain digits ("wh-1000xm4",
+  "2.0 m" becomes "2m"; 27" and "27-inch" become "27in" (indexed text has it beside the
+  number: indexing/units.py). Tokens that merely contain digits ("wh-1000xm4",
   "006r90321") are never split or rewritten.
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from indexing.units import inches_as_units
 
 # Enough for any real query; longer input is cut so every later step stays cheap.
 MAX_NORMALIZED_CHARS = 512
@@ -32,7 +35,6 @@ _JOIN_PLACEHOLDER = {"-": "\x01", ".": "\x02", "/": "\x03", "+": "\x04", "&": "\
 _RESTORE_JOINERS = {ord(v): k for k, v in _JOIN_PLACEHOLDER.items()}
 _CURRENCY_BEFORE_NUMBER = re.compile(r"([$€£])\s*(?=\d)")
 _CURRENCY_AFTER_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([$€£])")
-_INCH_MARK = re.compile(r"(?<=\d)\s*(?:\"|'')")
 _SEPARATORS = re.compile(r"[^\w\s$€£\x01-\x06]|_")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
@@ -61,7 +63,7 @@ def normalize(raw: str) -> str:
     text = "".join(_without_control(char) for char in text)
     text = text.translate(_DASHES).translate(_QUOTES).casefold()
     text = _THOUSANDS.sub("", text)
-    text = _INCH_MARK.sub("in ", text)
+    text = inches_as_units(text)
     text = _CURRENCY_AFTER_NUMBER.sub(r" \2\1 ", text)
     text = _CURRENCY_BEFORE_NUMBER.sub(r" \1", text)
     text = _JOINED.sub(lambda match: _JOIN_PLACEHOLDER[match.group()], text)

@@ -250,6 +250,24 @@ class BackendContract:
 
         assert ids(self.lexical(backend, "run shoe")) == ["product:1"]
 
+    def test_an_inch_size_matches_the_unit_the_query_normaliser_writes(self, backend):
+        # titles write 55" or 24-inch; "55 inch" is normalised to "55in" before it is searched
+        self.index(
+            backend,
+            [
+                product(1, 'TV 139.7 cm (55")'),
+                product(2, 'TV 101.6 cm (40")'),
+                product(3, "Monitor 24-inch widescreen"),
+                product(4, "Sleeve 55 cm"),
+            ],
+        )
+
+        assert ids(self.lexical(backend, "55in")) == ["product:1"]
+        assert ids(self.lexical(backend, "24in")) == ["product:3"]
+        assert set(ids(self.lexical(backend, "55"))) == {"product:1", "product:4"}  # as typed
+        stored = self.lexical(backend, "55in")[0].display["title"]
+        assert stored == 'TV 139.7 cm (55")'  # shown as the catalog writes it
+
     @pytest.mark.parametrize(
         "text",
         [

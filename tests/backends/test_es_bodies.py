@@ -50,6 +50,7 @@ from indexing.backends.es_queries import (
     vector_hits,
 )
 from indexing.schema import LIVE, PRODUCT, VIDEO
+from indexing.units import INCH_SIZE_PATTERN
 
 SOURCE = ["keywords", "numbers", "display"]
 HNSW_VECTOR = {
@@ -148,10 +149,18 @@ def test_index_settings_define_the_folding_english_analyzer_on_one_shard():
         "number_of_shards": 1,
         "number_of_replicas": 2,
         "analysis": {
+            "char_filter": {
+                "inch_units": {
+                    "type": "pattern_replace",
+                    "pattern": INCH_SIZE_PATTERN,
+                    "replacement": "$1 $1in ",
+                }
+            },
             "filter": {"english_stemmer": {"type": "stemmer", "language": "english"}},
             "analyzer": {
                 "shop_text": {
                     "type": "custom",
+                    "char_filter": ["inch_units"],
                     "tokenizer": "standard",
                     "filter": ["lowercase", "asciifolding", "english_stemmer"],
                 }
