@@ -263,6 +263,10 @@ class UnderstoodSerializer(serializers.Serializer):
         help_text="Other words a misspelled word may mean, searched beside the corrected query "
         '("to" in place of its correction in "from").',
     )
+    unit_alternatives = SynonymAppliedSerializer(
+        many=True,
+        help_text='Sizes as catalogs also write them, searched beside the query ("1tb" as "1000 gb").',
+    )
     recovery = serializers.ChoiceField(
         choices=RECOVERY_STEPS,
         allow_null=True,

@@ -220,6 +220,7 @@ UNDERSTOOD_FIELDS = (
     "category_intent",
     "synonyms_applied",
     "spelling_alternatives",
+    "unit_alternatives",
 )
 
 

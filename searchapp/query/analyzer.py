@@ -29,7 +29,7 @@ from .attributes import (
     residual_tokens,
 )
 from .intent import blend_with_rule, get_intent_model
-from .normalize import normalize, split_unit
+from .normalize import in_gigabytes, normalize, split_unit
 from .rules import rule_enabled
 from .spelling import SpellingResult, get_corrector
 from .synonyms import DEFAULT_LOCALE, MAX_ALTERNATIVES, Alternative, get_synonym_table
@@ -124,6 +124,7 @@ class ParsedQuery:
             ],
             "synonyms_applied": explain_alternatives(self.alternatives, SYNONYMS),
             "spelling_alternatives": explain_alternatives(self.alternatives, SPELLING),
+            "unit_alternatives": explain_alternatives(self.alternatives, UNIT),
             "extractions": [
                 {
                     "rule": e.rule,
@@ -168,6 +169,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
     lexical_tokens = residual_tokens(tokens, applied) or tokens
 
     alternatives = spelling_alternatives(spelling, applied)
+    alternatives += unit_alternatives(lexical_tokens, extractions)
     if SYNONYMS in parts and lexical_tokens:
         alternatives += guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
 
@@ -205,6 +207,18 @@ def spelling_alternatives(spelling: SpellingResult, applied: list[Extraction]) -
         if word in text.split():  # not a word a price or brand filter took out of the text
             found.append(Alternative(text, 1.0, tokens[position], word, kind=SPELLING))
     return found[:MAX_ALTERNATIVES]  # a long garbled query must not make the lexical query huge
+
+
+def unit_alternatives(tokens: tuple[str, ...], extractions: list[Extraction]) -> list[Alternative]:
+    """The query with a terabyte size as catalogs also write it ("1tb" -> "1000 gb"), at the
+    weight of the query itself: "seagate 1tb" finds "Seagate BarraCuda 1000 GB"."""
+    sizes = {e.value for e in extractions if e.rule == UNIT and isinstance(e.value, str)}
+    found = []
+    for position, token in enumerate(tokens):
+        if token in sizes and (written := in_gigabytes(token)):
+            text = " ".join((*tokens[:position], written, *tokens[position + 1 :]))
+            found.append(Alternative(text, 1.0, token, written, kind=UNIT))
+    return found
 
 
 def predict_intent(

@@ -134,3 +134,12 @@ def split_unit(token: str) -> tuple[str, str] | None:
     if match and match.group(2) in _UNIT_ALIASES.values():
         return match.group(1), match.group(2)
     return None
+
+
+def in_gigabytes(token: str) -> str | None:
+    """A terabyte token as catalogs also write it: "2tb" -> "2000 gb" (drive makers list
+    "1000 GB" drives as often as "1 TB" ones); None for any other token."""
+    unit = split_unit(token)
+    if unit is None or unit[1] != "tb":
+        return None
+    return f"{format_number(Decimal(unit[0]) * 1000)} gb"

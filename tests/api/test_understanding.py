@@ -34,6 +34,7 @@ def test_the_response_says_what_was_understood(client, small_catalog):
         "category_intent",
         "synonyms_applied",
         "spelling_alternatives",
+        "unit_alternatives",
         "recovery",
         "suggestions",
     }

@@ -33,6 +33,15 @@ def test_sizes_are_boosted_in_both_spellings(saved_vocabulary):
     assert {("title", "1tb"), ("title", "1 tb")} <= boosts
 
 
+def test_a_terabyte_size_is_also_searched_as_catalogs_write_it_in_gigabytes(saved_vocabulary):
+    parsed = analyze("seagate 1 TB drive under $80")
+    assert parsed.text_for_lexical == "seagate 1tb drive"
+    assert parsed.explain()["unit_alternatives"] == [
+        {"from": "1tb", "to": "1000 gb", "query": "seagate 1000 gb drive", "weight": 1.0}
+    ]
+    assert analyze("16gb ram").explain()["unit_alternatives"] == []  # gigabytes are written as such
+
+
 def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
     parsed = analyze("xbox contoller")
     assert parsed.corrected == parsed.did_you_mean == "xbox controller"

@@ -1,6 +1,6 @@
 import pytest
 
-from searchapp.query.normalize import normalize, split_unit
+from searchapp.query.normalize import in_gigabytes, normalize, split_unit
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,10 @@ def test_split_unit_reads_canonical_tokens_only():
     assert split_unit("27in") == ("27", "in")
     assert split_unit("wh-1000xm4") is None
     assert split_unit("4k") is None
+
+
+@pytest.mark.parametrize(
+    ("token", "written"), [("1tb", "1000 gb"), ("1.5tb", "1500 gb"), ("16gb", None), ("tb", None)]
+)
+def test_terabytes_are_also_written_in_gigabytes(token, written):
+    assert in_gigabytes(token) == written
