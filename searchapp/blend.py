@@ -30,6 +30,7 @@ from ranking.stats import get_ranking_stats
 from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
 from .mixed_row import SELLER_LOOKAHEAD, SlotAllocator
+from .query.attributes import LOW
 from .search_request import Sort, sort_key
 
 UTILITY_MIN_DEPTH = 60
@@ -41,6 +42,13 @@ AFFINITY_COLUMNS = [FEATURE_INDEX[name] for name in ("category_affinity", "brand
 # "bluetooth speaker" was a water-filter stream (no query word, cosine 0.2), slotted 5th.
 MEDIA_RELEVANCE_FLOOR = {"title_coverage": 0.5, "dense_similarity": 0.5, "propagated_relevance": 0.5}
 MEDIA_FLOOR_COLUMNS = [(FEATURE_INDEX[name], floor) for name, floor in MEDIA_RELEVANCE_FLOOR.items()]
+# A "cheap ..." query multiplies a candidate's P(engage) by up to 1 + this, the more the
+# cheaper it is for its category (its price percentile there; "premium ...": the dearer). On
+# Chorus's rank curve (P(engage) 0.52, 0.28, 0.28, 0.20, 0.08 for ranks 1-5) an item at its
+# category's cheap end passes two or three dearer neighbours, never a far better match. No
+# judged query asks for a price, so the weight is set by eye.
+PRICE_PREFERENCE_WEIGHT = 3.0
+PRICE_PERCENTILE = FEATURE_INDEX["price_percentile"]
 
 
 class Blend:
@@ -94,7 +102,13 @@ class Blend:
             if rows and config.enabled:
                 affinity = features[:rows, AFFINITY_COLUMNS].mean(axis=1)
             parts[doc_type] = type_utilities(
-                doc_type, hits[:rows], stats, config.objective, affinity, features[:rows] if rows else None
+                doc_type,
+                hits[:rows],
+                stats,
+                config.objective,
+                affinity,
+                features[:rows] if rows else None,
+                price_fit(features[:rows], ctx.parsed.price_preference) if rows and ctx.parsed else None,
             )
         utilities = combine(parts, config.objective)
         if len(ctx.candidates) > 1:
@@ -144,6 +158,17 @@ class Blend:
         # In turn: each type's first pick, then each type's second...
         pooled = [hit for round_ in zip_longest(*picks_by_type) for hit in round_ if hit is not None]
         return [pooled[page * budget : (page + 1) * budget] for page in range(pages)]
+
+
+def price_fit(features: np.ndarray, preference: str | None) -> np.ndarray | None:
+    """1 + PRICE_PREFERENCE_WEIGHT x how near each row's price is to the end of its category's
+    price range the query asked for ("low": the cheap end); 1 where the price or category is
+    unknown; None when the query asked for no price."""
+    if preference is None:
+        return None
+    percentile = features[:, PRICE_PERCENTILE].astype(np.float64)
+    nearness = 1.0 - percentile if preference == LOW else percentile
+    return 1.0 + PRICE_PREFERENCE_WEIGHT * np.nan_to_num(nearness, nan=0.0)
 
 
 def relevant_media(features: np.ndarray) -> np.ndarray:

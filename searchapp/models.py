@@ -56,6 +56,7 @@ class QueryRule(models.Model):
         UNIT = "unit", "Sizes and capacities (1tb, 27in)"
         PRODUCT_TYPE = "product_type", "Product types (category terms)"
         CATEGORY_INTENT = "category_intent", "Predicted category (classifier)"
+        PRICE_PREFERENCE = "price_preference", "Price wishes (cheap, budget, premium)"
 
     name = models.CharField(max_length=50, unique=True, choices=Name.choices)
     enabled = models.BooleanField(default=True)

@@ -13,6 +13,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from indexing.schema import DOC_TYPES
+from searchapp.query.attributes import HIGH, LOW
 from searchapp.recovery import RECOVERY_STEPS
 from searchapp.search_request import REQUEST_TYPES, SearchFilters, SearchRequest, Sort
 
@@ -266,6 +267,12 @@ class UnderstoodSerializer(serializers.Serializer):
     unit_alternatives = SynonymAppliedSerializer(
         many=True,
         help_text='Sizes as catalogs also write them, searched beside the query ("1tb" as "1000 gb").',
+    )
+    price_preference = serializers.ChoiceField(
+        choices=[LOW, HIGH],
+        allow_null=True,
+        help_text='"low" for "cheap ...", "high" for "premium ...": cheaper (dearer) items for their '
+        "category rise over neighbours that match about as well. Null when the query asks for no price.",
     )
     recovery = serializers.ChoiceField(
         choices=RECOVERY_STEPS,

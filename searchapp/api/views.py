@@ -221,6 +221,7 @@ UNDERSTOOD_FIELDS = (
     "synonyms_applied",
     "spelling_alternatives",
     "unit_alternatives",
+    "price_preference",
 )
 
 

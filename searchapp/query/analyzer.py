@@ -22,6 +22,7 @@ from .attributes import (
     BRAND,
     COLOUR,
     PRICE,
+    PRICE_PREFERENCE,
     PRODUCT_TYPE,
     UNIT,
     Extraction,
@@ -105,6 +106,8 @@ class ParsedQuery:
     extractions: tuple[Extraction, ...] = ()
     # Extractions turned into filters: what a zero-result recovery relaxes.
     applied: tuple[Extraction, ...] = ()
+    # "low" for "cheap ...", "high" for "premium ...": the blend weighs price by it.
+    price_preference: str | None = None
     degraded: tuple[str, ...] = ()
 
     def explain(self) -> dict:
@@ -125,6 +128,7 @@ class ParsedQuery:
             "synonyms_applied": explain_alternatives(self.alternatives, SYNONYMS),
             "spelling_alternatives": explain_alternatives(self.alternatives, SPELLING),
             "unit_alternatives": explain_alternatives(self.alternatives, UNIT),
+            "price_preference": self.price_preference,
             "extractions": [
                 {
                     "rule": e.rule,
@@ -165,10 +169,13 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
     applied = [
         e for e in extractions if e.confidence >= config.filter_confidence and e.rule in (PRICE, BRAND)
     ]
-    # A query that is nothing but a constraint ("under 20") keeps its words as text.
-    lexical_tokens = residual_tokens(tokens, applied) or tokens
+    preference = next((e for e in extractions if e.rule == PRICE_PREFERENCE), None)
+    # Words that say what to filter or prefer by, not what to find, leave the text...
+    words_out = [*applied, preference] if preference else applied
+    # ...but a query that is nothing but a constraint ("under 20") keeps its words as text.
+    lexical_tokens = residual_tokens(tokens, words_out) or tokens
 
-    alternatives = spelling_alternatives(spelling, applied)
+    alternatives = spelling_alternatives(spelling, words_out)
     alternatives += unit_alternatives(lexical_tokens, extractions)
     if SYNONYMS in parts and lexical_tokens:
         alternatives += guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
@@ -191,6 +198,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         category_intent=tuple(intent),
         extractions=tuple(extractions),
         applied=tuple(applied),
+        price_preference=preference.value if preference else None,
         degraded=tuple(degraded),
     )
 

@@ -22,6 +22,7 @@ from .rules import disabled_rules
 from .vocabulary import Vocabulary
 
 PRICE, BRAND, COLOUR, UNIT, PRODUCT_TYPE = "price", "brand", "colour", "unit", "product_type"
+PRICE_PREFERENCE = "price_preference"
 
 # Brand aliases are at most this many words ("allied telesis", "backyard discovery").
 MAX_BRAND_WORDS = 3
@@ -31,6 +32,14 @@ PRODUCT_TYPE_CONFIDENCE = 0.7
 # A colour word is usually the colour wanted ("red jbl speaker") but also occurs in names.
 COLOUR_CONFIDENCE = 0.6
 UNIT_CONFIDENCE = 0.6
+# "cheap" and "premium" describe the price wanted, not the product: they leave the text.
+PRICE_PREFERENCE_CONFIDENCE = 0.8
+LOW, HIGH = "low", "high"
+PRICE_PREFERENCE_WORDS = {
+    "cheap": LOW, "cheaper": LOW, "cheapest": LOW, "budget": LOW, "affordable": LOW,
+    "inexpensive": LOW, "bargain": LOW, "low-cost": LOW,
+    "premium": HIGH, "luxury": HIGH, "expensive": HIGH, "high-end": HIGH,
+}  # fmt: skip
 
 COLOURS = {
     "black": "black", "white": "white", "grey": "grey", "gray": "grey", "silver": "silver",
@@ -75,6 +84,7 @@ def extract_attributes(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Ex
         COLOUR: extract_colours,
         UNIT: extract_units,
         PRODUCT_TYPE: extract_product_type,
+        PRICE_PREFERENCE: extract_price_preference,
     }
     disabled = disabled_rules()  # read once: each read may be a cache round trip
     return [
@@ -127,6 +137,24 @@ def price_confidence(matched: str) -> float:
     if _CURRENCY.search(matched):
         return 0.95
     return 0.6 if " " not in matched else 0.85
+
+
+def extract_price_preference(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:
+    """ "cheap laptop" -> low; "premium headphones" -> high: the first such word decides."""
+    for position, token in enumerate(tokens):
+        if token in PRICE_PREFERENCE_WORDS:
+            return [
+                Extraction(
+                    PRICE_PREFERENCE,
+                    "price",
+                    PRICE_PREFERENCE_WORDS[token],
+                    PRICE_PREFERENCE_CONFIDENCE,
+                    token,
+                    positions=(position,),
+                    consumes_text=True,
+                )
+            ]
+    return []
 
 
 def extract_brands(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:

@@ -35,6 +35,7 @@ def test_the_response_says_what_was_understood(client, small_catalog):
         "synonyms_applied",
         "spelling_alternatives",
         "unit_alternatives",
+        "price_preference",
         "recovery",
         "suggestions",
     }

@@ -42,6 +42,14 @@ def test_a_terabyte_size_is_also_searched_as_catalogs_write_it_in_gigabytes(save
     assert analyze("16gb ram").explain()["unit_alternatives"] == []  # gigabytes are written as such
 
 
+def test_a_price_wish_leaves_the_text_and_is_understood(saved_vocabulary):
+    parsed = analyze("cheap jbl speaker under $50")
+    assert parsed.text_for_lexical == "jbl speaker"
+    assert parsed.price_preference == "low" and parsed.explain()["price_preference"] == "low"
+    assert parsed.filters.price_max == 50
+    assert analyze("jbl speaker").price_preference is None
+
+
 def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
     parsed = analyze("xbox contoller")
     assert parsed.corrected == parsed.did_you_mean == "xbox controller"

@@ -7,6 +7,7 @@ from searchapp.query.attributes import (
     extract_brands,
     extract_colours,
     extract_price,
+    extract_price_preference,
     extract_product_type,
     extract_units,
     residual_tokens,
@@ -74,10 +75,26 @@ def test_colours_sizes_and_product_types_are_recognised(vocabulary):
     assert product_type.value == "audio/speakers"
 
 
+@pytest.mark.parametrize(
+    ("query", "preference", "word"),
+    [
+        ("cheap wireless mouse", "low", "cheap"),
+        ("budget laptop", "low", "budget"),
+        ("laptop low-cost", "low", "low-cost"),
+        ("premium headphones cheap", "high", "premium"),  # the first wish decides
+        ("wireless mouse", None, None),
+    ],
+)
+def test_price_wishes_are_read_and_leave_the_text(query, preference, word):
+    found = extract_price_preference(tokens(query))
+    assert [(e.value, e.text) for e in found] == ([(preference, word)] if preference else [])
+    assert all(e.consumes_text and e.positions == (tokens(query).index(word),) for e in found)
+
+
 @pytest.mark.django_db
 def test_every_extractor_runs_by_default(vocabulary):
-    rules = {e.rule for e in extract_attributes(tokens("red jbl speaker 1tb under $20"), vocabulary)}
-    assert rules == {"price", "brand", "colour", "unit", "product_type"}
+    rules = {e.rule for e in extract_attributes(tokens("cheap red jbl speaker 1tb under $20"), vocabulary)}
+    assert rules == {"price", "brand", "colour", "unit", "product_type", "price_preference"}
 
 
 @pytest.mark.django_db
