@@ -57,6 +57,7 @@ class QueryRule(models.Model):
         PRODUCT_TYPE = "product_type", "Product types (category terms)"
         CATEGORY_INTENT = "category_intent", "Predicted category (classifier)"
         PRICE_PREFERENCE = "price_preference", "Price wishes (cheap, budget, premium)"
+        COMPONENT_SPEC = "component_spec", "Component specs of another product (laptop 16gb ram)"
 
     name = models.CharField(max_length=50, unique=True, choices=Name.choices)
     enabled = models.BooleanField(default=True)

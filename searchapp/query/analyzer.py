@@ -21,6 +21,7 @@ from searchapp.search_request import SearchFilters
 from .attributes import (
     BRAND,
     COLOUR,
+    COMPONENT_SPEC,
     PRICE,
     PRICE_PREFERENCE,
     PRODUCT_TYPE,
@@ -170,8 +171,9 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         e for e in extractions if e.confidence >= config.filter_confidence and e.rule in (PRICE, BRAND)
     ]
     preference = next((e for e in extractions if e.rule == PRICE_PREFERENCE), None)
-    # Words that say what to filter or prefer by, not what to find, leave the text...
-    words_out = [*applied, preference] if preference else applied
+    # Words that say what to filter or prefer by, or which product's spec this is, not what
+    # to find, leave the text...
+    words_out = [*applied, *(e for e in extractions if e.rule in (PRICE_PREFERENCE, COMPONENT_SPEC))]
     # ...but a query that is nothing but a constraint ("under 20") keeps its words as text.
     lexical_tokens = residual_tokens(tokens, words_out) or tokens
 

@@ -22,7 +22,7 @@ from .rules import disabled_rules
 from .vocabulary import Vocabulary
 
 PRICE, BRAND, COLOUR, UNIT, PRODUCT_TYPE = "price", "brand", "colour", "unit", "product_type"
-PRICE_PREFERENCE = "price_preference"
+PRICE_PREFERENCE, COMPONENT_SPEC = "price_preference", "component_spec"
 
 # Brand aliases are at most this many words ("allied telesis", "backyard discovery").
 MAX_BRAND_WORDS = 3
@@ -32,6 +32,11 @@ PRODUCT_TYPE_CONFIDENCE = 0.7
 # A colour word is usually the colour wanted ("red jbl speaker") but also occurs in names.
 COLOUR_CONFIDENCE = 0.6
 UNIT_CONFIDENCE = 0.6
+# A component named after a capacity ("16gb ram") in a query naming another product ("laptop")
+# is a spec of that product: titles say "16 GB DDR4-SDRAM", and "ram" alone finds memory
+# modules. Searched as "laptop 16gb", the query finds laptops with 16 GB.
+COMPONENT_WORDS = frozenset({"ram", "memory", "storage", "ssd", "hdd", "emmc", "rom"})
+COMPONENT_SPEC_CONFIDENCE = 0.7
 # "cheap" and "premium" describe the price wanted, not the product: they leave the text.
 PRICE_PREFERENCE_CONFIDENCE = 0.8
 LOW, HIGH = "low", "high"
@@ -85,6 +90,7 @@ def extract_attributes(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Ex
         UNIT: extract_units,
         PRODUCT_TYPE: extract_product_type,
         PRICE_PREFERENCE: extract_price_preference,
+        COMPONENT_SPEC: extract_component_spec,
     }
     disabled = disabled_rules()  # read once: each read may be a cache round trip
     return [
@@ -150,6 +156,31 @@ def extract_price_preference(tokens: Sequence[str], vocabulary: Vocabulary | Non
                     PRICE_PREFERENCE_WORDS[token],
                     PRICE_PREFERENCE_CONFIDENCE,
                     token,
+                    positions=(position,),
+                    consumes_text=True,
+                )
+            ]
+    return []
+
+
+def extract_component_spec(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:
+    """ "laptop 16gb ram" -> "ram" is a spec of the laptop, not the product: a component word
+    after a size, where the query's other words name a product type of their own (the taxonomy
+    rules'). "16gb ram" and "hp 16gb ram" ask for the memory itself."""
+    for position in range(1, len(tokens)):
+        noun, size = tokens[position], tokens[position - 1]
+        if noun not in COMPONENT_WORDS or split_unit(size) is None:
+            continue
+        rest = [token for index, token in enumerate(tokens) if index not in (position - 1, position)]
+        product = categorize(" ".join(rest)) if rest else None
+        if product is not None and product != categorize(noun):
+            return [
+                Extraction(
+                    COMPONENT_SPEC,
+                    "title",
+                    f"{size} {noun}",
+                    COMPONENT_SPEC_CONFIDENCE,
+                    noun,
                     positions=(position,),
                     consumes_text=True,
                 )

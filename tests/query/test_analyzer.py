@@ -50,6 +50,11 @@ def test_a_price_wish_leaves_the_text_and_is_understood(saved_vocabulary):
     assert analyze("jbl speaker").price_preference is None
 
 
+def test_a_sized_component_of_a_named_product_leaves_the_text(saved_vocabulary):
+    assert analyze("laptop 16gb ram").text_for_lexical == "laptop 16gb"
+    assert analyze("16gb ram").text_for_lexical == "16gb ram"
+
+
 def test_a_misspelled_query_is_searched_corrected(saved_vocabulary):
     parsed = analyze("xbox contoller")
     assert parsed.corrected == parsed.did_you_mean == "xbox controller"

@@ -6,6 +6,7 @@ from searchapp.query.attributes import (
     extract_attributes,
     extract_brands,
     extract_colours,
+    extract_component_spec,
     extract_price,
     extract_price_preference,
     extract_product_type,
@@ -89,6 +90,23 @@ def test_price_wishes_are_read_and_leave_the_text(query, preference, word):
     found = extract_price_preference(tokens(query))
     assert [(e.value, e.text) for e in found] == ([(preference, word)] if preference else [])
     assert all(e.consumes_text and e.positions == (tokens(query).index(word),) for e in found)
+
+
+@pytest.mark.parametrize(
+    ("query", "spec"),
+    [
+        ("laptop 16gb ram", "16gb ram"),  # the laptop's memory: "ram" leaves the text
+        ("notebook 512gb ssd", "512gb ssd"),
+        ("16gb ram laptop", "16gb ram"),
+        ("16gb ram", None),  # the memory itself
+        ("hp 16gb ram", None),  # a brand names no product type
+        ("laptop ram", None),  # no size: perhaps laptop memory
+    ],
+)
+def test_a_sized_component_of_another_product_is_a_spec_of_it(query, spec):
+    found = extract_component_spec(tokens(query))
+    assert [e.value for e in found] == ([spec] if spec else [])
+    assert all(e.consumes_text and tokens(query)[e.positions[0]] == e.text for e in found)
 
 
 @pytest.mark.django_db
