@@ -108,21 +108,30 @@ class RankingStats:
     engagement_models: dict[str, EngagementModel] = field(default_factory=dict)
     _tagged_values: dict[tuple[str, ...], float] = field(default_factory=dict, repr=False)
     _economics: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+    _price_percentiles: dict[tuple[str, float], float] = field(default_factory=dict, repr=False)
     mean_rating: float = DEFAULT_MEAN_RATING
     rating_prior_strength: float = RATING_PRIOR_STRENGTH
 
     def price_percentiles(self, categories: Sequence[str], prices: np.ndarray) -> np.ndarray:
-        """Share of each category's prices at or below each price (NaN when unknown)."""
-        result = np.full(len(prices), np.nan)
-        rows_by_category = defaultdict(list)
-        for row, category in enumerate(categories):
-            rows_by_category[category].append(row)
-        for category, rows in rows_by_category.items():
-            known = self.prices_by_category.get(category)
-            if known is not None and len(known):
-                result[rows] = np.searchsorted(known, prices[rows], side="right") / len(known)
-        result[np.isnan(prices)] = np.nan
-        return result
+        """Share of each category's prices at or below each price (NaN when unknown).
+        Memoised per (category, price): the same few hundred documents are ranked search
+        after search, and a lookup costs less than grouping them by category each time."""
+        memo = self._price_percentiles
+        result = []
+        for key in zip(categories, prices.tolist(), strict=True):
+            value = memo.get(key)
+            if value is None:
+                value = self._price_percentile(*key)
+                if value == value:  # NaN keys never match again: not worth storing
+                    memo[key] = value
+            result.append(value)
+        return np.array(result, dtype=np.float64)
+
+    def _price_percentile(self, category: str, price: float) -> float:
+        known = self.prices_by_category.get(category)
+        if price != price or known is None or not len(known):
+            return math.nan
+        return float(np.searchsorted(known, price, side="right")) / len(known)
 
     def rates(self, doc_id: str, category: str | None = None) -> tuple[float, float]:
         """Smoothed (ctr, conversion) of a document; its category's when it has none, the
@@ -168,9 +177,14 @@ class RankingStats:
         return self.rates_by_category.get(category, self.global_rates)[0]
 
     def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
-        """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
+        """(n, 2): smoothed (ctr, conversion) per document, as `rates` gives them (inlined:
+        it runs for every ranked candidate)."""
+        by_doc, by_category, default = self.rates_by_doc, self.rates_by_category, self.global_rates
         return np.array(
-            [self.rates(doc_id, category) for doc_id, category in zip(doc_ids, categories, strict=True)],
+            [
+                by_doc.get(doc_id) or (default if category is None else by_category.get(category, default))
+                for doc_id, category in zip(doc_ids, categories, strict=True)
+            ],
             dtype=np.float64,
         ).reshape(len(doc_ids), 2)
 

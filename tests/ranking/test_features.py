@@ -46,6 +46,41 @@ def test_features_come_from_the_hit_the_query_and_the_stats(hits, stats):
     assert first[FEATURE_INDEX["query_terms"]] == 3
 
 
+@pytest.mark.parametrize(
+    ("title", "coverage", "all_terms", "first_match"),
+    [
+        (
+            "HP 305 black toner cartridge, black",
+            1.0,
+            1.0,
+            2.0,
+        ),  # a repeated word counts where it first stands
+        ("Toner for HP printers", 0.5, 0.0, 0.0),
+        ("HP 305 cyan ink", 0.0, 0.0, math.nan),
+    ],
+)
+def test_title_features_read_which_query_words_the_title_holds_and_where(
+    stats, title, coverage, all_terms, first_match
+):
+    features = compute_features(QueryFeatures("black toner"), [make_hit(7, title=title)], stats, NOW)[0]
+
+    assert features[FEATURE_INDEX["title_coverage"]] == pytest.approx(coverage)
+    assert features[FEATURE_INDEX["all_terms_in_title"]] == all_terms
+    assert features[FEATURE_INDEX["first_match_position"]] == pytest.approx(first_match, nan_ok=True)
+
+
+def test_price_percentiles_are_the_same_when_remembered_and_nan_when_unknown(stats):
+    categories = ["printing/toner", "printing/toner", "no/such-category", "printing/toner"]
+    prices = np.array([30.0, 121.0, 30.0, np.nan])
+
+    first = stats.price_percentiles(categories, prices)
+    again = stats.price_percentiles(categories, prices)
+
+    np.testing.assert_array_equal(first, again)
+    assert first[:2].tolist() == pytest.approx([0.6, 0.8])
+    assert math.isnan(first[2]) and math.isnan(first[3])
+
+
 def test_a_channel_that_did_not_retrieve_a_hit_is_missing_not_zero(stats):
     hit = make_hit(1)
     del hit.channel_scores["dense"], hit.channel_ranks["dense"]
