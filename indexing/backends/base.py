@@ -147,6 +147,8 @@ class VectorQuery:
 
 @dataclass
 class Hit:
+    # Field order is relied on: the hot paths build hits positionally (StoredDocument.hit,
+    # reciprocal_rank_fusion).
     doc_type: str
     id: str
     score: float

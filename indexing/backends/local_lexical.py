@@ -168,14 +168,9 @@ class StoredDocument:
 
     def hit(self, doc_type: str, score: float) -> Hit:
         # The stored dicts are shared by every hit of this document: callers read them only.
-        return Hit(
-            doc_type=doc_type,
-            id=self.id,
-            score=score,
-            keywords=self.keywords,
-            numbers=self.numbers,
-            display=self.display,
-        )
+        # Positional (field_scores, channel_scores, channel_ranks, then the stored values):
+        # half the cost of keyword arguments, for every hit a search recalls.
+        return Hit(doc_type, self.id, score, {}, {}, {}, self.keywords, self.numbers, self.display)
 
 
 class StoredDocuments:
