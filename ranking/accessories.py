@@ -8,13 +8,20 @@ A title word is an accessory *target* when an accessory noun follows it within
 `FOLLOWING_WINDOW` words ("laptop cooling stand") or "for" precedes it within
 `FOR_WINDOW` words ("for apple ipod"). The noun list is declared here, reviewable like the
 taxonomy; both sides go through `words.stem`, so plurals fold alike.
+
+Products holding the query's product as a part are the same trap: Icecat titles PCs
+"... 8 GB DDR4-SDRAM 256 GB SSD Tower", while SSDs say "internal solid state drive", so
+"ssd" found only PCs. A word a title sizes with a capacity is a *component* there; the first
+stage demotes it like an accessory when the hit is filed under another category than the
+query's clear intent (searchapp/pipeline.py PreRank).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
-from .words import stem
+from .words import TOKEN, stem
 
 ACCESSORY_NOUNS_RAW = (
     # carrying and protection
@@ -34,6 +41,9 @@ ACCESSORY_NOUNS_RAW = (
 # Not listed: "battery" ("AA batteries" are what the query "aa" asks for, not an accessory of it).
 ACCESSORY_NOUNS = frozenset(stem(word) for word in ACCESSORY_NOUNS_RAW)
 FOLLOWING_WINDOW = 2
+# A capacity and the words it sizes: "256 GB SSD", "1512 GB HDD+SSD" (not "500 GB Black":
+# colours and form words are no parts, but no query names them as its product either).
+SIZED_PART = re.compile(r"\b\d+(?:[.,]\d+)?\s?[mgt]b\s+([a-z][\w+-]*)")
 FOR_WINDOW = 3
 
 
@@ -48,6 +58,15 @@ def accessory_targets(title_tokens: Sequence[str]) -> frozenset[str]:
         if "for" in preceding or any(other in ACCESSORY_NOUNS for other in following):
             targets.add(word)
     return frozenset(targets)
+
+
+def component_words(title: str) -> frozenset[str]:
+    """The (stemmed) words a title names with a capacity: parts of the titled product
+    ("... 8 GB DDR4-SDRAM 256 GB SSD Tower PC" holds an SSD, "1512 GB HDD+SSD" two drives;
+    the PC is neither)."""
+    return frozenset(
+        stem(word) for parts in SIZED_PART.findall(title.casefold()) for word in TOKEN.findall(parts)
+    )
 
 
 def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:

@@ -22,7 +22,7 @@ import numpy as np
 from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES, PRODUCT
 
-from .accessories import accessory_targets, product_head
+from .accessories import accessory_targets, component_words, product_head
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
 
@@ -183,6 +183,7 @@ class DocumentTerms:
     title_length: int
     title_phrase: str
     accessory_targets: frozenset[str]
+    component_words: frozenset[str]
     category_words: frozenset[str]
     words_anywhere: frozenset[str]
     brand: str
@@ -219,6 +220,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         # Space-joined and padded, for phrase containment tests.
         title_phrase=f" {' '.join(tokens)} ",
         accessory_targets=accessory_targets(tokens),
+        component_words=component_words(title),
         category_words=field_words(category_name),
         words_anywhere=field_words(title, brand, category_name, display.get("description") or ""),
         brand=brand,

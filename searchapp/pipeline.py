@@ -399,11 +399,12 @@ class Fuse:
 
 
 class PreRank:
-    """The cheap first ranking stage: orders every fused candidate by its fused score, an
-    accessory named after the query's product multiplied by `demotion` when the query's top
-    category intent reaches `intent` (a shopper typing "laptops" wants laptops before laptop
-    sleeves; see PipelineConfig); `Rank` then reorders the top of this order with the
-    learned model."""
+    """The cheap first ranking stage: orders every fused candidate by its fused score,
+    multiplied by `demotion` when the query's top category intent reaches `intent` and the
+    candidate is an accessory named after the query's product (a shopper typing "laptops"
+    wants laptops before laptop sleeves; see PipelineConfig) or a product of another category
+    that holds it as a sized part ("ssd": SSDs before PCs "... 256 GB SSD Tower");
+    `Rank` then reorders the top of this order with the learned model."""
 
     name = "prerank"
 
@@ -413,21 +414,31 @@ class PreRank:
 
     def run(self, ctx: SearchContext) -> None:
         demotion = self.demotion
-        head = self.product_head(ctx) if demotion != 1 else None
+        intent = self.confident_intent(ctx) if demotion != 1 else None
+        head = QueryFeatures.from_parsed(ctx.query, ctx.parsed).product_head if intent else None
 
         def first_stage_score(hit: Hit) -> float:
-            if head in document_terms(hit).accessory_targets:
+            terms = document_terms(hit)
+            if head in terms.accessory_targets or (
+                head in terms.component_words and is_other_product(hit, intent)
+            ):
                 return hit.score * demotion
             return hit.score
 
         for hits in ctx.candidates.values():
             hits.sort(key=first_stage_score if head else score_of, reverse=True)
 
-    def product_head(self, ctx: SearchContext) -> str | None:
+    def confident_intent(self, ctx: SearchContext) -> str | None:
+        """The query's top category when its intent reaches `intent`."""
         intent = ctx.parsed.category_intent if ctx.parsed else ()
-        if max((probability for _, probability in intent), default=0.0) < self.intent:
-            return None
-        return QueryFeatures.from_parsed(ctx.query, ctx.parsed).product_head
+        path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
+        return path if probability >= self.intent else None
+
+
+def is_other_product(hit: Hit, category: str) -> bool:
+    """Filed under another category than `category` (an unfiled one gets the doubt)."""
+    paths = hit.keywords.get("category_path")
+    return bool(paths) and category not in paths
 
 
 def score_of(hit: Hit) -> float:

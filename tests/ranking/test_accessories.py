@@ -1,4 +1,4 @@
-from ranking.accessories import accessory_targets, product_head
+from ranking.accessories import accessory_targets, component_words, product_head
 from ranking.features import FEATURE_INDEX, QueryFeatures, compute_features, title_tokens
 from searchapp.pipeline import PreRank, SearchContext
 from searchapp.query.analyzer import ParsedQuery
@@ -60,3 +60,43 @@ def test_the_first_stage_keeps_the_fused_order_when_accessories_are_what_is_aske
     # "laptop sleeve" names the accessory; a split intent says the catalog may not sell the thing.
     assert first_stage_titles("laptop sleeve", intent=0.97) == [SLEEVE, LAPTOP]
     assert first_stage_titles("laptops", intent=0.4) == [SLEEVE, LAPTOP]
+
+
+PC = "Lenovo V55t AMD Ryzen 5 3400G 8 GB DDR4-SDRAM 256 GB SSD Tower Black PC"
+
+
+def test_a_title_names_the_parts_it_sizes_with_a_capacity():
+    assert {"ssd", "ddr4", "sdram"} <= component_words(PC)
+    assert {"hdd", "ssd"} <= component_words("ASUS ROG G15DH PC 16 GB DDR4-SDRAM 1512 GB HDD+SSD Tower")
+    assert "ssd" in component_words("Kingston A400 1.5TB SSD")
+    # A drive titled by what it is, its capacity followed by its interface.
+    assert component_words('DELL 9PTC2 internal solid state drive 2.5" 960 GB Serial ATA III') == {"serial"}
+
+
+def filed(hit, *paths):
+    hit.keywords["category_path"] = list(paths)
+    return hit
+
+
+def test_the_first_stage_puts_the_product_asked_for_before_products_that_contain_it():
+    # Given "ssd", clearly asking for SSDs, and a PC whose title sizes its SSD fusing first
+    ctx = SearchContext(request=SearchRequest(query="ssd"), query="ssd")
+    ctx.parsed = ParsedQuery(original="ssd", normalized="ssd", category_intent=(("storage/ssds", 0.99),))
+    ctx.candidates["product"] = [
+        filed(make_hit(1, title=PC, rank=1), "computers", "computers/desktops"),
+        filed(make_hit(2, title="Seagate FireCuda 1 TB SSD", rank=2)),  # not filed anywhere
+        filed(make_hit(3, title="Kingston A400 480 GB SSD", rank=3), "storage", "storage/ssds"),
+        filed(make_hit(4, title="HP ProDesk SSD Tower PC", rank=4), "computers", "computers/desktops"),
+    ]
+
+    # When the first stage orders them
+    PreRank(demotion=0.5, intent=0.6).run(ctx)
+
+    # Then the PC naming a sized SSD goes below the drives; an unfiled drive gets the doubt,
+    # and a title naming the word without a capacity keeps its place
+    assert [hit.id for hit in ctx.candidates["product"]] == [
+        "product:2",
+        "product:3",
+        "product:4",
+        "product:1",
+    ]
