@@ -70,13 +70,14 @@ def component_words(title: str) -> frozenset[str]:
 
 
 def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:
-    """The (stemmed) word naming the product the query asks for: its last word with a letter
-    that is not the brand ("kids headphone" -> "headphone", "iphone 7" -> "iphone", "dell" ->
-    None). None when the query names an accessory itself ("laptop sleeve")."""
+    """The (stemmed) word naming the product the query asks for: its last word that is
+    neither the brand nor a number or size ("kids headphone" -> "headphone", "iphone 7" ->
+    "iphone", "ssd 500gb" -> "ssd", "dell" -> None). None when the query names an accessory
+    itself ("laptop sleeve")."""
     if not ACCESSORY_NOUNS.isdisjoint(query_words):
         return None
     brands = frozenset(brand_words)
     for word in reversed(query_words):
-        if word not in brands and not word.isdigit():
+        if word not in brands and not word[:1].isdigit():
             return word
     return None

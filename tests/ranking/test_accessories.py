@@ -26,6 +26,7 @@ def test_a_title_names_what_its_accessory_fits():
 def test_the_product_asked_for_is_the_query_head_unless_the_query_names_an_accessory():
     assert product_head(["kid", "headphone"], []) == "headphone"
     assert product_head(["iphone", "7"], []) == "iphone"
+    assert product_head(["ssd", "500gb"], []) == "ssd"
     assert product_head(["laptop", "sleeve"], []) is None
     assert product_head(["dell"], ["dell"]) is None
 
