@@ -41,10 +41,10 @@ ACCESSORY_NOUNS_RAW = (
 # Not listed: "battery" ("AA batteries" are what the query "aa" asks for, not an accessory of it).
 ACCESSORY_NOUNS = frozenset(stem(word) for word in ACCESSORY_NOUNS_RAW)
 FOLLOWING_WINDOW = 2
-# A capacity and the words it sizes: "256 GB SSD", "1512 GB HDD+SSD" (not "500 GB Black":
-# colours and form words are no parts, but no query names them as its product either).
-SIZED_PART = re.compile(r"\b\d+(?:[.,]\d+)?\s?[mgt]b\s+([a-z][\w+-]*)")
 FOR_WINDOW = 3
+# A capacity and the word it sizes: "256 GB SSD", "1512 GB HDD+SSD". "500 GB Black" yields
+# "black" too, which is harmless: no query names a colour as the product it asks for.
+SIZED_PART = re.compile(r"\b\d+(?:[.,]\d+)?\s?[mgt]b\s+([a-z][\w+-]*)")
 
 
 def accessory_targets(title_tokens: Sequence[str]) -> frozenset[str]:

@@ -390,7 +390,7 @@ def category_intents(
     by_category: dict[str, float] = {}
     for hit, category in zip(hits, categories, strict=True):
         if category not in by_category:
-            paths = hit.keywords.get("category_path", ()) if intent else ()
+            paths = hit.keywords.get("category_path", ())
             by_category[category] = sum(p for path, p in intent.items() if path in paths)
     return by_category
 
