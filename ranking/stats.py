@@ -177,14 +177,9 @@ class RankingStats:
         return self.rates_by_category.get(category, self.global_rates)[0]
 
     def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
-        """(n, 2): smoothed (ctr, conversion) per document, as `rates` gives them (inlined:
-        it runs for every ranked candidate)."""
-        by_doc, by_category, default = self.rates_by_doc, self.rates_by_category, self.global_rates
+        """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
         return np.array(
-            [
-                by_doc.get(doc_id) or (default if category is None else by_category.get(category, default))
-                for doc_id, category in zip(doc_ids, categories, strict=True)
-            ],
+            [self.rates(doc_id, category) for doc_id, category in zip(doc_ids, categories, strict=True)],
             dtype=np.float64,
         ).reshape(len(doc_ids), 2)
 
