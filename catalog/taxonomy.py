@@ -148,6 +148,13 @@ RULES: tuple[Rule, ...] = (
         # A printer's cable or battery is filed with cables and batteries, not as a printer.
         unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for"),
     ),
+    # --- Game consoles and what is made for them before the cases, switches and discs their titles
+    # name: "Bigben Switch Pack III Hardshell case Nintendo" was a network switch.
+    Rule(
+        "Toys & games > Video games & consoles",
+        (r"(?:portable\s+)?game\s+consoles?(?:\s+case)?", r"video\s+games?", r"gamepad", r"joystick", r"game\s+controller",
+         r"racing\s+wheel", r"playstation", r"xbox", r"nintendo"),
+    ),
     # --- Bags and cases before the devices they carry.
     Rule(
         "Computers > Laptop bags & cases",
@@ -556,11 +563,6 @@ RULES: tuple[Rule, ...] = (
          r"fluorescent|led|incandescent)\s+bulbs?", r"bulbs?", r"lamps?", r"light\s+strip", r"flashlight", r"torch", r"ultraviolet"),
     ),
     # --- Toys and games.
-    Rule(
-        "Toys & games > Video games & consoles",
-        (r"(?:portable\s+)?game\s+consoles?(?:\s+case)?", r"video\s+games?", r"gamepad", r"joystick", r"game\s+controller",
-         r"racing\s+wheel", r"playstation", r"xbox", r"nintendo"),
-    ),
     Rule(
         "Toys & games > Dolls & playsets",
         (r"dolls?(?:\s+accessory|\s+house)?", r"doll\s+\w+", r"playsets?", r"toy\s+playset", r"sylvanian", r"barbie", r"figures?\s+sets?",

@@ -239,7 +239,7 @@ def predict_intent(
     model = get_intent_model()
     if model is None or not rule_enabled(CATEGORY_INTENT_RULE):
         return []
-    predictions = model.predict(tokens, top=config.intent_top)
+    predictions = model.predict_query(tokens, top=config.intent_top)
     return blend_with_rule(predictions, product_type, top=config.intent_top)
 
 

@@ -92,6 +92,14 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Cables > KVM & computer cables",
         ),
         ("HP 16X/48X SATA DVD-ROM Drive optical disc drive", {}, "Storage > Optical drives & discs"),
+        # Console gear before the cases, switches and discs its titles name.
+        (
+            "Bigben Interactive Switch Pack III Hardshell case Nintendo Black",
+            {},
+            "Toys & games > Video games & consoles",
+        ),
+        ("Sony Playstation 3 Slim 250 GB Blu-ray Pack Black", {}, "Toys & games > Video games & consoles"),
+        ("LevelOne 16-Port Gigabit Switch", {}, "Networking > Switches"),
         ("L.O.L. Surprise! OMG Doll Lights Series- AA- Angles", {}, "Toys & games > Dolls & playsets"),
         (
             'HP Roller Case notebook case 43.2 cm (17") Trolley case Black',

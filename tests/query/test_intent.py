@@ -1,5 +1,6 @@
 import io
 
+import numpy as np
 import pytest
 
 from searchapp.query.intent import (
@@ -44,13 +45,55 @@ def test_a_query_of_unknown_words_has_no_intent(trained):
     assert trained.predict(["zzzz", "qqqq"]) == []
 
 
-def test_the_model_survives_a_save_and_load(trained, tmp_path):
+@pytest.mark.parametrize("predict", ["predict", "predict_query"])
+def test_the_model_survives_a_save_and_load(trained, tmp_path, predict):
     path = tmp_path / "intent.npz"
     trained.save(path)
     loaded = IntentModel.load(path)
-    before, after = trained.predict(["hdmi", "cable"]), loaded.predict(["hdmi", "cable"])
+    query = ["hp", "toner", "cable"]
+    before, after = getattr(trained, predict)(query), getattr(loaded, predict)(query)
     assert [path for path, _ in after] == [path for path, _ in before]
     assert [p for _, p in after] == pytest.approx([p for _, p in before], abs=1e-5)
+
+
+def test_training_records_which_categories_use_each_word(trained):
+    used_by = {
+        word: {trained.classes[i] for i in trained.presence[trained.vocabulary[word]].nonzero()[0]}
+        for word in ("hdmi", "toner", "cyan")
+    }
+    assert {path.rsplit("/", 1)[-1] for path in used_by["hdmi"]} == {"hdmi-cables"}
+    assert used_by["toner"] == used_by["cyan"] and len(used_by["toner"]) == 1
+
+
+def two_word_model(presence) -> IntentModel:
+    """ "switch" is strong evidence for networking, "nintendo" weak evidence for games."""
+    return IntentModel(
+        vocabulary={"nintendo": 0, "switch": 1},
+        idf=np.ones(2),
+        coef=np.array([[1.0, 0.0], [0.0, 3.0]]),
+        intercept=np.zeros(2),
+        classes=["games", "networking"],
+        presence=presence,
+    )
+
+
+def test_a_query_word_no_product_of_a_category_uses_makes_that_category_unlikely():
+    model = two_word_model(np.array([[True, False], [True, True]]))
+    query = ["nintendo", "switch"]
+    assert model.predict(query)[0][0] == "networking"
+    (best, probability), (_, other) = model.predict_query(query)
+    assert best == "games" and probability > 0.5 and probability + other == pytest.approx(1.0)
+
+
+def test_a_one_word_query_keeps_the_classifiers_distribution():
+    model = two_word_model(np.array([[True, False], [True, True]]))
+    assert model.predict_query(["nintendo"]) == model.predict(["nintendo"])
+    assert model.predict_query(["nintendo", "nintendo"]) == model.predict(["nintendo", "nintendo"])
+
+
+def test_a_model_saved_before_word_presence_predicts_queries_as_the_classifier_does():
+    model = two_word_model(None)
+    assert model.predict_query(["nintendo", "switch"]) == model.predict(["nintendo", "switch"])
 
 
 def test_accuracy_counts_top_k_hits(trained):

@@ -88,11 +88,11 @@ class Command(BaseCommand):
 
         def with_rules(tokens, top):
             rule = category_paths.get(categorize(" ".join(tokens)) or "")
-            return blend_with_rule(model.predict(tokens, top), rule, top)
+            return blend_with_rule(model.predict_query(tokens, top), rule, top)
 
         report = {
             "held_out_titles": accuracy_at(model.predict, held_out),
-            "judged_queries": accuracy_at(model.predict, queries),
+            "judged_queries": accuracy_at(model.predict_query, queries),
             "judged_queries_with_taxonomy_rules": accuracy_at(with_rules, queries),
         }
         for name, scores in report.items():
