@@ -29,15 +29,20 @@ titles never put beside its neighbour ("dvd layer") has the word one edit away t
 ("player") searched beside it: a real word may be a typo too, but it may also be meant.
 So has an English word the catalog does not use ("appel"): the frequent catalog words one
 edit away ("apple") are searched beside it.
+
+A word in another script that the catalog does not know is read in Latin letters (anyascii)
+when that spelling is a catalog word: a shopper on a Cyrillic or Greek keyboard types "тонер",
+"принтер" or "тв" for "toner", "printer", "tv".
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
+from anyascii import anyascii
 from symspellpy import SymSpell, Verbosity
 
 from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary
@@ -145,6 +150,28 @@ class SpellingCorrector:
                 self.query_symspell.create_dictionary_entry(query, count)
 
     def correct(self, tokens: Sequence[str]) -> SpellingResult:
+        latin = tuple(self.in_latin_letters(token) for token in tokens)
+        result = self.correct_latin(latin)
+        folds = tuple((typed, read) for typed, read in zip(tokens, latin, strict=True) if typed != read)
+        if not folds:
+            return result
+        typed, corrected = " ".join(tokens), " ".join(result.tokens)
+        return replace(
+            result,
+            corrected=corrected if corrected != typed else None,
+            did_you_mean=result.did_you_mean or " ".join(latin),
+            corrections=folds + result.corrections,
+        )
+
+    def in_latin_letters(self, token: str) -> str:
+        """`token` transliterated, when it is not ASCII, the catalog does not know it, and its
+        Latin spelling is a catalog word or brand; else `token` itself."""
+        if token.isascii() or self.known_or_protected(token):
+            return token
+        latin = anyascii(token).casefold()
+        return latin if latin.isalnum() and self.known_or_protected(latin) else token
+
+    def correct_latin(self, tokens: Sequence[str]) -> SpellingResult:
         logged = self.logged_query(tokens)
         if logged is not None:
             fixed = tuple(logged.split())

@@ -336,6 +336,22 @@ def test_an_english_word_the_catalog_does_not_use_searches_frequent_catalog_word
     assert correct(corrector, "dell laptop").runner_ups == ()
 
 
+def test_a_word_typed_in_another_script_is_read_in_latin_letters_when_the_catalog_knows_it(corrector):
+    # A shopper on a Cyrillic keyboard types the loanword "тонер": the catalog says "toner".
+    result = correct(corrector, "тонер cartridge")
+    assert result.tokens == ("toner", "cartridge")
+    assert result.corrected == "toner cartridge" and result.did_you_mean == "toner cartridge"
+    assert result.corrections == (("тонер", "toner"),)
+    # Greek and Cyrillic letters mixed with Latin ones fold too.
+    assert correct(corrector, "τoner").tokens == ("toner",)
+
+
+@pytest.mark.parametrize("query", ["колонка", "中文", "mouse"])
+def test_a_word_whose_latin_spelling_the_catalog_does_not_know_stays_as_typed(corrector, query):
+    result = correct(corrector, query)
+    assert result.tokens == (query,) and result.corrected is None and result.corrections == ()
+
+
 def test_two_letter_words_are_never_guessed(vocabulary):
     # "ipd" is one edit from "ip", "ipod" and "ipad": "ip" is the most frequent, but two
     # letters are one edit from too much to be worth searching.
