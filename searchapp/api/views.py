@@ -12,6 +12,7 @@ from collections.abc import Callable
 from time import perf_counter
 
 import orjson
+from anyascii import anyascii
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -243,11 +244,16 @@ class SuggestView(ParamsView):
     def get(self, request):
         params = self.validated_params(request).validated_data
         doc_types = DOC_TYPES if params["type"] == ALL_TYPES else (params["type"],)
+        prefix = params["q"]
         try:
-            suggestions = get_backend().suggest(params["q"], doc_types, limit=params["limit"])
+            suggestions = get_backend().suggest(prefix, doc_types, limit=params["limit"])
+            if not suggestions and not prefix.isascii() and (latin := anyascii(prefix)) != prefix:
+                # A Cyrillic or Greek keyboard: "тон" completes as "ton" ("toner"), as search
+                # reads "тонер" (searchapp/query/spelling.py).
+                suggestions = get_backend().suggest(latin, doc_types, limit=params["limit"])
         except BackendUnavailable as error:
             raise BackendDown(error) from error
-        return json_response({"query": params["q"], "suggestions": suggestions})
+        return json_response({"query": prefix, "suggestions": suggestions})
 
 
 class HealthView(APIView):

@@ -13,6 +13,17 @@ def test_suggest_completes_brands_and_titles(client, small_catalog):
     assert any(s["text"] == "Sony" and s["field"] == "brand" for s in body["suggestions"])
 
 
+def test_a_prefix_typed_in_another_script_completes_as_its_latin_spelling(client, small_catalog):
+    # "тон" (Cyrillic) is "ton": the catalog's "toner" completes it.
+    body = client.get("/api/suggest", {"q": "тон"}).json()
+    assert body["query"] == "тон"
+    assert any(s["text"].lower().startswith("toner") for s in body["suggestions"]), body
+    # A prefix with completions of its own is not transliterated.
+    assert not any(
+        "toner" in s["text"].lower() for s in client.get("/api/suggest", {"q": "son"}).json()["suggestions"]
+    )
+
+
 def test_suggest_validates_its_parameters(client, db):
     assert client.get("/api/suggest", {"q": ""}).status_code == 400
     assert "q" in client.get("/api/suggest", {"q": "x" * 101}).json()["errors"]
