@@ -217,15 +217,28 @@ class Personalize:
 
 class EmbedQuery:
     """Encode the query once for the dense channel; if the embedder fails the search goes on
-    lexical-only and the response says so."""
+    lexical-only and the response says so. Words in a script the catalog is not written in
+    (query/scripts.py) are left out of what is encoded, and a query of nothing else is not
+    encoded: the model's nearest products to text it cannot read are arbitrary."""
 
     name = "embed"
 
     def run(self, ctx: SearchContext) -> None:
+        text = readable_text(ctx)
+        if not text:
+            return
         try:
-            ctx.query_vector = get_embedder().encode_query(ctx.query)
+            ctx.query_vector = get_embedder().encode_query(text)
         except Exception as error:  # any embedder failure degrades, never fails
             ctx.degraded.append(f"{DENSE}: {type(error).__name__}: {error}")
+
+
+def readable_text(ctx: SearchContext) -> str:
+    """The query text without the words in scripts the catalog is not written in."""
+    unreadable = set(ctx.parsed.unreadable_words) if ctx.parsed is not None else ()
+    if not unreadable:
+        return ctx.query
+    return " ".join(word for word in ctx.query.split() if word not in unreadable)
 
 
 class Recall:

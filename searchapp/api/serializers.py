@@ -274,6 +274,11 @@ class UnderstoodSerializer(serializers.Serializer):
         help_text='"low" for "cheap ...", "high" for "premium ...": cheaper (dearer) items for their '
         "category rise over neighbours that match about as well. Null when the query asks for no price.",
     )
+    unreadable_words = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Words in a script the catalog is not written in. When every word is, only "
+        "exact word matches are searched: no semantic matches.",
+    )
     recovery = serializers.ChoiceField(
         choices=RECOVERY_STEPS,
         allow_null=True,

@@ -223,6 +223,7 @@ UNDERSTOOD_FIELDS = (
     "spelling_alternatives",
     "unit_alternatives",
     "price_preference",
+    "unreadable_words",
 )
 
 

@@ -33,6 +33,7 @@ from .attributes import (
 from .intent import blend_with_rule, get_intent_model
 from .normalize import in_gigabytes, normalize, split_unit
 from .rules import rule_enabled
+from .scripts import catalog_scripts, unreadable_words
 from .spelling import SpellingResult, get_corrector
 from .synonyms import DEFAULT_LOCALE, MAX_ALTERNATIVES, Alternative, get_synonym_table
 from .vocabulary import get_vocabulary
@@ -109,6 +110,9 @@ class ParsedQuery:
     applied: tuple[Extraction, ...] = ()
     # "low" for "cheap ...", "high" for "premium ...": the blend weighs price by it.
     price_preference: str | None = None
+    # Words in a script the catalog is not written in (scripts.py): the dense channel reads
+    # the others only, since its nearest products to unreadable text are arbitrary.
+    unreadable_words: tuple[str, ...] = ()
     degraded: tuple[str, ...] = ()
 
     def explain(self) -> dict:
@@ -130,6 +134,7 @@ class ParsedQuery:
             "spelling_alternatives": explain_alternatives(self.alternatives, SPELLING),
             "unit_alternatives": explain_alternatives(self.alternatives, UNIT),
             "price_preference": self.price_preference,
+            "unreadable_words": list(self.unreadable_words),
             "extractions": [
                 {
                     "rule": e.rule,
@@ -163,6 +168,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
     if SPELLING in parts and tokens:
         spelling = guarded(SPELLING, lambda: get_corrector().correct(tokens), spelling)
     tokens = spelling.tokens
+    unreadable = guarded("scripts", lambda: unreadable_words(tokens), ())
 
     extractions: list[Extraction] = []
     if ATTRIBUTES in parts and tokens:
@@ -201,6 +207,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         extractions=tuple(extractions),
         applied=tuple(applied),
         price_preference=preference.value if preference else None,
+        unreadable_words=unreadable,
         degraded=tuple(degraded),
     )
 
@@ -325,5 +332,6 @@ def explain_value(value) -> object:
 def reset_caches() -> None:
     """Forget the loaded vocabulary, corrector and intent model (after rebuilding them)."""
     get_vocabulary.cache_clear()
+    catalog_scripts.cache_clear()
     get_corrector.cache_clear()
     get_intent_model.cache_clear()

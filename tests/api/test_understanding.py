@@ -36,6 +36,7 @@ def test_the_response_says_what_was_understood(client, small_catalog):
         "spelling_alternatives",
         "unit_alternatives",
         "price_preference",
+        "unreadable_words",
         "recovery",
         "suggestions",
     }
@@ -98,3 +99,16 @@ def test_the_recovery_ladder_and_every_part_can_be_switched_off_per_request(smal
     )
     ctx = SearchPipeline().run(request)
     assert ctx.recovery is None and ctx.total == 0
+
+
+def test_a_query_in_a_script_the_catalog_is_not_written_in_finds_nothing_and_says_why(client, small_catalog):
+    # "中文" matches no catalog word, and the model's nearest products to it would be arbitrary
+    body = search(client, q="中文")
+    assert body["results"] == [] and body["total"] == 0
+    assert body["understood"]["unreadable_words"] == ["中文"]
+    assert body["understood"]["recovery"] == "suggest"
+    # a readable word beside it is searched, semantically too
+    body = search(client, q="中文 sony headphones")
+    assert body["understood"]["unreadable_words"] == ["中文"]
+    assert ids(body)[0] == f"product:{small_catalog['headphones'].pk}"
+    assert "dense" in body["results"][0]["channel_ranks"]

@@ -134,3 +134,10 @@ def test_bad_input_never_raises(saved_vocabulary, raw):
 def test_analyze_without_any_saved_model_still_works(saved_vocabulary):
     parsed = analyze("wireless mouse")
     assert parsed.category_intent == ()  # no intent model trained in this data directory
+
+
+def test_words_in_a_script_the_catalog_is_not_written_in_are_unreadable(saved_vocabulary):
+    # the vocabulary is all Latin: Chinese and Cyrillic words are unreadable, digits are not
+    assert analyze("中文 колонка").unreadable_words == ("中文", "колонка")
+    assert analyze("蓝牙 speaker 2").unreadable_words == ("蓝牙",)
+    assert analyze("speaker").unreadable_words == ()
