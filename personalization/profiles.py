@@ -12,6 +12,7 @@ blended with a session's.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,12 @@ ANCESTOR_CREDIT = 0.5
 MIN_WEIGHT = 1e-3
 AFFINITY_MAPS = ("categories", "brands", "price_bands")
 CACHE_PREFIX = "personalization:profile:"
+
+
+def cache_key(key: str) -> str:
+    """A profile's cache key: shopper and session ids are the client's (spaces, any script,
+    100 characters), which memcached-style caches refuse in keys; a digest is safe anywhere."""
+    return CACHE_PREFIX + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -206,9 +213,9 @@ def cached_profiles(keys: list[str]) -> dict[str, tuple[datetime, dict] | None]:
     """key -> (updated_at, affinities), None for a key without a profile (cached too, so
     unknown shoppers cost one cache read). A cache outage falls back to the database:
     personalisation must never fail a search."""
-    cache_keys = {CACHE_PREFIX + key: key for key in keys}
+    cache_keys = {cache_key(key): key for key in keys}
     try:
-        hits = {cache_keys[cache_key]: value for cache_key, value in cache.get_many(list(cache_keys)).items()}
+        hits = {cache_keys[stored]: value for stored, value in cache.get_many(list(cache_keys)).items()}
     except Exception:  # any cache failure, whatever the cache backend
         logger.warning("profile cache unavailable; reading profiles from the database", exc_info=True)
         hits = {}
@@ -223,7 +230,7 @@ def cached_profiles(keys: list[str]) -> dict[str, tuple[datetime, dict] | None]:
         fresh = {key: loaded.get(key) for key in missing}
         try:
             cache.set_many(
-                {CACHE_PREFIX + key: value for key, value in fresh.items()},
+                {cache_key(key): value for key, value in fresh.items()},
                 timeout=settings.PERSONALIZATION_CACHE_SECONDS,
             )
         except Exception:
@@ -237,6 +244,6 @@ def forget_cached(keys: Iterable[str]) -> None:
     cache outage only delays that by the TTL: failing here, after the commit, would make the
     task retry and count its events twice."""
     try:
-        cache.delete_many([CACHE_PREFIX + key for key in keys])
+        cache.delete_many([cache_key(key) for key in keys])
     except Exception:
         logger.warning("profile cache unavailable; cached profiles expire by their TTL", exc_info=True)

@@ -156,6 +156,16 @@ def test_an_update_replaces_the_cached_profile(catalog):
     }
 
 
+def test_any_client_id_is_a_safe_cache_key(catalog, recwarn):
+    # ids come from clients: spaces, other scripts, punctuation; a memcached-style cache
+    # refuses such keys (Django warns, CacheKeyWarning), so profiles are cached by digest
+    shopper = "ann smith: 中文 / 1"
+    update_profiles([event(catalog["headset"], shopper_id=shopper)])
+    assert dict(load_profile(shopper_id=shopper).top_brands(5)) == {"Sony": 1.0}
+    assert dict(load_profile(shopper_id=shopper).top_brands(5)) == {"Sony": 1.0}  # from the cache
+    assert not [w for w in recwarn if w.category.__name__ == "CacheKeyWarning"]
+
+
 def test_affinity_maps_keep_only_their_strongest_entries(catalog, settings):
     settings.PERSONALIZATION_MAX_ENTRIES = 2
     update_profiles(
