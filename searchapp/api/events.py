@@ -47,7 +47,9 @@ class EventsView(APIView):
         serializer = EventBatchSerializer(data=request.data)
         if not serializer.is_valid():
             raise ValidationError(flatten_errors(serializer.errors))
-        # The raw (valid) events, not validated_data: plain JSON for the task message.
-        events = request.data["events"]
+        # The events as validated (ids trimmed, times with their zone), in their JSON form
+        # for the task message: what is stored is what was checked, so a replay padded with
+        # spaces is still a replay.
+        events = serializer.data["events"]
         ingest_events.delay(events)
         return json_response({"accepted": len(events)}, status_code=202)

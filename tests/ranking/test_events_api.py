@@ -30,6 +30,19 @@ def test_a_valid_batch_is_accepted_and_a_replay_is_not_counted_twice(client):
 
 
 @pytest.mark.django_db
+def test_what_is_stored_is_what_was_validated(client):
+    # an id padded with spaces is trimmed by validation: its unpadded replay is a replay
+    event = click(event_id="  e-1 ", occurred_at="2024-05-01", value=None)
+    client.post("/api/events", {"events": [event]}, content_type="application/json")
+    client.post("/api/events", {"events": [{**event, "event_id": "e-1"}]}, content_type="application/json")
+
+    stored = Event.objects.get()
+    assert stored.event_id == "e-1"
+    # a date alone is midnight UTC, stored with its zone
+    assert stored.occurred_at.isoformat() == "2024-05-01T00:00:00+00:00"
+
+
+@pytest.mark.django_db
 def test_a_malformed_batch_gets_400_with_a_reason_per_bad_value_and_stores_nothing(client):
     batch = {"events": [click(), click(kind="like", doc_id="seven")]}
 

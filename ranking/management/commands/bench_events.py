@@ -48,14 +48,16 @@ class Command(BaseCommand):
         batches = [synthetic_batch(batch, offset) for offset in range(0, events, batch)]
         before = Event.objects.count()
         started = perf_counter()
+        validated = []
         for payload in batches:
             serializer = EventBatchSerializer(data={"events": payload})
             serializer.is_valid(raise_exception=True)
-            ingest_events.delay(payload)
+            validated.append(serializer.data["events"])  # what the view hands the task
+            ingest_events.delay(validated[-1])
         elapsed = perf_counter() - started
         stored = Event.objects.count() - before
-        for payload in batches:
-            ingest_events.delay(payload)
+        for events in validated:
+            ingest_events.delay(events)
         replayed = Event.objects.count() - before - stored
         rate = stored / elapsed
         self.stdout.write(
