@@ -2,9 +2,9 @@
 
 The API validates a batch with `EventBatchSerializer` (400 with per-event reasons), then
 hands the events as validated (in JSON form) to the `ranking.ingest_events` task, so the
-request never waits for the database. Ingestion is idempotent by the client's `event_id`: rows are inserted
-with ON CONFLICT DO NOTHING, so a replayed batch (a retry, at-least-once delivery) never
-counts an event twice.
+request never waits for the database. Ingestion is idempotent by the client's `event_id`:
+rows are inserted with ON CONFLICT DO NOTHING, so a replayed batch (a retry, at-least-once
+delivery) never counts an event twice.
 """
 
 from __future__ import annotations

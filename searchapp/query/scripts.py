@@ -4,7 +4,7 @@ text the model cannot read are arbitrary ("中文" over an English catalog: ink 
 
 A script counts as the catalog's when its letters hold at least MIN_SCRIPT_SHARE of the
 vocabulary's weighted letters: Chorus has a few Cyrillic, Greek and CJK words in its
-descriptions (0.002% of its letters), which must not make every Chinese query readable. A
+descriptions (0.003% of its letters), which must not make every Chinese query readable. A
 catalog written in several scripts reads each of them.
 """
 

@@ -164,8 +164,9 @@ class SpellingCorrector:
         )
 
     def in_latin_letters(self, token: str) -> str:
-        """`token` transliterated, when it is not ASCII, the catalog does not know it, and its
-        Latin spelling is a catalog word or brand; else `token` itself."""
+        """`token` transliterated, when it is not ASCII (another script, or accents: "écran"),
+        the catalog does not know it, and its Latin spelling is a catalog word or brand; else
+        `token` itself."""
         if token.isascii() or self.known_or_protected(token):
             return token
         latin = anyascii(token).casefold()
