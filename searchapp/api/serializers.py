@@ -328,6 +328,11 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestResponseSerializer(serializers.Serializer):
     query = serializers.CharField()
+    corrected_query = serializers.CharField(
+        allow_null=True,
+        help_text="When the prefix as typed completes nothing: the reading completed instead, "
+        'its Latin spelling ("тон" -> "ton") or its spelling correction ("samsnug" -> "samsung").',
+    )
     suggestions = SuggestionSerializer(many=True)
 
 

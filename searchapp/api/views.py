@@ -12,7 +12,6 @@ from collections.abc import Callable
 from time import perf_counter
 
 import orjson
-from anyascii import anyascii
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -25,6 +24,7 @@ from indexing.schema import DOC_TYPES
 from ranking.feature_log import served_page_payload
 from ranking.stats import expired_ranking_stats_allowed, reload_expired_ranking_stats
 from ranking.tasks import log_search
+from searchapp.completion import complete
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
 
@@ -245,16 +245,11 @@ class SuggestView(ParamsView):
     def get(self, request):
         params = self.validated_params(request).validated_data
         doc_types = DOC_TYPES if params["type"] == ALL_TYPES else (params["type"],)
-        prefix = params["q"]
         try:
-            suggestions = get_backend().suggest(prefix, doc_types, limit=params["limit"])
-            if not suggestions and not prefix.isascii() and (latin := anyascii(prefix)) != prefix:
-                # A Cyrillic or Greek keyboard: "тон" completes as "ton" ("toner"), as search
-                # reads "тонер" (searchapp/query/spelling.py).
-                suggestions = get_backend().suggest(latin, doc_types, limit=params["limit"])
+            suggestions, reading = complete(get_backend(), params["q"], doc_types, limit=params["limit"])
         except BackendUnavailable as error:
             raise BackendDown(error) from error
-        return json_response({"query": prefix, "suggestions": suggestions})
+        return json_response({"query": params["q"], "corrected_query": reading, "suggestions": suggestions})
 
 
 class HealthView(APIView):

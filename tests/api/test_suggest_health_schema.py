@@ -13,15 +13,22 @@ def test_suggest_completes_brands_and_titles(client, small_catalog):
     assert any(s["text"] == "Sony" and s["field"] == "brand" for s in body["suggestions"])
 
 
-def test_a_prefix_typed_in_another_script_completes_as_its_latin_spelling(client, small_catalog):
-    # "тон" (Cyrillic) is "ton": the catalog's "toner" completes it.
-    body = client.get("/api/suggest", {"q": "тон"}).json()
-    assert body["query"] == "тон"
+def test_a_prefix_that_completes_nothing_completes_as_search_would_read_it(client, small_catalog):
+    def suggest(q):
+        return client.get("/api/suggest", {"q": q}).json()
+
+    # typed on a Cyrillic keyboard: "тон" is "ton", which the catalog's "toner" completes
+    body = suggest("тон")
+    assert body["query"] == "тон" and body["corrected_query"] == "ton"
     assert any(s["text"].lower().startswith("toner") for s in body["suggestions"]), body
-    # A prefix with completions of its own is not transliterated.
-    assert not any(
-        "toner" in s["text"].lower() for s in client.get("/api/suggest", {"q": "son"}).json()["suggestions"]
-    )
+    # misspelled: "snoy" is corrected to "sony" first
+    body = suggest("snoy")
+    assert body["corrected_query"] == "sony"
+    assert any(s["text"] == "Sony" for s in body["suggestions"]), body
+    # a prefix that completes as typed is not read otherwise
+    body = suggest("son")
+    assert body["corrected_query"] is None
+    assert not any("toner" in s["text"].lower() for s in body["suggestions"])
 
 
 def test_suggest_validates_its_parameters(client, db):

@@ -1,0 +1,56 @@
+"""Autocomplete (`/api/suggest`) that forgives what search forgives.
+
+The backend completes a prefix as typed. When that finds nothing, the prefix is read as
+search would read it, and the first reading with completions is used: its Latin spelling
+(a Cyrillic or Greek keyboard: "тон" completes as "ton", "toner"), then its spelling
+correction ("samsnug" as "samsung", "wirles" as "wireless"). Valid prefixes never reach the
+corrector, so completing them costs what it did.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+
+from anyascii import anyascii
+
+from indexing.backends.base import BaseSearchBackend
+
+from .query.normalize import normalize
+from .query.spelling import get_corrector
+
+logger = logging.getLogger(__name__)
+
+
+def complete(
+    backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str], limit: int
+) -> tuple[list, str | None]:
+    """(completions, the reading they complete when it is not the prefix as typed)."""
+    tried = set()
+    for reading in readings(prefix):
+        if reading in tried:
+            continue
+        tried.add(reading)
+        found = backend.suggest(reading, doc_types, limit=limit)
+        if found:
+            return found, reading if reading != prefix else None
+    return [], None
+
+
+def readings(prefix: str) -> Iterator[str]:
+    """The prefix as typed, then (lazily: only when it completes nothing) its Latin spelling
+    and its spelling correction."""
+    yield prefix
+    latin = prefix if prefix.isascii() else anyascii(prefix)
+    yield latin
+    if corrected := spelling_correction(latin):
+        yield corrected
+
+
+def spelling_correction(text: str) -> str | None:
+    try:
+        result = get_corrector().correct(normalize(text).split())
+    except Exception:  # completions are a courtesy: never fail them for a correction
+        logger.warning("spelling correction for %r failed", text, exc_info=True)
+        return None
+    return " ".join(result.tokens) if result.corrected else None
