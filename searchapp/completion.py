@@ -1,10 +1,12 @@
 """Autocomplete (`/api/suggest`) that forgives what search forgives.
 
-The backend completes a prefix as typed. When that finds nothing, the prefix is read as
-search would read it, and the first reading with completions is used: its Latin spelling
-(a Cyrillic or Greek keyboard: "тон" completes as "ton", "toner"), then its spelling
-correction ("samsnug" as "samsung", "wirles" as "wireless"). Valid prefixes never reach the
-corrector, so completing them costs what it did.
+Each reading of the prefix is completed two ways: as searches (query/completions.py: the typed
+words with the last one finished, counted in the catalog) and as title, brand and category
+prefixes (the backend). When the prefix as typed completes nothing, it is read as search would
+read it, and the first reading with completions is used: its Latin spelling (a Cyrillic or
+Greek keyboard: "тон" completes as "ton", "toner"), then its spelling correction ("samsnug" as
+"samsung", "wirles" as "wireless"). Valid prefixes never reach the corrector, so completing
+them costs what it did.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from anyascii import anyascii
 
 from indexing.backends.base import BaseSearchBackend
 
+from .query.completions import get_query_completer
 from .query.normalize import normalize
 from .query.spelling import get_corrector
 
@@ -31,20 +34,32 @@ def complete(
         if reading in tried:
             continue
         tried.add(reading)
-        found = backend.suggest(reading, doc_types, limit=limit)
+        found = completions(backend, reading, doc_types, limit)
         if found:
             return found, reading if reading != prefix else None
     return [], None
 
 
+def completions(backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str], limit: int) -> list[dict]:
+    """Searches first, up to half the list (they count products: only when products are
+    asked for), then the backend's brands, categories and titles, then more searches if
+    those left room."""
+    searches = (
+        [c.as_dict() for c in get_query_completer().complete(prefix, limit)] if "product" in doc_types else []
+    )
+    first = searches[: (limit + 1) // 2]
+    others = backend.suggest(prefix, doc_types, limit=limit - len(first))
+    return first + others + searches[len(first) : limit - len(others)]
+
+
 def readings(prefix: str) -> Iterator[str]:
     """The prefix as typed, then (lazily: only when it completes nothing) its Latin spelling
-    and its spelling correction."""
+    and its spelling correction, keeping a trailing space (the last word is finished)."""
     yield prefix
     latin = prefix if prefix.isascii() else anyascii(prefix)
     yield latin
     if corrected := spelling_correction(latin):
-        yield corrected
+        yield corrected + " " if prefix[-1:].isspace() else corrected
 
 
 def spelling_correction(text: str) -> str | None:

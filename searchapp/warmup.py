@@ -10,6 +10,7 @@ from indexing.schema import DOC_TYPES
 from ranking.features import document_terms
 
 from .pipeline import SearchPipeline
+from .query.completions import get_query_completer
 from .query.scripts import catalog_scripts
 from .search_request import ALL_TYPES, SearchRequest
 
@@ -27,6 +28,7 @@ def warm_up() -> None:
     try:
         SearchPipeline().run(SearchRequest(query=WARM_UP_QUERY, type=ALL_TYPES))
         catalog_scripts()  # ~30 ms, which only a query outside ASCII would otherwise pay
+        get_query_completer()  # ~30 ms, which the first keystroke would otherwise pay
         documents = load_documents()
     except Exception:  # a cold start must never keep a worker from serving (health says why)
         logger.exception("%s; the first searches will load lazily", WARM_UP_FAILED)

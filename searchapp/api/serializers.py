@@ -38,6 +38,15 @@ class QueryTextField(serializers.CharField):
         return value
 
 
+class PrefixTextField(QueryTextField):
+    """Text being typed: a trailing space says its last word is finished (autocomplete then
+    offers the next word instead of completing it), so one is kept."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        return value + " " if isinstance(data, str) and data[-1:].isspace() else value
+
+
 class ParamsSerializer(serializers.Serializer):
     """A request's query parameters, validated once per request. DRF deep-copies every
     declared field for each serializer instance (Field.__deepcopy__ re-runs the field's
@@ -119,7 +128,9 @@ class SearchParamsSerializer(ParamsSerializer):
 
 
 class SuggestParamsSerializer(ParamsSerializer):
-    q = QueryTextField(max_length=100, help_text="The prefix typed so far.")
+    q = PrefixTextField(
+        max_length=100, help_text="The prefix typed so far; a trailing space ends its last word."
+    )
     type = serializers.ChoiceField(choices=REQUEST_TYPES, default="all")
     limit = serializers.IntegerField(default=10, min_value=1, max_value=50)
 
@@ -321,9 +332,15 @@ class SearchResponseSerializer(SearchResponseBaseSerializer):
 
 class SuggestionSerializer(serializers.Serializer):
     text = serializers.CharField()
-    field = serializers.ChoiceField(choices=["title", "brand", "category"])
+    field = serializers.ChoiceField(
+        choices=["query", "title", "brand", "category"],
+        help_text="query: a search to run (the typed words, the last one completed); the others "
+        "complete a title, brand or category name.",
+    )
     doc_type = serializers.ChoiceField(choices=DOC_TYPES)
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(
+        help_text="query: the products whose title holds every word; otherwise the documents with that value."
+    )
 
 
 class SuggestResponseSerializer(serializers.Serializer):

@@ -30,6 +30,7 @@ from .attributes import (
     extract_attributes,
     residual_tokens,
 )
+from .completions import get_query_completer
 from .intent import blend_with_rule, get_intent_model
 from .normalize import in_gigabytes, normalize, split_unit
 from .rules import rule_enabled
@@ -330,8 +331,10 @@ def explain_value(value) -> object:
 
 
 def reset_caches() -> None:
-    """Forget the loaded vocabulary, corrector and intent model (after rebuilding them)."""
+    """Forget the loaded vocabulary, corrector, query completer and intent model (after
+    rebuilding them)."""
     get_vocabulary.cache_clear()
     catalog_scripts.cache_clear()
     get_corrector.cache_clear()
+    get_query_completer.cache_clear()
     get_intent_model.cache_clear()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -47,6 +47,9 @@ _BRAND_SUFFIXES = re.compile(
 )
 _HAS_DIGIT = re.compile(r"\d")
 _JOINERS = re.compile(r"[-.&'/+]")
+# Joiners between words ("wireless+bluetooth", "usb-c"), not inside names or numbers
+# ("startech.com", "2.5").
+_WORD_JOINERS = re.compile(r"[-&'/+]")
 
 
 @dataclass
@@ -55,6 +58,9 @@ class Vocabulary:
     terms: dict[str, int] = field(default_factory=dict)
     # "a b" -> how often the two tokens stand next to each other in titles
     bigrams: dict[str, int] = field(default_factory=dict)
+    # title word (`title_words`, digits too) -> the products whose title holds it, numbered in
+    # build order: what query completions count ("toner hp": 108 titles hold both)
+    title_postings: dict[str, list[int]] = field(default_factory=dict)
     # normalised brand alias ("startech", "star tech") -> the brand name as indexed
     brands: dict[str, str] = field(default_factory=dict)
     # alias -> share of titles containing it whose product is of that brand
@@ -110,16 +116,19 @@ def build_vocabulary(
 
     terms: Counter[str] = Counter()
     bigrams: Counter[str] = Counter()
+    title_postings: defaultdict[str, list[int]] = defaultdict(list)
     titles_by_brand: list[tuple[str, str]] = []
     rows = (
         Product.objects.filter(status=Product.Status.ACTIVE)
         .values_list("title", "description", "attributes", "brand__name")
         .iterator(chunk_size=2000)
     )
-    for title, description, attributes, brand in rows:
+    for row, (title, description, attributes, brand) in enumerate(rows):
         title_tokens = normalize(title).split()
         add_tokens(terms, title_tokens, TITLE_WEIGHT)
         bigrams.update(f"{a} {b}" for a, b in pairwise(title_tokens))
+        for word in title_words(title_tokens):
+            title_postings[word].append(row)
         add_tokens(terms, normalize(description).split(), DESCRIPTION_WEIGHT)
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
@@ -144,6 +153,7 @@ def build_vocabulary(
     return Vocabulary(
         terms=dict(terms),
         bigrams={pair: count for pair, count in bigrams.items() if not _HAS_DIGIT.search(pair)},
+        title_postings=dict(title_postings),
         brands=brands,
         brand_precision=brand_precision(brands, titles_by_brand),
         category_paths=taxonomy_paths(categories),
@@ -160,6 +170,12 @@ def add_tokens(counter: Counter, tokens: Iterable[str], weight: int) -> None:
         for part in {token, *_JOINERS.split(token)}:
             if not _HAS_DIGIT.search(part) and len(part) > 1:
                 counter[part] += weight
+
+
+def title_words(tokens: Iterable[str]) -> set[str]:
+    """A title's tokens and the parts of words joined into one ("rf wireless+bluetooth" holds
+    "wireless")."""
+    return {part for token in tokens for part in (token, *_WORD_JOINERS.split(token)) if part}
 
 
 def attribute_texts(attributes: dict) -> Iterable[str]:

@@ -13,6 +13,22 @@ def test_suggest_completes_brands_and_titles(client, small_catalog):
     assert any(s["text"] == "Sony" and s["field"] == "brand" for s in body["suggestions"])
 
 
+def test_suggest_offers_searches_the_typed_words_can_become(client, small_catalog):
+    def suggest(q, **params):
+        return client.get("/api/suggest", {"q": q, **params}).json()["suggestions"]
+
+    # words in any order, the last one completed; the count is the products it finds
+    searches = [s for s in suggest("toner h") if s["field"] == "query"]
+    assert searches == [{"text": "toner hp", "field": "query", "doc_type": "product", "count": 1}]
+    # a trailing space ends the word: the next word is offered, as titles write it
+    assert {"text": "hp laserjet", "field": "query", "doc_type": "product", "count": 1} in suggest("hp ")
+    # searches count products, so they are offered only when products are asked for
+    assert not [s for s in suggest("toner h", type="video") if s["field"] == "query"]
+    # they take at most half the list: brands, categories and titles keep the rest
+    mixed = suggest("s", limit=4)
+    assert len(mixed) == 4 and 0 < sum(s["field"] == "query" for s in mixed) <= 2
+
+
 def test_a_prefix_that_completes_nothing_completes_as_search_would_read_it(client, small_catalog):
     def suggest(q):
         return client.get("/api/suggest", {"q": q}).json()

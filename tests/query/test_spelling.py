@@ -132,6 +132,10 @@ def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
     assert vocabulary.queries == {"noise cancelling headphones": 7}  # normalised, so merged
     assert vocabulary.brands["startech"] == "StarTech.com"
     assert vocabulary.bigrams["hdmi cable"] == 2
+    # the products whose titles hold a word, digits and the parts of joined words included
+    toner, cable = vocabulary.title_postings["toner"], vocabulary.title_postings["cable"]
+    assert len(toner) == len(cable) == 2 and not set(toner) & set(cable)
+    assert vocabulary.title_postings["wh-1000xm4"] == vocabulary.title_postings["1000xm4"]
     assert "audio/headphones-headsets" in vocabulary.category_paths.values()
 
     vocabulary.save(tmp_path / "vocabulary.json")
