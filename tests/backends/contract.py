@@ -450,6 +450,17 @@ class BackendContract:
         }
         assert backend.suggest("qqq", [DOC_TYPE]) == []
 
+    def test_suggestions_follow_commits(self, backend):
+        self.index(backend, [product(1, "Nimbus trail shoe")])
+        for limit in (1, 10):
+            assert [s["text"] for s in backend.suggest("ni", [DOC_TYPE], limit=limit)] == [
+                "Nimbus trail shoe"
+            ]
+        self.index(backend, [product(2, "Nike Air Max"), product(3, "Running vest by Nike")])
+        titles = [s["text"] for s in backend.suggest("ni", [DOC_TYPE], limit=10)]
+        assert titles == ["Nike Air Max", "Nimbus trail shoe", "Running vest by Nike"]
+        assert [s["text"] for s in backend.suggest("ni", [DOC_TYPE], limit=1)] == ["Nike Air Max"]
+
     # Other vector spaces: one hit per document, scored by its best vector.
 
     def test_passage_space_scores_each_video_by_its_best_passage(self, backend):
