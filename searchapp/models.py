@@ -58,6 +58,10 @@ class QueryRule(models.Model):
         CATEGORY_INTENT = "category_intent", "Predicted category (classifier)"
         PRICE_PREFERENCE = "price_preference", "Price wishes (cheap, budget, premium)"
         COMPONENT_SPEC = "component_spec", "Component specs of another product (laptop 16gb ram)"
+        MODEL_NUMBER = (
+            "model_number",
+            "Model numbers (tn-2110): exact matches first, over a contradicting brand",
+        )
 
     name = models.CharField(max_length=50, unique=True, choices=Name.choices)
     enabled = models.BooleanField(default=True)

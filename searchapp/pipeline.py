@@ -26,7 +26,7 @@ a search makes no database query.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
@@ -39,7 +39,14 @@ from indexing.embeddings import get_embedder
 from indexing.schema import get_schema
 from indexing.visual import get_visual_encoder
 from personalization.profiles import load_profile
-from ranking.features import FEATURE_NAMES, QueryFeatures, document_terms, inherited_relevance
+from ranking.features import (
+    FEATURE_NAMES,
+    QueryFeatures,
+    document_terms,
+    field_words,
+    inherited_relevance,
+    title_tokens,
+)
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import unusable_ranker_problem
 from ranking.rerank import rank_candidates
@@ -438,14 +445,33 @@ class PreRank:
                 return hit.score * demotion
             return hit.score
 
+        key = first_stage_score if head else score_of
+        key = holders_first(ctx.parsed, key) or key
         for hits in ctx.candidates.values():
-            hits.sort(key=first_stage_score if head else score_of, reverse=True)
+            hits.sort(key=key, reverse=True)
 
     def confident_intent(self, ctx: SearchContext) -> str | None:
         """The query's top category when its intent reaches `intent`."""
         intent = ctx.parsed.category_intent if ctx.parsed else ()
         path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
         return path if probability >= self.intent else None
+
+
+def holders_first(parsed, score: Callable[[Hit], float]) -> Callable[[Hit], tuple] | None:
+    """Order by whether the hit holds one of the query's model numbers in its title and every
+    other word of the query (`ParsedQuery.beside_models`), then by `score`: a model number
+    names its product exactly, and fusion ranks a word only BM25 finds low. None without one."""
+    models = tuple(f" {' '.join(title_tokens(model))} " for model in (parsed.model_numbers if parsed else ()))
+    if not models:
+        return None
+    needed = field_words(*parsed.beside_models)
+
+    def key(hit: Hit) -> tuple[bool, float]:
+        terms = document_terms(hit)
+        holds = any(model in terms.title_phrase for model in models) and needed <= terms.words_anywhere
+        return holds, score(hit)
+
+    return key
 
 
 def is_other_product(hit: Hit, category: str) -> bool:

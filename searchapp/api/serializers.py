@@ -290,6 +290,11 @@ class UnderstoodSerializer(serializers.Serializer):
         help_text="Words in a script the catalog is not written in. When every word is, only "
         "exact word matches are searched: no semantic matches.",
     )
+    model_numbers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Words naming a few products exactly ("tn-2110"): the results whose titles hold '
+        "them come first, and a brand word they contradict is no filter.",
+    )
     recovery = serializers.ChoiceField(
         choices=RECOVERY_STEPS,
         allow_null=True,

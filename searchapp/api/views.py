@@ -224,6 +224,7 @@ UNDERSTOOD_FIELDS = (
     "unit_alternatives",
     "price_preference",
     "unreadable_words",
+    "model_numbers",
 )
 
 

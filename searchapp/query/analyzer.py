@@ -22,6 +22,7 @@ from .attributes import (
     BRAND,
     COLOUR,
     COMPONENT_SPEC,
+    MODEL_NUMBER,
     PRICE,
     PRICE_PREFERENCE,
     PRODUCT_TYPE,
@@ -29,6 +30,7 @@ from .attributes import (
     Extraction,
     extract_attributes,
     residual_tokens,
+    words_beside_models,
 )
 from .completions import get_query_completer
 from .intent import blend_with_rule, get_intent_model
@@ -116,6 +118,13 @@ class ParsedQuery:
     unreadable_words: tuple[str, ...] = ()
     degraded: tuple[str, ...] = ()
 
+    # The other words a model number's holder needs to come first (attributes.words_beside_models).
+    beside_models: tuple[str, ...] = ()
+
+    @property
+    def model_numbers(self) -> tuple[str, ...]:
+        return tuple(e.value for e in self.extractions if e.rule == MODEL_NUMBER)
+
     def explain(self) -> dict:
         return {
             "normalized": self.normalized,
@@ -136,6 +145,7 @@ class ParsedQuery:
             "unit_alternatives": explain_alternatives(self.alternatives, UNIT),
             "price_preference": self.price_preference,
             "unreadable_words": list(self.unreadable_words),
+            "model_numbers": list(self.model_numbers),
             "extractions": [
                 {
                     "rule": e.rule,
@@ -209,6 +219,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         applied=tuple(applied),
         price_preference=preference.value if preference else None,
         unreadable_words=unreadable,
+        beside_models=words_beside_models(lexical_tokens, extractions, get_vocabulary()),
         degraded=tuple(degraded),
     )
 

@@ -19,13 +19,20 @@ from indexing.backends.base import Range
 
 from .normalize import split_unit
 from .rules import disabled_rules
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, is_model_number
 
 PRICE, BRAND, COLOUR, UNIT, PRODUCT_TYPE = "price", "brand", "colour", "unit", "product_type"
-PRICE_PREFERENCE, COMPONENT_SPEC = "price_preference", "component_spec"
+PRICE_PREFERENCE, COMPONENT_SPEC, MODEL_NUMBER = "price_preference", "component_spec", "model_number"
 
 # Brand aliases are at most this many words ("allied telesis", "backyard discovery").
 MAX_BRAND_WORDS = 3
+# A model number names a product exactly: what holds it comes first (PreRank), whatever
+# fusion made of it ("canon tn-2110" had Brother's TN-2110 12th: only BM25 found it).
+MODEL_NUMBER_MAX_TITLES = 20
+MODEL_NUMBER_CONFIDENCE = 1.0
+# A model number the catalog's titles give only to other brands outweighs a brand word: "hp
+# tn-2110" (a Brother toner, or a compatible one) is not asking for HP's other products, so
+# the brand is neither a filter nor a boost; its word stays in the text like any other.
 # The declared taxonomy rules were written for titles; a query matching one names the type
 # fairly reliably, but the classifier and the words themselves get the last say.
 PRODUCT_TYPE_CONFIDENCE = 0.7
@@ -91,14 +98,16 @@ def extract_attributes(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Ex
         PRODUCT_TYPE: extract_product_type,
         PRICE_PREFERENCE: extract_price_preference,
         COMPONENT_SPEC: extract_component_spec,
+        MODEL_NUMBER: extract_model_numbers,
     }
     disabled = disabled_rules()  # read once: each read may be a cache round trip
-    return [
+    extractions = [
         extraction
         for name, extractor in extractors.items()
         if name not in disabled
         for extraction in extractor(tokens, vocabulary)
     ]
+    return without_contradicted_brands(extractions, vocabulary)
 
 
 def residual_tokens(tokens: Sequence[str], applied: Sequence[Extraction]) -> tuple[str, ...]:
@@ -212,6 +221,50 @@ def extract_brands(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extrac
         else:
             position += 1
     return found
+
+
+def extract_model_numbers(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
+    """Words that name a few products exactly: letters and digits (`is_model_number`) that
+    1 to MODEL_NUMBER_MAX_TITLES titles hold ("tn-2110", "nc4400"; not "ddr4" or "i5": specs
+    hundreds of titles share)."""
+    candidates = [(position, token) for position, token in enumerate(tokens) if is_model_number(token)]
+    if not candidates:
+        return []
+    brand_words = words_of_brands(vocabulary)  # "c2g" names a brand, not a product
+    return [
+        Extraction(MODEL_NUMBER, "title", token, MODEL_NUMBER_CONFIDENCE, token, positions=(position,))
+        for position, token in candidates
+        if token not in brand_words
+        and 0 < len(vocabulary.title_postings.get(token, ())) <= MODEL_NUMBER_MAX_TITLES
+    ]
+
+
+def words_of_brands(vocabulary: Vocabulary) -> set[str]:
+    return {word for alias in vocabulary.brands for word in alias.split()}
+
+
+def words_beside_models(
+    tokens: Sequence[str], extractions: Sequence[Extraction], vocabulary: Vocabulary
+) -> tuple[str, ...]:
+    """The words a model number's holder must also have to come first: every query word but
+    the model numbers and brand names. "tn-2110 toner" -> ("toner",), "canon tn-2110" -> ();
+    "nc4400 battery" -> ("battery",): the nc4400 notebook itself is not what is asked for."""
+    models = {e.value for e in extractions if e.rule == MODEL_NUMBER}
+    if not models:
+        return ()
+    brand_words = words_of_brands(vocabulary)
+    return tuple(dict.fromkeys(t for t in tokens if t not in models and t not in brand_words))
+
+
+def without_contradicted_brands(extractions: list[Extraction], vocabulary: Vocabulary) -> list[Extraction]:
+    """Brands every model number of the query belongs to (by the titles that hold it) stay."""
+    models = [e.value for e in extractions if e.rule == MODEL_NUMBER]
+    return [
+        e
+        for e in extractions
+        if e.rule != BRAND
+        or all(e.value in vocabulary.model_brands.get(model, (e.value,)) for model in models)
+    ]
 
 
 def extract_colours(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .normalize import normalize
+from .normalize import normalize, split_unit
 from .relatedness import Progress, catalog_related_words
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ _BRAND_SUFFIXES = re.compile(
     r"|\.com$"
 )
 _HAS_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _JOINERS = re.compile(r"[-.&'/+]")
 # Joiners between words ("wireless+bluetooth", "usb-c"), not inside names or numbers
 # ("startech.com", "2.5").
@@ -58,6 +59,9 @@ class Vocabulary:
     terms: dict[str, int] = field(default_factory=dict)
     # "a b" -> how often the two tokens stand next to each other in titles
     bigrams: dict[str, int] = field(default_factory=dict)
+    # model number in titles (`is_model_number`: "tn-2110", "nc4400") -> the brands of the
+    # products whose titles hold it: a brand word the model contradicts is no filter
+    model_brands: dict[str, list[str]] = field(default_factory=dict)
     # title word (`title_words`, digits too) -> the products whose title holds it, numbered in
     # build order: what query completions count ("toner hp": 108 titles hold both)
     title_postings: dict[str, list[int]] = field(default_factory=dict)
@@ -117,6 +121,7 @@ def build_vocabulary(
     terms: Counter[str] = Counter()
     bigrams: Counter[str] = Counter()
     title_postings: defaultdict[str, list[int]] = defaultdict(list)
+    model_brands: defaultdict[str, set[str]] = defaultdict(set)
     titles_by_brand: list[tuple[str, str]] = []
     rows = (
         Product.objects.filter(status=Product.Status.ACTIVE)
@@ -129,6 +134,8 @@ def build_vocabulary(
         bigrams.update(f"{a} {b}" for a, b in pairwise(title_tokens))
         for word in title_words(title_tokens):
             title_postings[word].append(row)
+            if brand and is_model_number(word):
+                model_brands[word].add(brand)
         add_tokens(terms, normalize(description).split(), DESCRIPTION_WEIGHT)
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
@@ -154,6 +161,7 @@ def build_vocabulary(
         terms=dict(terms),
         bigrams={pair: count for pair, count in bigrams.items() if not _HAS_DIGIT.search(pair)},
         title_postings=dict(title_postings),
+        model_brands={word: sorted(brands) for word, brands in model_brands.items()},
         brands=brands,
         brand_precision=brand_precision(brands, titles_by_brand),
         category_paths=taxonomy_paths(categories),
@@ -170,6 +178,11 @@ def add_tokens(counter: Counter, tokens: Iterable[str], weight: int) -> None:
         for part in {token, *_JOINERS.split(token)}:
             if not _HAS_DIGIT.search(part) and len(part) > 1:
                 counter[part] += weight
+
+
+def is_model_number(word: str) -> bool:
+    """Letters and digits, not a size or capacity ("tn-2110", "nc4400"; not "16gb", "55in")."""
+    return bool(_HAS_DIGIT.search(word)) and bool(_HAS_LETTER.search(word)) and split_unit(word) is None
 
 
 def title_words(tokens: Iterable[str]) -> set[str]:

@@ -37,11 +37,26 @@ def test_the_response_says_what_was_understood(client, small_catalog):
         "unit_alternatives",
         "price_preference",
         "unreadable_words",
+        "model_numbers",
         "recovery",
         "suggestions",
     }
     assert ids(body)[0] == f"product:{small_catalog['headphones'].pk}"
     assert all(hit["price"] <= 300 for hit in body["results"])
+
+
+def test_a_model_number_finds_its_product_first_whatever_brand_is_typed_with_it(client, small_catalog):
+    headphones = f"product:{small_catalog['headphones'].pk}"
+    # WH-1000XM4 is Sony's: "hp" beside it is no brand filter, and the model's holder leads
+    body = search(client, q="hp wh-1000xm4")
+    understood = body["understood"]
+    assert understood["model_numbers"] == ["wh-1000xm4"] and "brand" not in understood["filters"]
+    assert ids(body)[0] == headphones
+    # the brand it belongs to still filters
+    body = search(client, q="sony wh-1000xm4")
+    assert body["understood"]["filters"]["brand"] == ["Sony"] and ids(body)[0] == headphones
+    # a brand with no model number beside it filters as before
+    assert search(client, q="hp headphones")["understood"]["filters"]["brand"] == ["HP"]
 
 
 def test_a_filter_given_as_a_parameter_wins_over_one_read_from_the_query(client, small_catalog):

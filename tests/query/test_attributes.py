@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from indexing.backends.base import Range
@@ -7,11 +9,13 @@ from searchapp.query.attributes import (
     extract_brands,
     extract_colours,
     extract_component_spec,
+    extract_model_numbers,
     extract_price,
     extract_price_preference,
     extract_product_type,
     extract_units,
     residual_tokens,
+    words_beside_models,
 )
 
 
@@ -110,9 +114,11 @@ def test_a_sized_component_of_another_product_is_a_spec_of_it(query, spec):
 
 
 @pytest.mark.django_db
-def test_every_extractor_runs_by_default(vocabulary):
+def test_every_extractor_runs_by_default(vocabulary, with_models):
     rules = {e.rule for e in extract_attributes(tokens("cheap red jbl speaker 1tb under $20"), vocabulary)}
     assert rules == {"price", "brand", "colour", "unit", "product_type", "price_preference"}
+    rules = {e.rule for e in extract_attributes(tokens("brother tn-2110"), with_models)}
+    assert rules == {"brand", "model_number"}
 
 
 @pytest.mark.django_db
@@ -123,3 +129,50 @@ def test_a_rule_switched_off_by_a_merchandiser_stops_extracting(
         QueryRule.objects.create(name=QueryRule.Name.PRICE, enabled=False)
     rules = {e.rule for e in extract_attributes(tokens("jbl speaker under 20"), vocabulary)}
     assert "price" not in rules and "brand" in rules
+
+
+@pytest.fixture
+def with_models(vocabulary):
+    """Titles holding model numbers: TN-2110 is a Brother toner; "ddr4" is a spec 40 titles share."""
+    return replace(
+        vocabulary,
+        brands={**vocabulary.brands, "hp": "HP", "brother": "Brother", "c2g": "C2G"},
+        brand_precision={**vocabulary.brand_precision, "hp": 1.0, "brother": 1.0, "c2g": 1.0},
+        title_postings={
+            "tn-2110": [3],
+            "tn": [3, 4],
+            "2110": [3],
+            "ddr4": list(range(40)),
+            "16gb": [1, 2],
+            "c2g": [5],
+        },
+        model_brands={"tn-2110": ["Brother"], "ddr4": ["Dell", "HP"], "c2g": ["C2G"]},
+    )
+
+
+def test_model_numbers_are_rare_title_words_of_letters_and_digits(with_models):
+    found = extract_model_numbers(tokens("c2g brother tn-2110 toner ddr4 16gb x9"), with_models)
+    # "c2g" is a brand, "ddr4" a spec 40 titles share, "16gb" a capacity, "x9" no title holds
+    assert [(e.value, e.positions) for e in found] == [("tn-2110", (2,))]
+
+
+@pytest.mark.django_db
+def test_a_model_number_of_other_brands_leaves_the_brand_word_unextracted(with_models):
+    def brands(query):
+        return [e.value for e in extract_attributes(tokens(query), with_models) if e.rule == "brand"]
+
+    assert brands("hp tn-2110") == []  # TN-2110 is Brother's: HP is neither filter nor boost
+    assert brands("brother tn-2110") == ["Brother"]
+    assert brands("hp ddr4") == ["HP"]  # a spec, not a model number
+    assert brands("hp toner") == ["HP"]
+
+
+@pytest.mark.django_db
+def test_a_model_numbers_holder_needs_the_other_words_but_brand_names(with_models):
+    def beside(query):
+        words = tokens(query)
+        return words_beside_models(words, extract_attributes(words, with_models), with_models)
+
+    assert beside("tn-2110 toner") == ("toner",)
+    assert beside("hp tn-2110") == ()
+    assert beside("hp toner") == ()  # no model number: nothing to hold

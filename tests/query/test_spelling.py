@@ -136,6 +136,8 @@ def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
     toner, cable = vocabulary.title_postings["toner"], vocabulary.title_postings["cable"]
     assert len(toner) == len(cable) == 2 and not set(toner) & set(cable)
     assert vocabulary.title_postings["wh-1000xm4"] == vocabulary.title_postings["1000xm4"]
+    assert vocabulary.model_brands["wh-1000xm4"] == ["Sony"] and vocabulary.model_brands["305a"] == ["HP"]
+    assert "45" not in vocabulary.model_brands and "2m" not in vocabulary.model_brands  # no letter; a size
     assert "audio/headphones-headsets" in vocabulary.category_paths.values()
 
     vocabulary.save(tmp_path / "vocabulary.json")
