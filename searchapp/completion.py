@@ -5,8 +5,9 @@ words with the last one finished, counted in the catalog) and as title, brand an
 prefixes (the backend). When the prefix as typed completes nothing, it is read as search would
 read it, and the first reading with completions is used: its Latin spelling (a Cyrillic or
 Greek keyboard: "тон" completes as "ton", "toner"), then its spelling correction ("samsnug" as
-"samsung", "wirles" as "wireless"). Valid prefixes never reach the corrector, so completing
-them costs what it did.
+"samsung", "wirles" as "wireless"), then with the unfinished word read as the title word it
+nearly starts ("blutoo" as "bluetooth"). Valid prefixes never reach the corrector, so
+completing them costs what it did.
 """
 
 from __future__ import annotations
@@ -53,13 +54,16 @@ def completions(backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str
 
 
 def readings(prefix: str) -> Iterator[str]:
-    """The prefix as typed, then (lazily: only when it completes nothing) its Latin spelling
-    and its spelling correction, keeping a trailing space (the last word is finished)."""
+    """The prefix as typed, then (lazily: only when it completes nothing) its Latin spelling,
+    its spelling correction (keeping a trailing space: the last word is finished), and its
+    unfinished word read as the title word it nearly starts ("blutoo" -> "bluetooth")."""
     yield prefix
     latin = prefix if prefix.isascii() else anyascii(prefix)
     yield latin
     if corrected := spelling_correction(latin):
         yield corrected + " " if prefix[-1:].isspace() else corrected
+    if slipped := get_query_completer().slip_corrected(latin):
+        yield slipped
 
 
 def spelling_correction(text: str) -> str | None:

@@ -23,12 +23,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+
 from .normalize import normalize
 from .vocabulary import Vocabulary, get_vocabulary
 
 # The unfinished word's completions counted, most frequent first: a one-letter prefix starts
 # thousands of title words, and the rare ones complete to a product or two.
 MAX_CANDIDATES = 200
+# A slip in a word being typed is looked for only from this many letters on: shorter starts
+# are one edit from too many words.
+SLIP_MIN_LETTERS = 4
 # Joined tokens ("wireless+bluetooth", "toner/black") are offered only to a word typed with
 # the joiner ("ps/" -> "ps/2"): their parts are words of their own.
 JOINERS = re.compile(r"[&'/+]")
@@ -102,6 +107,32 @@ class QueryCompleter:
         for rows in postings[1:]:
             products.intersection_update(rows)
         return products
+
+    def slip_corrected(self, prefix: str) -> str | None:
+        """`prefix` with its unfinished last word replaced by the most frequent title word whose
+        start is one edit away ("blutoo" -> "bluetooth": a slip mid-word, which spelling cannot
+        correct in a word not finished), when no title word starts with it as typed."""
+        words = prefix.split()
+        if not words or prefix[-1].isspace() or len(words[-1]) < SLIP_MIN_LETTERS:
+            return None
+        typed = normalize(words[-1])
+        if not typed or next(iter(self.prefixed(self.words, typed)), None):
+            return None
+        distance = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
+        # Each distinct start is compared once: words sharing the first letter share many.
+        starts = {}
+        nearest = [
+            word
+            for word in self.prefixed(self.words, typed[0])
+            if any(
+                starts.setdefault(start, distance.compare(typed, start, 1) >= 0)
+                for start in {word[: len(typed) + shift] for shift in (-1, 0, 1)}
+            )
+        ]
+        if not nearest:
+            return None
+        best = max(nearest, key=lambda word: len(self.postings[word]))
+        return " ".join([*words[:-1], best])
 
     def starting_with(self, prefix: str) -> list[str]:
         """The title words that start with `prefix`, the MAX_CANDIDATES most frequent."""

@@ -41,6 +41,12 @@ def test_a_prefix_that_completes_nothing_completes_as_search_would_read_it(clien
     body = suggest("snoy")
     assert body["corrected_query"] == "sony"
     assert any(s["text"] == "Sony" for s in body["suggestions"]), body
+    # a slip in the word being typed, which no spelling of a whole word fixes
+    body = suggest("portable blutoo")
+    assert body["corrected_query"] == "portable bluetooth"
+    assert body["suggestions"][0] == {
+        "text": "portable bluetooth", "field": "query", "doc_type": "product", "count": 1
+    }  # fmt: skip
     # a prefix that completes as typed is not read otherwise
     body = suggest("son")
     assert body["corrected_query"] is None

@@ -108,3 +108,15 @@ def test_logged_searches_come_first_even_when_no_title_holds_their_words(complet
 
 def test_an_empty_prefix_completes_nothing(completer):
     assert completer.complete("  ", 5) == []
+
+
+def test_a_slip_in_the_word_being_typed_reads_as_the_title_word_it_nearly_starts(completer):
+    assert completer.slip_corrected("wireless mosue") == "wireless mouse"
+    assert completer.slip_corrected("xbox contorl") == "xbox controller"
+    assert completer.slip_corrected("hp blsck") == "hp black"
+    # nothing to read otherwise: a word some title starts with, a start too short to tell,
+    # a finished word, or nothing one edit away
+    assert completer.slip_corrected("hp blac") is None
+    assert completer.slip_corrected("hp mos") is None
+    assert completer.slip_corrected("mosue ") is None
+    assert completer.slip_corrected("hp zzzzz") is None
