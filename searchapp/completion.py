@@ -13,7 +13,8 @@ completing them costs what it did.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from anyascii import anyascii
 
@@ -24,6 +25,7 @@ from .query.normalize import normalize
 from .query.spelling import get_corrector
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def complete(
@@ -45,9 +47,8 @@ def completions(backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str
     """Searches first, up to half the list (they count products: only when products are
     asked for), then the backend's brands, categories and titles, then more searches if
     those left room."""
-    searches = (
-        [c.as_dict() for c in get_query_completer().complete(prefix, limit)] if "product" in doc_types else []
-    )
+    searches = courteously(lambda: [c.as_dict() for c in get_query_completer().complete(prefix, limit)], [])
+    searches = searches if "product" in doc_types else []
     first = searches[: (limit + 1) // 2]
     others = backend.suggest(prefix, doc_types, limit=limit - len(first))
     return first + others + searches[len(first) : limit - len(others)]
@@ -62,14 +63,20 @@ def readings(prefix: str) -> Iterator[str]:
     yield latin
     if corrected := spelling_correction(latin):
         yield corrected + " " if prefix[-1:].isspace() else corrected
-    if slipped := get_query_completer().slip_corrected(latin):
+    if slipped := courteously(lambda: get_query_completer().slip_corrected(latin), None):
         yield slipped
 
 
 def spelling_correction(text: str) -> str | None:
+    result = courteously(lambda: get_corrector().correct(normalize(text).split()), None)
+    return " ".join(result.tokens) if result and result.corrected else None
+
+
+def courteously(part: Callable[[], T], otherwise: T) -> T:
+    """Completions are a courtesy: a part that fails (an unreadable vocabulary file, say) is
+    logged and left out, and the backend's completions are still served."""
     try:
-        result = get_corrector().correct(normalize(text).split())
-    except Exception:  # completions are a courtesy: never fail them for a correction
-        logger.warning("spelling correction for %r failed", text, exc_info=True)
-        return None
-    return " ".join(result.tokens) if result.corrected else None
+        return part()
+    except Exception:
+        logger.warning("a completion part failed; serving without it", exc_info=True)
+        return otherwise

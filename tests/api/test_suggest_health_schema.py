@@ -3,6 +3,8 @@
 from django.core.management import call_command
 
 from indexing.backends import get_backend
+from searchapp.query.analyzer import reset_caches
+from searchapp.query.vocabulary import vocabulary_path
 
 
 def test_suggest_completes_brands_and_titles(client, small_catalog):
@@ -51,6 +53,18 @@ def test_a_prefix_that_completes_nothing_completes_as_search_would_read_it(clien
     body = suggest("son")
     assert body["corrected_query"] is None
     assert not any("toner" in s["text"].lower() for s in body["suggestions"])
+
+
+def test_suggest_serves_the_backends_completions_when_the_vocabulary_cannot_be_read(client, small_catalog):
+    path = vocabulary_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    reset_caches()
+    response = client.get("/api/suggest", {"q": "son"})
+    assert response.status_code == 200
+    suggestions = response.json()["suggestions"]
+    assert {"text": "Sony", "field": "brand", "doc_type": "product", "count": 2} in suggestions
+    assert not [s for s in suggestions if s["field"] == "query"]
 
 
 def test_suggest_validates_its_parameters(client, db):
