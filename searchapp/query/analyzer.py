@@ -205,6 +205,11 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         intent = guarded(INTENT, lambda: predict_intent(tokens, product_type, config), [])
 
     filters = build_filters(applied, intent, config)
+    beside_models: tuple[str, ...] = ()
+    if any(e.rule == MODEL_NUMBER for e in extractions):
+        beside_models = guarded(
+            ATTRIBUTES, lambda: words_beside_models(lexical_tokens, extractions, get_vocabulary()), ()
+        )
     return ParsedQuery(
         original=raw,
         normalized=normalized,
@@ -219,7 +224,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         applied=tuple(applied),
         price_preference=preference.value if preference else None,
         unreadable_words=unreadable,
-        beside_models=words_beside_models(lexical_tokens, extractions, get_vocabulary()),
+        beside_models=beside_models,
         degraded=tuple(degraded),
     )
 

@@ -141,3 +141,14 @@ def test_words_in_a_script_the_catalog_is_not_written_in_are_unreadable(saved_vo
     assert analyze("中文 колонка").unreadable_words == ("中文", "колонка")
     assert analyze("蓝牙 speaker 2").unreadable_words == ("蓝牙",)
     assert analyze("speaker").unreadable_words == ()
+
+
+def test_an_unreadable_vocabulary_degrades_the_parts_that_need_it_and_nothing_else(saved_vocabulary):
+    from searchapp.query.analyzer import reset_caches
+    from searchapp.query.vocabulary import vocabulary_path
+
+    vocabulary_path().write_text("{not json")
+    reset_caches()
+    parsed = analyze("hp tn-2110 toner")
+    assert parsed.text_for_lexical == "hp tn-2110 toner"
+    assert [entry.split(":")[0] for entry in parsed.degraded] == ["spelling", "attributes"]
