@@ -21,10 +21,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
+from .file_cached import Derived
 from .normalize import normalize
 from .vocabulary import Vocabulary, get_vocabulary
 
@@ -174,6 +175,5 @@ def following_words(bigrams: dict[str, int]) -> dict[str, list[str]]:
     return {word: [second for _count, second in sorted(nexts, reverse=True)] for word, nexts in pairs.items()}
 
 
-@cache
-def get_query_completer() -> QueryCompleter:
-    return QueryCompleter(get_vocabulary())
+# Rebuilt when the vocabulary is reloaded.
+get_query_completer = Derived(get_vocabulary, QueryCompleter)

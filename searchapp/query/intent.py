@@ -18,7 +18,6 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from django.conf import settings
 
 from ranking.words import stem
 
+from .file_cached import FileCached
 from .normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -158,13 +158,16 @@ def intent_path() -> Path:
     return Path(settings.SEARCH_DATA_DIR) / "query" / INTENT_FILE
 
 
-@cache
-def get_intent_model() -> IntentModel | None:
+def load_intent_model() -> IntentModel | None:
     path = intent_path()
     if not path.is_file():
         logger.warning("no category-intent model at %s (run manage.py train_intent)", path)
         return None
     return IntentModel.load(path)
+
+
+# Every process's copy, reloaded when `train_intent` replaces the file (file_cached.py).
+get_intent_model = FileCached(intent_path, load_intent_model)
 
 
 def bucket_of(product_key: str, buckets: int) -> int:

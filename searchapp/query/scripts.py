@@ -13,9 +13,9 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
-from functools import cache
 
-from .vocabulary import get_vocabulary
+from .file_cached import Derived
+from .vocabulary import Vocabulary, get_vocabulary
 
 MIN_SCRIPT_SHARE = 0.001
 
@@ -26,10 +26,13 @@ def script_of(letter: str) -> str:
     return unicodedata.name(letter, "UNKNOWN").split(" ", 1)[0]
 
 
-@cache
-def catalog_scripts() -> frozenset[str] | None:
+def vocabulary_scripts(vocabulary: Vocabulary) -> frozenset[str] | None:
     """The catalog's scripts; None when the vocabulary has no letters to tell from."""
-    return written_scripts(get_vocabulary().terms)
+    return written_scripts(vocabulary.terms)
+
+
+# Recomputed when the vocabulary is reloaded.
+catalog_scripts = Derived(get_vocabulary, vocabulary_scripts)
 
 
 def written_scripts(terms: Mapping[str, int]) -> frozenset[str] | None:

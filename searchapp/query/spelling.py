@@ -40,11 +40,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 
 from anyascii import anyascii
 from symspellpy import SymSpell, Verbosity
 
+from .file_cached import Derived
 from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary
 
 # Weighted frequency from which a token counts as known to the catalog.
@@ -519,6 +519,5 @@ def token_count(words: list[str]) -> int:
     return sum(len(word.split()) for word in words)
 
 
-@cache
-def get_corrector() -> SpellingCorrector:
-    return SpellingCorrector(get_vocabulary())
+# Rebuilt when the vocabulary is reloaded.
+get_corrector = Derived(get_vocabulary, SpellingCorrector)

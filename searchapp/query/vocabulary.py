@@ -2,7 +2,8 @@
 
 Built once from the database (`manage.py build_query_vocabulary`, or lazily on first use)
 and saved as JSON under SEARCH_DATA_DIR/query/, so a web process loads it in milliseconds
-instead of scanning the catalog. Rebuild it when the catalog changes materially.
+instead of scanning the catalog. Rebuild it when the catalog changes materially (a nightly
+`build_query_vocabulary --from-logs` is enough): running processes reload it within a second.
 
 Every text goes through `normalize`, the function queries go through, so a query token and
 a catalog token are spelled alike ("1000 GB" and "1tb" are the same token).
@@ -16,12 +17,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
 
+from .file_cached import FileCached
 from .normalize import normalize, split_unit
 from .relatedness import Progress, catalog_related_words
 
@@ -97,8 +98,7 @@ def vocabulary_path() -> Path:
     return Path(settings.SEARCH_DATA_DIR) / "query" / VOCABULARY_FILE
 
 
-@cache
-def get_vocabulary() -> Vocabulary:
+def load_vocabulary() -> Vocabulary:
     """The saved vocabulary, or one built from the database now (and saved) when none is."""
     path = vocabulary_path()
     if path.is_file():
@@ -107,6 +107,10 @@ def get_vocabulary() -> Vocabulary:
     vocabulary = build_vocabulary(relatedness=False)
     vocabulary.save(path)
     return vocabulary
+
+
+# Every process's copy, reloaded when the file changes (file_cached.py).
+get_vocabulary = FileCached(vocabulary_path, load_vocabulary)
 
 
 def build_vocabulary(
