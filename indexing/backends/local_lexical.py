@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -61,6 +61,7 @@ class Suggestion:
     # 0: a keyword value (brand, category); 1: a title starting with the prefix; 2: a title
     # with a later word starting with it.
     group: int
+    term: str = ""  # the index term it was read from
 
     def sort_key(self):
         return self.group, -self.count, self.text
@@ -417,8 +418,21 @@ class LexicalIndex:
                     continue
                 seen.add(text)
                 group = 0 if is_keyword else 1 if text.lower().startswith(key) else 2
-                suggestions.append(Suggestion(text, name, self.schema.name, count, group))
-        return sorted(suggestions, key=Suggestion.sort_key)[:limit]
+                suggestions.append(Suggestion(text, name, self.schema.name, count, group, term))
+        return self._live(sorted(suggestions, key=Suggestion.sort_key), limit)
+
+    def _live(self, suggestions: list[Suggestion], limit: int) -> list[Suggestion]:
+        """The first `limit` suggestions that live documents still hold, counted among them:
+        the term dictionary counts deleted documents until their segments merge."""
+        live = []
+        for suggestion in suggestions:
+            query = Query.term_query(self.tantivy_schema, suggest_field(suggestion.field), suggestion.term)
+            count = self.searcher.search(query, limit=1, count=True).count
+            if count:
+                live.append(replace(suggestion, count=count))
+                if len(live) == limit:
+                    break
+        return sorted(live, key=Suggestion.sort_key)
 
     def _text_query(self, terms: list[str], boosts: dict[str, float], operator: str, weight: float) -> Query:
         """Each term in any searched field, boosted per field; "and" requires every term."""

@@ -123,6 +123,23 @@ class TestLocalBackend(BackendContract):
             reader.kill()
             reader.wait()
 
+    def test_deleted_documents_are_not_suggested_before_their_segments_merge(self, backend):
+        self.index(
+            backend,
+            [
+                product(1, "Nimbus trail shoe", brand="Acme"),
+                product(2, "Nike Air Max", brand="Nike"),
+                product(3, "Nike Air Max", brand="Nike"),
+            ],
+        )
+        backend.delete_documents(DOC_TYPE, ["product:1", "product:2"])
+        backend.refresh(DOC_TYPE)
+        assert backend.suggest("ni", [DOC_TYPE]) == [
+            {"text": "Nike", "field": "brand", "doc_type": DOC_TYPE, "count": 1},
+            {"text": "Nike Air Max", "field": "title", "doc_type": DOC_TYPE, "count": 1},
+        ]
+        assert backend.suggest("acm", [DOC_TYPE]) == []
+
     def test_writer_killed_mid_generation_leaves_the_committed_state(self, backend):
         docs = [product(1, "Wool jacket"), product(2, "Wool hat")]
         self.index(backend, docs)
