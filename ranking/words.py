@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 TOKEN = re.compile(r"\w+")
+# Function words: too common to mark in a snippet, and no product's text is asked to hold them.
+STOPWORDS = frozenset(
+    {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
+)
 
 
 def stem(word: str) -> str:

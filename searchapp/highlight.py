@@ -17,11 +17,9 @@ import html
 import re
 from collections.abc import Iterator
 
+from ranking.words import STOPWORDS
+
 WORD = re.compile(r"\w+")
-# Words too common to be worth marking unless the query has nothing else.
-STOPWORDS = frozenset(
-    {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
-)
 # Prefix matching needs a few characters, or "a" would mark every word starting with "a".
 MIN_PREFIX_LENGTH = 3
 

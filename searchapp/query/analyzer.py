@@ -116,10 +116,9 @@ class ParsedQuery:
     # Words in a script the catalog is not written in (scripts.py): the dense channel reads
     # the others only, since its nearest products to unreadable text are arbitrary.
     unreadable_words: tuple[str, ...] = ()
-    degraded: tuple[str, ...] = ()
-
     # The other words a model number's holder needs to come first (attributes.words_beside_models).
     beside_models: tuple[str, ...] = ()
+    degraded: tuple[str, ...] = ()
 
     @property
     def model_numbers(self) -> tuple[str, ...]:

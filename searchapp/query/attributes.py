@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from catalog.taxonomy import categorize
 from indexing.backends.base import Range
+from ranking.words import STOPWORDS
 
 from .normalize import split_unit
 from .rules import disabled_rules
@@ -247,13 +248,14 @@ def words_beside_models(
     tokens: Sequence[str], extractions: Sequence[Extraction], vocabulary: Vocabulary
 ) -> tuple[str, ...]:
     """The words a model number's holder must also have to come first: every query word but
-    the model numbers and brand names. "tn-2110 toner" -> ("toner",), "canon tn-2110" -> ();
-    "nc4400 battery" -> ("battery",): the nc4400 notebook itself is not what is asked for."""
+    the model numbers, brand names and function words. "tn-2110 toner" -> ("toner",), "canon
+    tn-2110" -> (); "battery for nc4400" -> ("battery",): the nc4400 notebook itself is not
+    what is asked for."""
     models = {e.value for e in extractions if e.rule == MODEL_NUMBER}
     if not models:
         return ()
-    brand_words = words_of_brands(vocabulary)
-    return tuple(dict.fromkeys(t for t in tokens if t not in models and t not in brand_words))
+    left_out = models | words_of_brands(vocabulary) | STOPWORDS
+    return tuple(dict.fromkeys(token for token in tokens if token not in left_out))
 
 
 def without_contradicted_brands(extractions: list[Extraction], vocabulary: Vocabulary) -> list[Extraction]:

@@ -174,5 +174,6 @@ def test_a_model_numbers_holder_needs_the_other_words_but_brand_names(with_model
         return words_beside_models(words, extract_attributes(words, with_models), with_models)
 
     assert beside("tn-2110 toner") == ("toner",)
+    assert beside("toner for the tn-2110") == ("toner",)
     assert beside("hp tn-2110") == ()
     assert beside("hp toner") == ()  # no model number: nothing to hold
