@@ -234,7 +234,7 @@ class SuggestView(ParamsView):
 
     @extend_schema(
         operation_id="suggest",
-        summary="Prefix completions from titles, brands and categories",
+        summary="Completions of what is being typed: searches, then brands, categories and titles",
         parameters=[serializers.SuggestParamsSerializer],
         responses={
             200: serializers.SuggestResponseSerializer,
