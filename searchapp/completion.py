@@ -47,8 +47,11 @@ def completions(backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str
     """Searches first, up to half the list (they count products: only when products are
     asked for), then the backend's brands, categories and titles, then more searches if
     those left room."""
-    searches = courteously(lambda: [c.as_dict() for c in get_query_completer().complete(prefix, limit)], [])
-    searches = searches if "product" in doc_types else []
+    searches = []
+    if "product" in doc_types:
+        searches = courteously(
+            lambda: [c.as_dict() for c in get_query_completer().complete(prefix, limit)], []
+        )
     first = searches[: (limit + 1) // 2]
     others = backend.suggest(prefix, doc_types, limit=limit - len(first))
     return first + others + searches[len(first) : limit - len(others)]

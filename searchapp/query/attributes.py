@@ -231,17 +231,12 @@ def extract_model_numbers(tokens: Sequence[str], vocabulary: Vocabulary) -> list
     candidates = [(position, token) for position, token in enumerate(tokens) if is_model_number(token)]
     if not candidates:
         return []
-    brand_words = words_of_brands(vocabulary)  # "c2g" names a brand, not a product
     return [
         Extraction(MODEL_NUMBER, "title", token, MODEL_NUMBER_CONFIDENCE, token, positions=(position,))
         for position, token in candidates
-        if token not in brand_words
+        if token not in vocabulary.brand_words  # "c2g" names a brand, not a product
         and 0 < len(vocabulary.title_postings.get(token, ())) <= MODEL_NUMBER_MAX_TITLES
     ]
-
-
-def words_of_brands(vocabulary: Vocabulary) -> set[str]:
-    return {word for alias in vocabulary.brands for word in alias.split()}
 
 
 def words_beside_models(
@@ -254,7 +249,7 @@ def words_beside_models(
     models = {e.value for e in extractions if e.rule == MODEL_NUMBER}
     if not models:
         return ()
-    left_out = models | words_of_brands(vocabulary) | STOPWORDS
+    left_out = models | vocabulary.brand_words | STOPWORDS
     return tuple(dict.fromkeys(token for token in tokens if token not in left_out))
 
 

@@ -120,7 +120,7 @@ class SpellingCorrector:
     def __init__(self, vocabulary: Vocabulary):
         self.terms = vocabulary.terms
         self.bigrams = vocabulary.bigrams
-        self.brand_tokens = {token for alias in vocabulary.brands for token in alias.split()}
+        self.brand_tokens = vocabulary.brand_words
         self.common_words = set(vocabulary.common_words)
         # Ties go to the more frequent English word: the vocabulary lists them most frequent first.
         self.english_rank = {word: rank for rank, word in enumerate(vocabulary.common_words)}

@@ -17,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -82,6 +83,11 @@ class Vocabulary:
     related_words: list[str] | None = None
     # normalised query -> how often shoppers searched it successfully (the query log, if any)
     queries: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def brand_words(self) -> frozenset[str]:
+        """Every word of a brand alias ("allied", "telesis"): never corrected, never a model."""
+        return frozenset(word for alias in self.brands for word in alias.split())
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
