@@ -24,6 +24,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_CHECK_SECONDS = 1.0
+_UNLOADED = object()  # not None: a loaded value may be None (no intent model saved)
 
 
 class VersionedValue(Generic[T]):
@@ -33,15 +34,15 @@ class VersionedValue(Generic[T]):
         self.key = key
         self.load = load
         self.max_age_seconds = max_age_seconds
-        self.version: str | None = None
-        self.value: T | None = None
+        self.version: object = None
+        self.value: object = _UNLOADED
         self.checked_at = float("-inf")
         self.loaded_at = float("-inf")
         self.lock = threading.Lock()
 
     def get(self) -> T:
         interval = getattr(settings, "SEARCH_QUERY_SETTINGS_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
-        if self.value is not None and time.monotonic() - self.checked_at < interval:
+        if self.value is not _UNLOADED and time.monotonic() - self.checked_at < interval:
             return self.value
         version = self.shared_version()
         with self.lock:
@@ -49,13 +50,15 @@ class VersionedValue(Generic[T]):
             stale = (
                 self.max_age_seconds is not None and self.checked_at - self.loaded_at > self.max_age_seconds
             )
-            if self.value is None or stale or (version is not None and version != self.version):
+            if self.value is _UNLOADED or stale or (version is not None and version != self.version):
                 self.value = self.load()
                 self.version = version
                 self.loaded_at = self.checked_at
             return self.value
 
-    def shared_version(self) -> str | None:
+    def shared_version(self) -> object:
+        """What every process agrees the current version is; None when it cannot be told
+        (the copy already loaded is then kept)."""
         try:
             version = cache.get(self.key)
             if version is None:
@@ -70,7 +73,7 @@ class VersionedValue(Generic[T]):
     def forget(self) -> None:
         """Drop this process's copy only (tests: the database rolled back under it)."""
         with self.lock:
-            self.value = None
+            self.value = _UNLOADED
 
     def invalidate(self) -> None:
         """Make every process reload, once the current transaction (if any) has committed:
@@ -82,6 +85,6 @@ class VersionedValue(Generic[T]):
             except Exception:
                 logger.warning("cache unavailable; %s not invalidated", self.key, exc_info=True)
             with self.lock:
-                self.value = None  # this process reloads even without a shared cache
+                self.value = _UNLOADED  # this process reloads even without a shared cache
 
         transaction.on_commit(bump)

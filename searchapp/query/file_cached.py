@@ -11,19 +11,14 @@ notices a change loads the new file on that request (the vocabulary with its spe
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from django.conf import settings
-
-from .cached import DEFAULT_CHECK_SECONDS
+from .cached import VersionedValue
 
 S = TypeVar("S")
 T = TypeVar("T")
-_UNLOADED = object()
 
 
 def file_signature(path: Path) -> tuple[int, int, int] | None:
@@ -34,34 +29,24 @@ def file_signature(path: Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-class FileCached(Generic[T]):
-    """`load()` of the file at `path()`, called again when the file changes (or appears)."""
+class FileCached(VersionedValue[T]):
+    """`load()` of the file at `path()`, called again when the file changes or appears: a
+    VersionedValue whose version is the file's signature instead of a shared cache entry (a
+    file that disappears keeps the copy loaded, as an unreachable cache does)."""
 
     def __init__(self, path: Callable[[], Path], load: Callable[[], T]):
+        super().__init__(f"file {load.__name__}", load)
         self.path = path
-        self.load = load
-        self.value: object = _UNLOADED
-        self.signature: tuple | None = None
-        self.checked_at = float("-inf")
-        self.lock = threading.Lock()
+
+    def shared_version(self) -> tuple[int, int, int] | None:
+        return file_signature(self.path())
 
     def __call__(self) -> T:
-        interval = getattr(settings, "SEARCH_QUERY_SETTINGS_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
-        if self.value is not _UNLOADED and time.monotonic() - self.checked_at < interval:
-            return self.value
-        with self.lock:
-            self.checked_at = time.monotonic()
-            # Read before loading: a file replaced meanwhile is then seen as changed next time.
-            signature = file_signature(self.path())
-            if self.value is _UNLOADED or signature != self.signature:
-                self.value = self.load()
-                self.signature = signature
-            return self.value
+        return self.get()
 
     def cache_clear(self) -> None:
         """Forget this process's copy (after a rebuild in this process, or between tests)."""
-        with self.lock:
-            self.value = _UNLOADED
+        self.forget()
 
 
 class Derived(Generic[S, T]):

@@ -32,6 +32,8 @@ def test_a_file_is_loaded_once_and_again_when_it_changes(settings, tmp_path):
     assert value() == "one" and value() == "one"
     rewrite(path, "two")
     assert value() == "two"
+    path.unlink()  # a file that disappears keeps the copy loaded
+    assert value() == "two"
     assert len(loads) == 3
 
 
