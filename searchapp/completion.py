@@ -20,12 +20,17 @@ from anyascii import anyascii
 
 from indexing.backends.base import BaseSearchBackend
 
+from .query.analyzer import AnalyzerConfig, analyze
 from .query.completions import get_query_completer
 from .query.normalize import normalize
 from .query.spelling import get_corrector
+from .query.vocabulary import get_vocabulary
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# The first search offered names the category search would be this sure of ("wireless mouse"
+# in Keyboards & mice), so a shopper can go straight there (`/api/search?category=<path>`).
+SCOPED_INTENT = 0.8
 
 
 def complete(
@@ -52,9 +57,20 @@ def completions(backend: BaseSearchBackend, prefix: str, doc_types: Sequence[str
         searches = courteously(
             lambda: [c.as_dict() for c in get_query_completer().complete(prefix, limit)], []
         )
+    if searches:
+        searches[0] = courteously(lambda: scoped(searches[0]), searches[0])
     first = searches[: (limit + 1) // 2]
     others = backend.suggest(prefix, doc_types, limit=limit - len(first))
     return first + others + searches[len(first) : limit - len(others)]
+
+
+def scoped(search: dict) -> dict:
+    """`search` with the category query understanding is at least SCOPED_INTENT sure of."""
+    intent = analyze(search["text"], AnalyzerConfig.from_settings()).category_intent
+    path, probability = intent[0] if intent else (None, 0.0)
+    if probability < SCOPED_INTENT:
+        return search
+    return {**search, "category": {"path": path, "name": get_vocabulary().category_names.get(path, path)}}
 
 
 def readings(prefix: str) -> Iterator[str]:

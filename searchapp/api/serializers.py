@@ -335,6 +335,11 @@ class SearchResponseSerializer(SearchResponseBaseSerializer):
     )
 
 
+class SuggestedCategorySerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="Pass as /api/search's `category` to search only there.")
+    name = serializers.CharField()
+
+
 class SuggestionSerializer(serializers.Serializer):
     text = serializers.CharField()
     field = serializers.ChoiceField(
@@ -345,6 +350,11 @@ class SuggestionSerializer(serializers.Serializer):
     doc_type = serializers.ChoiceField(choices=DOC_TYPES)
     count = serializers.IntegerField(
         help_text="query: the products whose title holds every word; otherwise the documents with that value."
+    )
+    category = SuggestedCategorySerializer(
+        required=False,
+        help_text="On the first search only, when query understanding is sure of its category "
+        '("wireless mouse" in Keyboards & mice).',
     )
 
 

@@ -1,5 +1,7 @@
 """GET /api/suggest, /api/health and the OpenAPI schema."""
 
+import io
+
 from django.core.management import call_command
 
 from indexing.backends import get_backend
@@ -29,6 +31,21 @@ def test_suggest_offers_searches_the_typed_words_can_become(client, small_catalo
     # they take at most half the list: brands, categories and titles keep the rest
     mixed = suggest("s", limit=4)
     assert len(mixed) == 4 and 0 < sum(s["field"] == "query" for s in mixed) <= 2
+
+
+def test_the_first_search_offered_names_the_category_search_is_sure_of(client, small_catalog):
+    call_command("train_intent", stdout=io.StringIO())
+    reset_caches()
+
+    def first(q):
+        return client.get("/api/suggest", {"q": q}).json()["suggestions"][0]
+
+    toner = first("toner h")
+    assert toner["text"] == "toner hp"
+    assert toner["category"] == {"path": "printing/toner-cartridges", "name": "Toner cartridges"}
+    # "sony" makes speakers and headphones: no category is sure enough
+    sony = first("son")
+    assert sony["text"] == "sony" and "category" not in sony
 
 
 def test_a_prefix_that_completes_nothing_completes_as_search_would_read_it(client, small_catalog):
