@@ -300,11 +300,15 @@ class SearchBackend(BaseSearchBackend):
 
     def suggest(self, prefix: str, doc_types: Sequence[str], limit: int = 10) -> list[dict]:
         readers = [reader for reader in map(self._reader, doc_types) if reader is not None]
-        suggestions = [s for reader in readers for s in reader.lexical.suggest(prefix, True, limit)]
+        suggestions = [
+            s for reader in readers for s in reader.lexical.suggest(prefix, keywords=True, limit=limit)
+        ]
         # Titles rank after every brand and category, and scanning them is the cost (tantivy
         # walks every title word starting with the prefix).
         if len(suggestions) < limit:
-            suggestions += [s for reader in readers for s in reader.lexical.suggest(prefix, False, limit)]
+            suggestions += [
+                s for reader in readers for s in reader.lexical.suggest(prefix, keywords=False, limit=limit)
+            ]
         suggestions.sort(key=lambda s: s.sort_key())
         return [s.as_dict() for s in suggestions[:limit]]
 

@@ -61,7 +61,7 @@ class Suggestion:
     # 0: a keyword value (brand, category); 1: a title starting with the prefix; 2: a title
     # with a later word starting with it.
     group: int
-    term: str = ""  # the index term it was read from
+    term: str  # the index term it was read from: its live count is asked of it
 
     def sort_key(self):
         return self.group, -self.count, self.text
