@@ -1,11 +1,15 @@
 """Admin for merchandisers: synonyms, query-rule switches and the marketplace ranking
-settings, live on save."""
+settings, live on save; the searches that found nothing, to act on."""
+
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
-from .models import MarketplaceSettings, QueryRule, Synonym
+from .models import MarketplaceSettings, QueryRule, Synonym, UnmetQuery
 
 
 @admin.register(Synonym)
@@ -72,3 +76,43 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         row, _ = MarketplaceSettings.objects.get_or_create(pk=1)
         return redirect(reverse("admin:searchapp_marketplacesettings_change", args=[row.pk]))
+
+
+@admin.register(UnmetQuery)
+class UnmetQueryAdmin(admin.ModelAdmin):
+    """Most searched first. Each row links to the search as shoppers get it and to a synonym
+    rule started from the query; "mark handled" files it away until it fails again. Only
+    `handled_at` is editable: the rest is what shoppers did."""
+
+    list_display = [
+        "normalized_query",
+        "doc_type",
+        "searches",
+        "step",
+        "results",
+        "corrected_query",
+        "last_seen",
+        "handled_at",
+        "act",
+    ]
+    list_filter = ["step", "doc_type", ("handled_at", admin.EmptyFieldListFilter), "last_seen"]
+    search_fields = ["normalized_query", "example_query"]
+    date_hierarchy = "last_seen"
+    actions = ["mark_handled"]
+    readonly_fields = [f.name for f in UnmetQuery._meta.fields if f.name not in ("id", "handled_at")]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="act on it")
+    def act(self, row: UnmetQuery) -> str:
+        search = "/api/search?" + urlencode({"q": row.normalized_query, "type": row.doc_type, "debug": 1})
+        synonym = (
+            reverse("admin:searchapp_synonym_add") + "?" + urlencode({"rule": f"{row.normalized_query} => "})
+        )
+        return format_html('<a href="{}">search</a> · <a href="{}">add synonym</a>', search, synonym)
+
+    @admin.action(description="Mark handled (reopens if searched in vain again)", permissions=["change"])
+    def mark_handled(self, request, queryset):
+        count = queryset.update(handled_at=timezone.now())
+        self.message_user(request, f"{count} marked handled.")

@@ -167,3 +167,47 @@ class MarketplaceSettings(models.Model):
             errors["product_min_share"] = "The minimum shares add up to more than the page."
         if errors:
             raise ValidationError(errors)
+
+
+class UnmetQuery(models.Model):
+    """A query whose words found nothing as typed, so the recovery ladder ran: what
+    merchandisers read to add a synonym, fix a title or stock what shoppers ask for. One row
+    per normalized query and result type, counted since it was first seen or last handled."""
+
+    class Step(models.TextChoices):
+        # The recovery ladder's steps (recovery.py), named as merchandisers read them.
+        RELAX_FILTERS = "relax_filters", "Found after dropping filters read from the query"
+        RELAX_TERMS = "relax_terms", "Found after making unknown words optional"
+        DENSE_ONLY = "dense_only", "Found by meaning only (no word matched)"
+        SUGGEST = "suggest", "Nothing found: suggestions only"
+
+    normalized_query = models.CharField(max_length=500)
+    doc_type = models.CharField(max_length=10)
+    example_query = models.CharField(max_length=500, help_text="The latest text a shopper typed.")
+    corrected_query = models.CharField(max_length=500, blank=True)
+    searches = models.PositiveIntegerField(default=0, help_text="Since first seen, or since last handled.")
+    step = models.CharField(max_length=20, choices=Step.choices, help_text="The latest search's.")
+    results = models.PositiveIntegerField(default=0, help_text="What the latest search showed.")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+    handled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a merchandiser marks it handled; a later search that still finds "
+        "nothing as typed reopens it.",
+    )
+    # The latest search counted: a redelivered task (at-least-once delivery) is not counted twice.
+    last_search_id = models.UUIDField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-searches", "-last_seen"]
+        verbose_name = "search that found nothing"
+        verbose_name_plural = "searches that found nothing"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_query", "doc_type"], name="unmet_query_unique_per_type"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.normalized_query} ({self.doc_type})"

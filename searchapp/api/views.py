@@ -27,6 +27,8 @@ from ranking.tasks import log_search
 from searchapp.completion import complete
 from searchapp.pipeline import SearchContext, SearchPipeline
 from searchapp.search_request import ALL_TYPES
+from searchapp.tasks import record_unmet_search
+from searchapp.unmet_queries import unmet_search_payload
 
 from . import serializers
 from .health import health_report
@@ -163,6 +165,9 @@ class SearchView(ParamsView):
 
 def after_search(ctx: SearchContext) -> None:
     log_served_page(ctx)
+    unmet = unmet_search_payload(ctx)
+    if unmet is not None:
+        record_unmet_search.delay(unmet)
     reload_expired_ranking_stats()
 
 

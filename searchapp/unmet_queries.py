@@ -1,0 +1,65 @@
+"""The report of searches whose words found nothing as typed (the recovery ladder ran), for
+merchandisers: written after the response is sent, one row per query and result type
+(searchapp.models.UnmetQuery)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import UnmetQuery
+
+MAX_TEXT = 500  # the model's CharField length: longer queries are cut, not rejected
+
+
+def unmet_search_payload(ctx) -> dict | None:
+    """What to record for a pipeline run (searchapp.pipeline.SearchContext): None when the
+    query found results as typed, or when there are no words (a browse by filters only)."""
+    if ctx.recovery is None:
+        return None
+    parsed = ctx.parsed
+    normalized = (parsed.normalized if parsed is not None else ctx.query).strip()
+    if not normalized:
+        return None
+    return {
+        "search_id": ctx.search_id,
+        "query": ctx.request.query[:MAX_TEXT],
+        "normalized_query": normalized[:MAX_TEXT],
+        "corrected_query": ((parsed.corrected if parsed is not None else None) or "")[:MAX_TEXT],
+        "doc_type": ctx.request.type,
+        "step": ctx.recovery,
+        "results": ctx.total,
+        "searched_at": timezone.now().isoformat(),
+    }
+
+
+def record_unmet_search(payload: Mapping) -> UnmetQuery:
+    """Counts one search into its query's row. The row is locked while counted (PostgreSQL;
+    SQLite serialises writers), so concurrent workers do not lose counts; a search counted
+    already (a redelivered task) is not counted again; a handled query searched in vain
+    again is reopened, its count starting over."""
+    searched_at = parse_datetime(payload["searched_at"])
+    search_id = uuid.UUID(payload["search_id"])
+    with transaction.atomic():
+        row, _ = UnmetQuery.objects.select_for_update().get_or_create(
+            normalized_query=payload["normalized_query"],
+            doc_type=payload["doc_type"],
+            defaults={"first_seen": searched_at, "last_seen": searched_at},
+        )
+        if row.last_search_id == search_id:
+            return row
+        if row.handled_at is not None and searched_at > row.handled_at:
+            row.handled_at, row.searches, row.first_seen = None, 0, searched_at
+        row.searches += 1
+        row.example_query = payload["query"]
+        row.corrected_query = payload["corrected_query"]
+        row.step = payload["step"]
+        row.results = payload["results"]
+        row.last_seen = max(row.last_seen, searched_at)
+        row.last_search_id = search_id
+        row.save()
+    return row
