@@ -80,7 +80,7 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(UnmetQuery)
 class UnmetQueryAdmin(admin.ModelAdmin):
-    """Most searched first. Each row links to the search as shoppers get it and to a synonym
+    """Most searched first. Each row links to the search preview and to a synonym
     rule started from the query; "mark handled" files it away until it fails again. Only
     `handled_at` is editable: the rest is what shoppers did."""
 
@@ -106,7 +106,9 @@ class UnmetQueryAdmin(admin.ModelAdmin):
 
     @admin.display(description="act on it")
     def act(self, row: UnmetQuery) -> str:
-        search = "/api/search?" + urlencode({"q": row.normalized_query, "type": row.doc_type, "debug": 1})
+        search = (
+            reverse("search_preview") + "?" + urlencode({"q": row.normalized_query, "type": row.doc_type})
+        )
         synonym = (
             reverse("admin:searchapp_synonym_add") + "?" + urlencode({"rule": f"{row.normalized_query} => "})
         )

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .search_preview import search_preview
+
 urlpatterns = [
+    # Before the admin's own URLs, which would take any admin/ path.
+    path("admin/search-preview/", admin.site.admin_view(search_preview), name="search_preview"),
     path("admin/", admin.site.urls),
     path("api/", include("searchapp.api.urls")),
 ]

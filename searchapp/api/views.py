@@ -111,17 +111,23 @@ class ParamsView(APIView):
         unknown = sorted(set(request.query_params) - parameter_names(serializer_class))
         if unknown:
             raise ValidationError({name: ["Unknown parameter."] for name in unknown})
-        data = {}
-        for name, values in request.query_params.lists():
-            if name in serializer_class.multi_valued:
-                data[name] = [value.strip() for raw in values for value in raw.split(",") if value.strip()]
-            else:
-                data[name] = values[-1]
-        # A plain dict, not the QueryDict: DRF treats an absent boolean in HTML-form input
-        # as false, which would turn "in_stock not given" into "in_stock=false".
-        serializer = serializer_class(data=data)
+        serializer = serializer_class(data=params_data(serializer_class, request.query_params))
         serializer.is_valid(raise_exception=True)
         return serializer
+
+
+def params_data(serializer_class, query_params) -> dict:
+    """Query parameters as the serializer reads them: repeated or comma-separated values of a
+    multi-valued parameter, the last value of any other. A plain dict, not the QueryDict: DRF
+    treats an absent boolean in HTML-form input as false, which would turn "in_stock not
+    given" into "in_stock=false"."""
+    data = {}
+    for name, values in query_params.lists():
+        if name in serializer_class.multi_valued:
+            data[name] = [value.strip() for raw in values for value in raw.split(",") if value.strip()]
+        else:
+            data[name] = values[-1]
+    return data
 
 
 @functools.cache

@@ -104,7 +104,7 @@ def test_merchandisers_read_the_report_most_searched_first_and_act_on_it(admin_c
     rows = list(listing.context["cl"].result_list)
     assert [row.normalized_query for row in rows] == ["speaker", "hp toner under $5"]
     page = unquote_plus(listing.content.decode().replace("&amp;", "&"))
-    assert "/api/search?q=hp toner under $5&type=product&debug=1" in page
+    assert "/admin/search-preview/?q=hp toner under $5&type=product" in page
 
     # the synonym link opens the add form started from the query
     form = admin_client.get("/admin/searchapp/synonym/add/", {"rule": "speaker => "})

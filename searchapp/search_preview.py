@@ -1,0 +1,98 @@
+"""The admin's search preview: a merchandiser types a query, with the filters a shopper can
+set, and sees the page shoppers get and why: what query understanding read, the recovery step,
+each result's channels, first-stage rank and ranker score, and a link to edit it. It runs the
+pipeline directly, so previews are neither logged as searches nor counted as unmet."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from indexing.backends.base import BackendUnavailable
+from searchapp.api.serializers import SearchParamsSerializer
+from searchapp.api.views import params_data, understood
+from searchapp.pipeline import SearchPipeline
+from searchapp.search_request import REQUEST_TYPES, Sort
+
+# The admin page editing each result type (catalog app).
+ADMIN_CHANGE = {
+    "product": "admin:catalog_product_change",
+    "video": "admin:catalog_video_change",
+    "live": "admin:catalog_livestream_change",
+}
+# The form's fields: the request's, less the ones a preview fixes (debug) or pages through.
+FORM_FIELDS = (
+    "q", "type", "sort", "brand", "category", "price_min", "price_max", "in_stock", "shop",
+    "page_size", "shopper_id",
+)  # fmt: skip
+
+
+def search_preview(request):
+    context = {
+        **admin.site.each_context(request),
+        "title": "Search preview",
+        "types": REQUEST_TYPES,
+        "sorts": [sort.value for sort in Sort],
+        "form": {name: request.GET.get(name, "") for name in FORM_FIELDS},
+    }
+    if "q" in request.GET:
+        context.update(preview(request.GET))
+    return TemplateResponse(request, "admin/searchapp/search_preview.html", context)
+
+
+def preview(query_params) -> dict:
+    """The page and its explanation, or `errors` (field -> messages) as the API gives them."""
+    data = params_data(SearchParamsSerializer, query_params)
+    # An empty box means "not set", as a shopper's client would leave the parameter out.
+    data = {name: value for name, value in data.items() if name in FORM_FIELDS and value not in ("", [])}
+    data["debug"] = True
+    serializer = SearchParamsSerializer(data=data)
+    if not serializer.is_valid():
+        return {"errors": serializer.errors}
+    try:
+        ctx = SearchPipeline().run(serializer.to_search_request())
+    except BackendUnavailable as error:
+        return {"errors": {"backend": [f"the search backend is down: {error}"]}}
+    explained = understood(ctx)
+    return {
+        "understood": explained,
+        "filters_read": filters_read(explained["filters"]),
+        "total": ctx.total,
+        "took_ms": round(sum(ctx.timings.values()), 1),
+        "degraded": ctx.degraded,
+        "model_versions": {
+            doc_type: version or "first stage" for doc_type, version in ctx.model_versions.items()
+        },
+        "rows": [row(position, result) for position, result in enumerate(ctx.results, start=1)],
+    }
+
+
+def row(position: int, result: dict) -> dict:
+    stage_scores = result.get("stage_scores") or {}
+    doc_type, _, pk = result["id"].partition(":")
+    return {
+        **result,
+        "position": position,
+        "admin_url": reverse(ADMIN_CHANGE[doc_type], args=[pk]) if doc_type in ADMIN_CHANGE else None,
+        "first_stage_rank": stage_scores.get("first_stage_rank"),
+        "ranker_score": stage_scores.get("rank"),
+    }
+
+
+def filters_read(filters: dict) -> list[str]:
+    """The filters query understanding read (analyzer.explain_filters), as merchandisers say
+    them: "brand: HP", "price: up to 50"."""
+    read = []
+    for name, value in filters.items():
+        if isinstance(value, dict):
+            low, high = value.get("gte"), value.get("lte")
+            value = (
+                f"{low:g} to {high:g}"
+                if low is not None and high is not None
+                else (f"up to {high:g}" if high is not None else f"from {low:g}")
+            )
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        read.append(f"{name}: {value}")
+    return read
