@@ -1,5 +1,5 @@
-"""Admin for merchandisers: synonyms, query-rule switches and the marketplace ranking
-settings, live on save; the searches that found nothing, to act on."""
+"""Admin for merchandisers: synonyms, query-rule switches, curations and the marketplace
+ranking settings, live on save; the searches that found nothing, to act on."""
 
 from urllib.parse import urlencode
 
@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import MarketplaceSettings, QueryRule, Synonym, UnmetQuery
+from .curations import curated_queries, result_ids
+from .models import Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery
 
 
 @admin.register(Synonym)
@@ -118,3 +119,27 @@ class UnmetQueryAdmin(admin.ModelAdmin):
     def mark_handled(self, request, queryset):
         count = queryset.update(handled_at=timezone.now())
         self.message_user(request, f"{count} marked handled.")
+
+
+@admin.register(Curation)
+class CurationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "pinned_count", "hidden_count", "enabled", "note", "updated_at", "preview"]
+    list_editable = ["enabled"]
+    list_filter = ["enabled"]
+    search_fields = ["queries", "pinned", "hidden", "note"]
+
+    @admin.display(description="pinned")
+    def pinned_count(self, curation: Curation) -> int:
+        return len(result_ids(curation.pinned))
+
+    @admin.display(description="hidden")
+    def hidden_count(self, curation: Curation) -> int:
+        return len(result_ids(curation.hidden))
+
+    @admin.display(description="")
+    def preview(self, curation: Curation) -> str:
+        queries = curated_queries(curation.queries)
+        if not queries:
+            return ""
+        url = reverse("search_preview") + "?" + urlencode({"q": queries[0], "type": "all"})
+        return format_html('<a href="{}">preview</a>', url)

@@ -6,5 +6,8 @@ class SearchappConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self):
-        from . import marketplace_signals  # noqa: F401  (drops cached settings and live statuses)
+        from . import (
+            curations,  # noqa: F401  (drops cached curations on admin edits)
+            marketplace_signals,  # noqa: F401  (drops cached settings and live statuses)
+        )
         from .query import signals  # noqa: F401  (drops cached synonyms and rules on admin edits)

@@ -29,7 +29,7 @@ from ranking.stats import get_ranking_stats
 
 from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
-from .mixed_row import SELLER_LOOKAHEAD, SlotAllocator
+from .mixed_row import SELLER_LOOKAHEAD, Slot, SlotAllocator
 from .query.attributes import LOW
 from .search_request import Sort, sort_key
 
@@ -70,11 +70,23 @@ class Blend:
         if request.sort is not Sort.RELEVANCE:
             ctx.page_hits = merge_sorted(ctx.candidates, request.sort)[start:end]
             return
-        slots = self.allocate(ctx, config, end)
+        # Pinned results (curations.py) come first; the ranked ones fill the slots after them.
+        pinned = [Slot(hit, utility=float("nan")) for hit in self.showable_pinned(ctx, config)]
+        slots = pinned + self.allocate(ctx, config, max(end - len(pinned), 0))
         page = slots[start:end]
         ctx.page_hits = [slot.hit for slot in page]
         ctx.explored_positions = [i for i, slot in enumerate(page, start=1) if slot.explored]
         ctx.utilities = {slot.hit.id: slot.utility for slot in page}
+
+    @staticmethod
+    def showable_pinned(ctx, config: MarketplaceConfig) -> list[Hit]:
+        """A pinned live stream shows only while it is showable, as a ranked one does."""
+        lives = [hit.id for hit in ctx.pinned if hit.doc_type == "live"]
+        if not lives:
+            return ctx.pinned
+        showable = showable_lives(lives, config.blend.live_window_minutes)
+        ctx.pinned = [hit for hit in ctx.pinned if hit.doc_type != "live" or hit.id in showable]
+        return ctx.pinned
 
     @staticmethod
     def drop_unshowable_lives(ctx, config: MarketplaceConfig) -> None:

@@ -211,3 +211,37 @@ class UnmetQuery(models.Model):
 
     def __str__(self):
         return f"{self.normalized_query} ({self.doc_type})"
+
+
+class Curation(models.Model):
+    """Results a merchandiser fixes for some queries: pinned ones first, in the order given, and
+    hidden ones never shown (searchapp/curations.py). Live on save in every process."""
+
+    queries = models.TextField(
+        help_text="One query per line. A search matches when its text, or its spelling "
+        "correction, is one of them once both are normalised (case, spaces, punctuation, units).",
+    )
+    pinned = models.TextField(
+        blank=True,
+        help_text="Results shown first, in this order: one id per line, as the search preview and "
+        "the API name them (product:123, video:7, live:3). In relevance order only; a pinned "
+        "result must still pass the shopper's own filters.",
+    )
+    hidden = models.TextField(blank=True, help_text="Results never shown for these queries: one id per line.")
+    enabled = models.BooleanField(default=True)
+    note = models.CharField(max_length=300, blank=True, help_text="Why, and until when, for the next person.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        first, _, rest = self.queries.strip().partition("\n")
+        return f"{first} (+{len(rest.splitlines())} more)" if rest.strip() else first
+
+    def clean(self):
+        from .curations import curation_errors
+
+        errors = curation_errors(self)
+        if errors:
+            raise ValidationError(errors)

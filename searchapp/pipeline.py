@@ -54,6 +54,7 @@ from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
 from .blend import Blend
+from .curations import Curate
 from .facets import compute_facets, disjunctive_facets, filtered_facets, without_facet_filters
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
@@ -160,6 +161,10 @@ class SearchContext:
     capped: dict[str, bool] = field(default_factory=dict)
     # doc_type -> candidates in their final order (fused, pre-ranked, sorted)
     candidates: dict[str, list[Hit]] = field(default_factory=dict)
+    # What a merchandiser pinned to the query (curations.py), shown before every candidate,
+    # and the curation that applied.
+    pinned: list[Hit] = field(default_factory=list)
+    curation_id: int | None = None
     facets: dict = field(default_factory=dict)
     # THE page shown, in order (one list whatever the request type), and the 1-based
     # positions in it that cold-start exploration filled.
@@ -184,7 +189,16 @@ class SearchContext:
 
     @property
     def total(self) -> int:
-        return sum(len(hits) for hits in self.candidates.values())
+        return sum(len(hits) for hits in self.candidates.values()) + len(self.pinned)
+
+    def listed(self) -> dict[str, list[Hit]]:
+        """Every type's results, pinned ones included (what facets count)."""
+        if not self.pinned:
+            return self.candidates
+        listed = {doc_type: list(hits) for doc_type, hits in self.candidates.items()}
+        for hit in self.pinned:
+            listed.setdefault(hit.doc_type, []).append(hit)
+        return listed
 
     @property
     def total_relation(self) -> str:
@@ -568,7 +582,7 @@ class Facets:
         self.fuse = fuse
 
     def run(self, ctx: SearchContext) -> None:
-        ctx.facets = compute_facets(ctx.candidates)
+        ctx.facets = compute_facets(ctx.listed())
         # The shopper's own selections only: a brand or price read from the query text is
         # its interpretation, and recounting for it would cost most searches a second recall.
         facets = filtered_facets(ctx.request.filters)
@@ -597,12 +611,15 @@ class Present:
         debug = ctx.request.debug
         stats = get_ranking_stats()
         explored = set(ctx.explored_positions)
+        pinned = {hit.id for hit in ctx.pinned}
         ctx.results = []
         for position, hit in enumerate(ctx.page_hits, start=1):
             result = present_hit(hit, highlighter, debug, ctx.stage_scores.get(hit.id))
             result["shop_trust"] = shop_trust(hit, stats)
             if position in explored:
                 result["explored"] = True
+            if hit.id in pinned:
+                result["pinned"] = True
             if debug:
                 result["utility"] = ctx.utilities.get(hit.id)
             ctx.results.append(result)
@@ -667,6 +684,7 @@ class SearchPipeline:
             recall,
             fuse,
             recovery.Recover(backend, config),
+            Curate(backend),
             PreRank(config.accessory_demotion, config.accessory_intent),
             Rank(backend, config),
             SortResults(),

@@ -1,9 +1,12 @@
 """The admin's search preview: a merchandiser types a query, with the filters a shopper can
 set, and sees the page shoppers get and why: what query understanding read, the recovery step,
-each result's channels, first-stage rank and ranker score, and a link to edit it. It runs the
+each result's id, channels, first-stage rank and ranker score, and a link to edit it, with a
+link to curate the query (pin or hide results). It runs the
 pipeline directly, so previews are neither logged as searches nor counted as unmet."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
@@ -65,7 +68,15 @@ def preview(query_params) -> dict:
             doc_type: version or "first stage" for doc_type, version in ctx.model_versions.items()
         },
         "rows": [row(position, result) for position, result in enumerate(ctx.results, start=1)],
+        "curation_url": curation_url(ctx),
     }
+
+
+def curation_url(ctx) -> str:
+    """The curation that applied, to edit; else a new one started from the query."""
+    if ctx.curation_id is not None:
+        return reverse("admin:searchapp_curation_change", args=[ctx.curation_id])
+    return reverse("admin:searchapp_curation_add") + "?" + urlencode({"queries": ctx.request.query})
 
 
 def row(position: int, result: dict) -> dict:

@@ -93,6 +93,12 @@ class SearchDocument:
 SPACE_FIELDS = {"text": "vector", "passage": "passage_vectors", "visual": "visual_vector"}
 
 
+def in_id_order(hits: Iterable[Hit], ids: Sequence[str]) -> list[Hit]:
+    """`hits` in the order of `ids` (the first mention of a repeated id), those missing left out."""
+    found = {hit.id: hit for hit in hits}
+    return [found[doc_id] for doc_id in dict.fromkeys(ids) if doc_id in found]
+
+
 def space_field_scores(space: str, cosine: float, ordinal: int = 0) -> dict[str, float]:
     """A vector hit's ranking features: its cosine under a name per space, and for passages
     which passage matched best."""
@@ -234,6 +240,12 @@ class BaseSearchBackend(ABC):
     def search_terms(self, doc_type: str, filters: Filters, limit: int) -> list[Hit]:
         """Every document passing `filters` (no text), ordered by id, at most `limit`, score
         0.0: e.g. the videos tagging given products (`Filters(terms={"product": ids})`)."""
+
+    @abstractmethod
+    def documents(self, doc_type: str, ids: Sequence[str], filters: Filters) -> list[Hit]:
+        """These documents in `ids` order, score 0.0, leaving out ids that are unknown or do
+        not pass `filters`: what a merchandiser pinned to a query, within the shopper's
+        filters."""
 
     @abstractmethod
     def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:

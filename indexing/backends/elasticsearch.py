@@ -29,6 +29,7 @@ from .base import (
     Rebuild,
     SearchDocument,
     VectorQuery,
+    in_id_order,
 )
 from .es_mappings import (
     BULK_LOAD_SETTINGS,
@@ -40,6 +41,7 @@ from .es_mappings import (
 )
 from .es_queries import (
     best_suggestions,
+    documents_body,
     lexical_body,
     lexical_hits,
     msearch_lines,
@@ -165,6 +167,14 @@ class SearchBackend(BaseSearchBackend):
             return []
         (response,) = self._msearch([(self.index_name(doc_type), body)])
         return terms_hits(response, schema)
+
+    def documents(self, doc_type: str, ids: Sequence[str], filters: Filters) -> list[Hit]:
+        schema = get_schema(doc_type)
+        body = documents_body(ids, filters, schema)  # validates the filters even without ids
+        if not ids:
+            return []
+        (response,) = self._msearch([(self.index_name(doc_type), body)])
+        return in_id_order(terms_hits(response, schema), ids)
 
     def search_channels(
         self, doc_type: str, lexical: LexicalQuery | None, vector: VectorQuery | None

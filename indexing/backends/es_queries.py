@@ -3,7 +3,7 @@ back from the responses. Pure functions: tested without a server."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from indexing.schema import DocTypeSchema
 
@@ -211,6 +211,16 @@ def terms_body(filters: Filters, schema: DocTypeSchema, limit: int) -> dict:
         "size": min(limit, MAX_RESULT_WINDOW),
         "query": {"bool": {"filter": constraints}} if constraints else {"match_all": {}},
         "sort": [{ID_FIELD: "asc"}],
+        "_source": HIT_SOURCE_FIELDS,
+        "track_total_hits": False,
+    }
+
+
+def documents_body(ids: Sequence[str], filters: Filters, schema: DocTypeSchema) -> dict:
+    """These ids (`ids` query) within the filters, unscored; the caller restores `ids` order."""
+    return {
+        "size": len(ids),
+        "query": {"bool": {"filter": [{"ids": {"values": list(ids)}}, *filter_clauses(filters, schema)]}},
         "_source": HIT_SOURCE_FIELDS,
         "track_total_hits": False,
     }

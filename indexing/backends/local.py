@@ -269,6 +269,11 @@ class SearchBackend(BaseSearchBackend):
         reader = self._reader(doc_type)
         return [] if reader is None else reader.lexical.matching(filters, limit)
 
+    def documents(self, doc_type: str, ids: Sequence[str], filters: Filters) -> list[Hit]:
+        _validate_filters(get_schema(doc_type), filters)
+        reader = self._reader(doc_type)
+        return [] if reader is None or not ids else reader.lexical.by_ids(ids, filters)
+
     def vectors(self, doc_type: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         gathered = self._stored_vectors(doc_type, ids)
         if gathered is None:

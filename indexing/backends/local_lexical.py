@@ -21,7 +21,7 @@ from tantivy import FieldType, Occur, Query
 
 from ..schema import DocTypeSchema
 from ..units import indexed_inch_sizes
-from .base import Filters, Hit, LexicalQuery, SearchDocument, TermBoost
+from .base import Filters, Hit, LexicalQuery, SearchDocument, TermBoost, in_id_order
 
 # Mirrors tantivy's built-in "en_stem" analyzer so query terms match indexed terms exactly;
 # building the query from analysed terms means no user text is ever parsed as query syntax.
@@ -373,6 +373,17 @@ class LexicalIndex:
         matches = searcher.search(query, limit=max(searcher.num_docs, 1), count=False).hits
         hits = self._hits(searcher, [address for _, address in matches], [0.0] * len(matches))
         return sorted(hits, key=lambda hit: hit.id)[:limit]
+
+    def by_ids(self, ids: Sequence[str], filters: Filters) -> list[Hit]:
+        """The documents with these ids that pass `filters`, in `ids` order, score 0."""
+        searcher = self.searcher
+        query = self._ids_query(ids)
+        constraint = filter_query(self.tantivy_schema, self.schema, filters)
+        if constraint is not None:
+            query = Query.boolean_query([(Occur.Must, query), (Occur.Must, constraint)])
+        matches = searcher.search(query, limit=len(ids), count=False).hits
+        hits = self._hits(searcher, [address for _, address in matches], [0.0] * len(matches))
+        return in_id_order(hits, ids)
 
     def load_all(self) -> list[Hit]:
         """Every document, parsed into the per-searcher cache (a worker's warm-up: the first

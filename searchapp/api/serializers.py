@@ -178,6 +178,9 @@ class SearchHitSerializer(serializers.Serializer):
     explored = serializers.BooleanField(
         required=False, help_text="Present (true) on a cold-start exploration slot."
     )
+    pinned = serializers.BooleanField(
+        required=False, help_text="Present (true) on a result a merchandiser pinned to the query."
+    )
     utility = serializers.FloatField(
         required=False, help_text="With debug=true: the expected utility the mixed row ranked it by."
     )

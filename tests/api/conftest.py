@@ -2,6 +2,7 @@ import pytest
 
 from catalog.models import Brand, Category, LiveStream, Product, Shop, Video
 from indexing.indexer import index_objects
+from searchapp.curations import curation_table
 from searchapp.query.analyzer import reset_caches
 from searchapp.query.rules import rule_switches
 from searchapp.query.synonyms import synonym_tables
@@ -11,15 +12,15 @@ from searchapp.query.synonyms import synonym_tables
 def fresh_query_understanding(settings, tmp_path):
     """Query understanding learns from this test's catalog: its vocabulary is built (and
     saved) on first use, in a data directory of the test's own; no synonyms or rules are
-    kept from another test's database."""
+    kept from another test's database, nor curations."""
     settings.SEARCH_DATA_DIR = tmp_path / "data"
     reset_caches()
-    synonym_tables.forget()
-    rule_switches.forget()
+    for table in (synonym_tables, rule_switches, curation_table):
+        table.forget()
     yield
     reset_caches()
-    synonym_tables.forget()
-    rule_switches.forget()
+    for table in (synonym_tables, rule_switches, curation_table):
+        table.forget()
 
 
 @pytest.fixture

@@ -139,6 +139,7 @@ def test_debug_adds_stage_timings_and_field_scores(client, small_catalog):
         "recall",
         "fuse",
         "recover",
+        "curate",
         "prerank",
         "rank",
         "sort",

@@ -518,6 +518,25 @@ class BackendContract:
         hits = backend.search_vector("video", VectorQuery(unit_vector(401), limit=10, space="passage"))
         assert ids(hits) == ["video:4", "video:3"] and hits[0].field_scores["passage"] == 1
 
+    # Fetching by id (documents a merchandiser pinned).
+
+    def test_documents_come_in_the_order_asked_within_the_filters(self, backend):
+        backend.index_documents(DOC_TYPE, catalog(6))
+        backend.refresh(DOC_TYPE)
+        asked = ["product:5", "product:nope", "product:2", "product:5", "product:3"]
+
+        assert ids(backend.documents(DOC_TYPE, asked, Filters())) == ["product:5", "product:2", "product:3"]
+        # product 5 is Nike's, 2 Zed's, 3 has no brand
+        nike = backend.documents(DOC_TYPE, asked, Filters(terms={"brand": ("Nike",)}))
+        assert ids(nike) == ["product:5"]
+        found = backend.documents(DOC_TYPE, ["product:2"], Filters())[0]
+        assert found.score == 0.0 and found.display == catalog(6)[1].display
+        assert backend.documents(DOC_TYPE, [], Filters()) == []
+
+        backend.delete_documents(DOC_TYPE, ["product:2"])
+        backend.refresh(DOC_TYPE)
+        assert ids(backend.documents(DOC_TYPE, asked, Filters())) == ["product:5", "product:3"]
+
     # Listing by filter (relevance propagated from tagged products).
 
     def test_search_terms_lists_every_match_by_id_unscored(self, backend):

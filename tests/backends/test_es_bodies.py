@@ -37,6 +37,7 @@ from indexing.backends.es_queries import (
     best_suggestions,
     case_insensitive_prefix_regex,
     distinct_words,
+    documents_body,
     filter_clauses,
     knn_candidates,
     lexical_body,
@@ -470,6 +471,27 @@ def test_terms_body_lists_filtered_documents_unscored_in_id_order():
     assert terms_body(Filters(), LIVE, limit=50_000)["size"] == 10_000
     with pytest.raises(ValueError, match="cannot filter product"):
         terms_body(Filters(terms={"product": ("product:1",)}), PRODUCT, limit=5)
+
+
+def test_documents_body_asks_for_the_ids_within_the_filters_unscored():
+    filters = Filters(terms={"brand": ("HP",)}, ranges={"price": Range(lte=20)})
+
+    assert documents_body(["product:2", "product:1"], filters, PRODUCT) == {
+        "size": 2,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"ids": {"values": ["product:2", "product:1"]}},
+                    {"terms": {"keywords.brand": ["HP"]}},
+                    {"range": {"numbers.price": {"lte": 20}}},
+                ]
+            }
+        },
+        "_source": SOURCE,
+        "track_total_hits": False,
+    }
+    with pytest.raises(ValueError, match="cannot filter product"):
+        documents_body(["product:1"], Filters(terms={"product": ("product:1",)}), PRODUCT)
 
 
 @pytest.mark.parametrize(("k", "candidates"), [(1, 200), (100, 400), (5000, 10_000)])

@@ -165,6 +165,9 @@ class RecordingBackend(BaseSearchBackend):
     def search_terms(self, doc_type, filters, limit):
         raise NotImplementedError
 
+    def documents(self, doc_type, ids, filters):
+        raise NotImplementedError
+
     def vectors(self, doc_type, ids):
         raise NotImplementedError
 
