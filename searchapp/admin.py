@@ -123,10 +123,31 @@ class UnmetQueryAdmin(admin.ModelAdmin):
 
 @admin.register(Curation)
 class CurationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "pinned_count", "hidden_count", "enabled", "note", "updated_at", "preview"]
+    list_display = [
+        "__str__",
+        "pinned_count",
+        "hidden_count",
+        "enabled",
+        "status",
+        "active_from",
+        "active_until",
+        "note",
+        "preview",
+    ]
     list_editable = ["enabled"]
-    list_filter = ["enabled"]
+    list_filter = ["enabled", "active_from", "active_until"]
     search_fields = ["queries", "pinned", "hidden", "note"]
+
+    @admin.display(description="now")
+    def status(self, curation: Curation) -> str:
+        now = timezone.now()
+        if not curation.enabled:
+            return "off"
+        if curation.active_from is not None and now < curation.active_from:
+            return "scheduled"
+        if curation.active_until is not None and now >= curation.active_until:
+            return "ended"
+        return "applies"
 
     @admin.display(description="pinned")
     def pinned_count(self, curation: Curation) -> int:

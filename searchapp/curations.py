@@ -11,9 +11,11 @@ features, so feature logging leaves them out: the ranker never learns from a cur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from indexing.backends.base import Hit
 from indexing.documents import DOC_TYPE_MODELS
@@ -31,6 +33,15 @@ class CuratedResults:
     curation_id: int
     pinned: tuple[str, ...]
     hidden: frozenset[str]
+    # Its window (None: open), read at every search: a campaign starts and ends on time
+    # without a reload.
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+    def active_at(self, moment: datetime) -> bool:
+        return (self.active_from is None or self.active_from <= moment) and (
+            self.active_until is None or moment < self.active_until
+        )
 
 
 def curated_queries(text: str) -> list[str]:
@@ -41,16 +52,21 @@ def result_ids(text: str) -> list[str]:
     return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
 
 
-def load_curations() -> dict[str, CuratedResults]:
-    table: dict[str, CuratedResults] = {}
+def load_curations() -> dict[str, list[CuratedResults]]:
+    """Normalized query -> its curations, oldest first. Validation refuses a query in two
+    curations whose windows overlap; where rows saved around it (bulk updates) do, the oldest
+    active one applies."""
+    table: dict[str, list[CuratedResults]] = {}
     for curation in Curation.objects.filter(enabled=True).order_by("pk"):
         curated = CuratedResults(
-            curation.pk, tuple(result_ids(curation.pinned)), frozenset(result_ids(curation.hidden))
+            curation.pk,
+            tuple(result_ids(curation.pinned)),
+            frozenset(result_ids(curation.hidden)),
+            curation.active_from,
+            curation.active_until,
         )
         for query in curated_queries(curation.queries):
-            # Validation refuses a query in two curations; rows saved around it (bulk
-            # updates) keep the oldest.
-            table.setdefault(query, curated)
+            table.setdefault(query, []).append(curated)
     return table
 
 
@@ -69,10 +85,11 @@ def curation_for(*texts: str | None) -> CuratedResults | None:
     table = curation_table.get()
     if not table:
         return None
+    now = timezone.now()
     for text in texts:
-        curated = table.get(normalize(text)) if text else None
-        if curated is not None:
-            return curated
+        for curated in table.get(normalize(text), ()) if text else ():
+            if curated.active_at(now):
+                return curated
     return None
 
 
@@ -84,8 +101,17 @@ def curation_errors(curation: Curation) -> dict[str, list[str]]:
         errors["queries"] = ["Give at least one query."]
     elif curation.enabled:
         others = Curation.objects.filter(enabled=True).exclude(pk=curation.pk)
-        taken = {q: other.pk for other in others for q in curated_queries(other.queries)}
-        clashes = [f'"{q}" is curated already (curation #{taken[q]}).' for q in queries if q in taken]
+        taken = {
+            q: other.pk
+            for other in others
+            if other.overlaps(curation)
+            for q in curated_queries(other.queries)
+        }
+        clashes = [
+            f'"{q}" is curated already at the same time (curation #{taken[q]}).'
+            for q in queries
+            if q in taken
+        ]
         if clashes:
             errors["queries"] = clashes
     pinned, hidden = result_ids(curation.pinned), result_ids(curation.hidden)

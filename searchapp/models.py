@@ -229,15 +229,38 @@ class Curation(models.Model):
     )
     hidden = models.TextField(blank=True, help_text="Results never shown for these queries: one id per line.")
     enabled = models.BooleanField(default=True)
-    note = models.CharField(max_length=300, blank=True, help_text="Why, and until when, for the next person.")
+    active_from = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: from now on. A campaign's curation can wait for it."
+    )
+    active_until = models.DateTimeField(null=True, blank=True, help_text="Empty: until switched off.")
+    note = models.CharField(max_length=300, blank=True, help_text="Why, for the next person.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(active_from__isnull=True)
+                | models.Q(active_until__isnull=True)
+                | models.Q(active_from__lt=models.F("active_until")),
+                name="curation_window_starts_before_it_ends",
+                violation_error_message="The curation's window must start before it ends.",
+            )
+        ]
 
     def __str__(self):
         first, _, rest = self.queries.strip().partition("\n")
         return f"{first} (+{len(rest.splitlines())} more)" if rest.strip() else first
+
+    def overlaps(self, other: "Curation") -> bool:
+        """Whether the two windows share a moment (an open end reaches forever)."""
+        starts_before_other_ends = (
+            other.active_until is None or self.active_from is None or (self.active_from < other.active_until)
+        )
+        ends_after_other_starts = (
+            self.active_until is None or other.active_from is None or (other.active_from < self.active_until)
+        )
+        return starts_before_other_ends and ends_after_other_starts
 
     def clean(self):
         from .curations import curation_errors

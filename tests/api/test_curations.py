@@ -1,7 +1,10 @@
 """Curations: results a merchandiser pins first or hides for some queries, live on save."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ranking.models import ImpressionLog, SearchLog
 from searchapp import curations
@@ -141,3 +144,34 @@ def test_curations_are_refused_with_the_reason(small_catalog, monkeypatch):
     monkeypatch.setattr(curations, "MAX_PINNED", 1)
     with pytest.raises(ValidationError, match="At most 1 pinned results"):
         Curation(queries="c", pinned=f"{toner}\n{speaker}").full_clean()
+
+
+def test_a_campaign_curation_applies_within_its_window_only(admin_client, client, small_catalog):
+    toner = doc(small_catalog["toner"])
+    now = timezone.now()
+    curate("sony", pinned=[toner], active_from=now + timedelta(days=1), note="next week's promo")
+    assert toner not in ids(search(client, q="sony"))
+
+    # another curation of the query may run before it, not at the same time
+    with pytest.raises(ValidationError, match="at the same time"):
+        Curation(queries="sony", active_until=now + timedelta(days=2)).full_clean()
+    curate("sony", hidden=[doc(small_catalog["speaker"])], active_until=now + timedelta(hours=1))
+    assert ids(search(client, q="sony")) == [doc(small_catalog["headphones"])]
+
+    with pytest.raises(ValidationError, match="must start before it ends"):
+        Curation(queries="x", active_from=now, active_until=now - timedelta(hours=1)).full_clean()
+    listing = admin_client.get("/admin/searchapp/curation/").context["cl"]
+    assert {row.note: listing.model_admin.status(row) for row in listing.result_list} == {
+        "next week's promo": "scheduled",
+        "": "applies",
+    }
+
+
+def test_a_curation_ends_on_time_without_a_reload(client, small_catalog, monkeypatch):
+    toner = doc(small_catalog["toner"])
+    now = timezone.now()
+    curate("sony", pinned=[toner], active_until=now + timedelta(minutes=5))
+    assert ids(search(client, q="sony"))[0] == toner
+    later = now + timedelta(minutes=6)
+    monkeypatch.setattr(curations.timezone, "now", lambda: later)
+    assert toner not in ids(search(client, q="sony"))
