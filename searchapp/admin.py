@@ -11,6 +11,11 @@ from django.utils.html import format_html
 
 from .curations import curated_queries, result_ids
 from .models import Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery
+from .search_preview import preview_url
+
+# The admin's home page lists the search tools (preview, analytics, unmet searches) above
+# the models.
+admin.site.index_template = "admin/searchapp/index.html"
 
 
 @admin.register(Synonym)
@@ -107,9 +112,7 @@ class UnmetQueryAdmin(admin.ModelAdmin):
 
     @admin.display(description="act on it")
     def act(self, row: UnmetQuery) -> str:
-        search = (
-            reverse("search_preview") + "?" + urlencode({"q": row.normalized_query, "type": row.doc_type})
-        )
+        search = preview_url(row.normalized_query, row.doc_type)
         synonym = (
             reverse("admin:searchapp_synonym_add") + "?" + urlencode({"rule": f"{row.normalized_query} => "})
         )
@@ -162,5 +165,4 @@ class CurationAdmin(admin.ModelAdmin):
         queries = curated_queries(curation.queries)
         if not queries:
             return ""
-        url = reverse("search_preview") + "?" + urlencode({"q": queries[0], "type": "all"})
-        return format_html('<a href="{}">preview</a>', url)
+        return format_html('<a href="{}">preview</a>', preview_url(queries[0], "all"))

@@ -76,7 +76,15 @@ def curation_url(ctx) -> str:
     """The curation that applied, to edit; else a new one started from the query."""
     if ctx.curation_id is not None:
         return reverse("admin:searchapp_curation_change", args=[ctx.curation_id])
-    return reverse("admin:searchapp_curation_add") + "?" + urlencode({"queries": ctx.request.query})
+    return new_curation_url(ctx.request.query)
+
+
+def new_curation_url(query: str) -> str:
+    return reverse("admin:searchapp_curation_add") + "?" + urlencode({"queries": query})
+
+
+def preview_url(query: str, doc_type: str = "product") -> str:
+    return reverse("search_preview") + "?" + urlencode({"q": query, "type": doc_type})
 
 
 def row(position: int, result: dict) -> dict:

@@ -1,0 +1,119 @@
+"""How each query performs, for merchandisers (the admin's search analytics): pages served,
+the share of them that got a click, an add-to-cart, an order, and the revenue of those orders.
+
+From the served-search log (SearchLog: one row per page served, the typed query normalised)
+joined with shopper events by search id, grouped in the database whatever the log's size.
+Simulated traffic (`simulate_traffic`) is left out unless asked for. Searches that found
+nothing are not in the log: searchapp.models.UnmetQuery counts those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from .models import Event, SearchLog
+
+TOP, LOW_CTR = "top", "low_ctr"
+CENTS = Decimal("0.01")
+ORDERINGS = (TOP, LOW_CTR)
+
+
+@dataclass(frozen=True)
+class QueryPerformance:
+    query: str
+    searches: int
+    clicked: int  # searches with at least one click
+    carted: int
+    ordered: int
+    revenue: Decimal
+
+    @property
+    def ctr(self) -> float:
+        return self.clicked / self.searches
+
+    @property
+    def cart_rate(self) -> float:
+        return self.carted / self.searches
+
+    @property
+    def order_rate(self) -> float:
+        return self.ordered / self.searches
+
+
+def logged_searches(days: float, include_simulated: bool = False) -> QuerySet[SearchLog]:
+    searches = SearchLog.objects.filter(created_at__gte=timezone.now() - timedelta(days=days)).exclude(
+        normalized_query=""
+    )
+    return searches if include_simulated else searches.filter(is_simulated=False)
+
+
+def query_performance(
+    searches: QuerySet[SearchLog], ordering: str = TOP, min_searches: int = 1, limit: int = 100
+) -> list[QueryPerformance]:
+    """Per normalised query, most searched first (TOP), or lowest click-through first among
+    queries searched at least `min_searches` times (LOW_CTR: the ones that do not convert)."""
+    if ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {', '.join(ORDERINGS)}")
+
+    def engaged(kind: str) -> Exists:
+        return Exists(Event.objects.filter(search_id=OuterRef("search_id"), kind=kind))
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    order_value = (
+        Event.objects.filter(search_id=OuterRef("search_id"), kind=Event.Kind.ORDER)
+        .values("search_id")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    rows = (
+        searches.annotate(
+            was_clicked=engaged(Event.Kind.CLICK),
+            was_carted=engaged(Event.Kind.ADD_TO_CART),
+            was_ordered=engaged(Event.Kind.ORDER),
+            order_value=Coalesce(
+                Subquery(order_value, output_field=money), Value(Decimal(0)), output_field=money
+            ),
+        )
+        .values("normalized_query")
+        .annotate(
+            searches=Count("search_id"),
+            clicked=Count("search_id", filter=Q(was_clicked=True)),
+            carted=Count("search_id", filter=Q(was_carted=True)),
+            ordered=Count("search_id", filter=Q(was_ordered=True)),
+            revenue=Sum("order_value"),
+        )
+        .filter(searches__gte=min_searches)
+    )
+    if ordering == TOP:
+        rows = rows.order_by("-searches", "normalized_query")
+    else:
+        ctr = Cast("clicked", FloatField()) / Cast("searches", FloatField())
+        rows = rows.annotate(ctr=ctr).order_by("ctr", "-searches", "normalized_query")
+    return [
+        QueryPerformance(
+            query=row["normalized_query"],
+            searches=row["searches"],
+            clicked=row["clicked"],
+            carted=row["carted"],
+            ordered=row["ordered"],
+            revenue=Decimal(row["revenue"] or 0).quantize(CENTS),
+        )
+        for row in rows[:limit]
+    ]

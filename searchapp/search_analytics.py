@@ -1,0 +1,82 @@
+"""The admin's search analytics: how each query performs over a period (ranking/query_report.py),
+most searched first or the ones that do not convert first, with links to the search preview
+and to a curation started from the query; `format=csv` downloads the table."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from ranking.query_report import LOW_CTR, TOP, logged_searches, query_performance
+
+from .search_preview import new_curation_url, preview_url
+
+ROWS = 200
+
+
+class AnalyticsForm(forms.Form):
+    days = forms.FloatField(
+        initial=7, min_value=0.01, max_value=366, help_text="Searches of the last N days."
+    )
+    ordering = forms.ChoiceField(
+        choices=[(TOP, "most searched first"), (LOW_CTR, "lowest click-through first")], initial=TOP
+    )
+    min_searches = forms.IntegerField(
+        initial=5,
+        min_value=1,
+        help_text="Leave out queries searched fewer times (for the low click-through view).",
+    )
+    include_simulated = forms.BooleanField(
+        required=False, help_text="Count traffic made by simulate_traffic too (the demo's only traffic)."
+    )
+
+
+DEFAULTS = {"days": 7, "ordering": TOP, "min_searches": 5}
+
+
+def search_analytics(request):
+    form = AnalyticsForm(request.GET or DEFAULTS)
+    context = {**admin.site.each_context(request), "title": "Search analytics", "form": form}
+    if not form.is_valid():
+        return TemplateResponse(request, "admin/searchapp/search_analytics.html", context)
+    options = form.cleaned_data
+    rows = query_performance(
+        logged_searches(options["days"], options["include_simulated"]),
+        ordering=options["ordering"],
+        min_searches=options["min_searches"] if options["ordering"] == LOW_CTR else 1,
+        limit=ROWS,
+    )
+    if request.GET.get("format") == "csv":
+        return csv_download(rows)
+    context["rows"] = [
+        {"row": row, "preview_url": preview_url(row.query), "curate_url": new_curation_url(row.query)}
+        for row in rows
+    ]
+    context["unmet_url"] = reverse("admin:searchapp_unmetquery_changelist")
+    context["csv_query"] = urlencode({**form.cleaned_data, "format": "csv"})
+    return TemplateResponse(request, "admin/searchapp/search_analytics.html", context)
+
+
+def csv_download(rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="search-analytics.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["query", "searches", "click_through", "cart_rate", "order_rate", "revenue"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.query,
+                row.searches,
+                f"{row.ctr:.4f}",
+                f"{row.cart_rate:.4f}",
+                f"{row.order_rate:.4f}",
+                row.revenue,
+            ]
+        )
+    return response

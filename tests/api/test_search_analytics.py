@@ -1,0 +1,113 @@
+"""The admin's search analytics: how each query performed over a period, from the served-search
+log and the shoppers' events."""
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from ranking.models import Event, SearchLog
+from ranking.query_report import LOW_CTR, logged_searches, query_performance
+
+ANALYTICS = "/admin/search-analytics/"
+pytestmark = pytest.mark.django_db
+
+
+def served(query: str, *events: tuple[str, str | None], days_ago: float = 0, simulated=False) -> None:
+    search = SearchLog.objects.create(
+        query=query,
+        normalized_query=query,
+        doc_type="product",
+        is_simulated=simulated,
+        created_at=timezone.now() - timedelta(days=days_ago),
+    )
+    for kind, value in events:
+        Event.objects.create(
+            event_id=uuid.uuid4().hex,
+            kind=kind,
+            search_id=search.search_id,
+            doc_id="product:1",
+            value=Decimal(value) if value else None,
+            occurred_at=timezone.now(),
+        )
+
+
+@pytest.fixture
+def traffic():
+    click, cart, order = Event.Kind.CLICK, Event.Kind.ADD_TO_CART, Event.Kind.ORDER
+    for _ in range(3):
+        served("toner")  # no engagement
+    served("toner", (click, None), (click, None), (cart, None), (order, "19.99"), (order, "5.01"))
+    served("toner", (click, None))
+    for _ in range(2):
+        served("headset", (click, None))
+    served("headset", (click, None), (order, "100"))
+    served("mouse", days_ago=10)  # before the period
+    served("toner", (click, None), simulated=True)
+
+
+def test_each_query_reports_its_searches_and_the_share_that_engaged(traffic):
+    rows = {row.query: row for row in query_performance(logged_searches(7))}
+    assert set(rows) == {"toner", "headset"}
+    toner = rows["toner"]
+    # a search counts once however many clicks or orders it got
+    assert (toner.searches, toner.clicked, toner.carted, toner.ordered) == (5, 2, 1, 1)
+    assert toner.revenue == Decimal("25.00") and toner.ctr == pytest.approx(0.4)
+    assert (rows["headset"].searches, rows["headset"].clicked, rows["headset"].revenue) == (
+        3,
+        3,
+        Decimal("100.00"),
+    )
+    assert query_performance(logged_searches(7, include_simulated=True))[0].searches == 6
+    assert [row.query for row in query_performance(logged_searches(30))] == ["toner", "headset", "mouse"]
+
+
+def test_the_low_click_through_view_puts_the_queries_that_do_not_convert_first(traffic):
+    assert [row.query for row in query_performance(logged_searches(30), ordering=LOW_CTR)] == [
+        "mouse",
+        "toner",
+        "headset",
+    ]
+    assert [
+        row.query for row in query_performance(logged_searches(30), ordering=LOW_CTR, min_searches=3)
+    ] == [
+        "toner",
+        "headset",
+    ]
+    with pytest.raises(ValueError, match="ordering"):
+        query_performance(logged_searches(7), ordering="best")
+
+
+def test_merchandisers_read_it_in_the_admin_and_download_it(admin_client, traffic):
+    page = admin_client.get(ANALYTICS)
+    assert page.status_code == 200
+    assert [item["row"].query for item in page.context["rows"]] == ["toner", "headset"]
+    html = page.content.decode()
+    assert "40%" in html and "/admin/search-preview/?q=toner" in html
+    assert "/admin/searchapp/curation/add/?queries=toner" in html
+
+    download = admin_client.get(
+        ANALYTICS, {"days": "30", "ordering": "low_ctr", "min_searches": "1", "format": "csv"}
+    )
+    assert download["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert [(row["query"], row["searches"], row["click_through"]) for row in table] == [
+        ("mouse", "1", "0.0000"),
+        ("toner", "5", "0.4000"),
+        ("headset", "3", "1.0000"),
+    ]
+
+    # the admin's home page leads to the search tools
+    home = admin_client.get("/admin/").content.decode()
+    assert ANALYTICS in home and "/admin/search-preview/" in home
+
+
+def test_a_bad_period_is_shown_beside_the_form(admin_client, traffic):
+    page = admin_client.get(ANALYTICS, {"days": "-3", "ordering": "top", "min_searches": "x"})
+    assert page.status_code == 200
+    assert set(page.context["form"].errors) == {"days", "min_searches"}
+    assert "rows" not in page.context
