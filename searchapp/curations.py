@@ -1,5 +1,5 @@
 """Merchandiser curations (searchapp.models.Curation): for given queries, results pinned first
-in a fixed order and results hidden. Every process keeps a table normalized query -> curated
+in a fixed order, results hidden, or a page to send the shopper to (`redirect` in the response). Every process keeps a table normalized query -> curated
 results, reloaded when a curation is saved (cached.VersionedValue, as synonyms are).
 
 The pipeline's Curate stage (after recovery, before ranking) drops hidden results and takes
@@ -33,6 +33,7 @@ class CuratedResults:
     curation_id: int
     pinned: tuple[str, ...]
     hidden: frozenset[str]
+    redirect_url: str = ""
     # Its window (None: open), read at every search: a campaign starts and ends on time
     # without a reload.
     active_from: datetime | None = None
@@ -62,6 +63,7 @@ def load_curations() -> dict[str, list[CuratedResults]]:
             curation.pk,
             tuple(result_ids(curation.pinned)),
             frozenset(result_ids(curation.hidden)),
+            curation.redirect_url,
             curation.active_from,
             curation.active_until,
         )
@@ -162,6 +164,7 @@ class Curate:
         if curated is None:
             return
         ctx.curation_id = curated.curation_id
+        ctx.redirect_url = curated.redirect_url or None
         pinning = ctx.request.sort is Sort.RELEVANCE
         pinned = set(curated.pinned) if pinning else set()
         recalled: dict[str, Hit] = {}

@@ -3,7 +3,7 @@ of the query rules. Both take effect on the next query in every web process (see
 searchapp/query/cached.py), with no re-index."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
 
@@ -213,6 +213,13 @@ class UnmetQuery(models.Model):
         return f"{self.normalized_query} ({self.doc_type})"
 
 
+def validate_redirect(url: str) -> None:
+    """A path on this site or an absolute https address: never a script or another scheme."""
+    if url.startswith("/") and not url.startswith("//"):
+        return
+    URLValidator(schemes=["https"])(url)
+
+
 class Curation(models.Model):
     """Results a merchandiser fixes for some queries: pinned ones first, in the order given, and
     hidden ones never shown (searchapp/curations.py). Live on save in every process."""
@@ -228,6 +235,14 @@ class Curation(models.Model):
         "result must still pass the shopper's own filters.",
     )
     hidden = models.TextField(blank=True, help_text="Results never shown for these queries: one id per line.")
+    redirect_url = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_redirect],
+        help_text='A page to send the shopper to instead ("returns" -> /help/returns, '
+        '"black friday" -> a campaign page): a path on this site or an https:// address. '
+        "The response still carries the results.",
+    )
     enabled = models.BooleanField(default=True)
     active_from = models.DateTimeField(
         null=True, blank=True, help_text="Empty: from now on. A campaign's curation can wait for it."

@@ -165,6 +165,7 @@ class SearchContext:
     # and the curation that applied.
     pinned: list[Hit] = field(default_factory=list)
     curation_id: int | None = None
+    redirect_url: str | None = None
     facets: dict = field(default_factory=dict)
     # THE page shown, in order (one list whatever the request type), and the 1-based
     # positions in it that cold-start exploration filled.

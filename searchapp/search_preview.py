@@ -69,6 +69,7 @@ def preview(query_params) -> dict:
         },
         "rows": [row(position, result) for position, result in enumerate(ctx.results, start=1)],
         "curation_url": curation_url(ctx),
+        "redirect_url": ctx.redirect_url,
     }
 
 

@@ -324,6 +324,11 @@ class SearchResponseBaseSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
     facets = FacetsSerializer()
     understood = UnderstoodSerializer(help_text="What query understanding made of the query.")
+    redirect = serializers.CharField(
+        required=False,
+        help_text="Present when a merchandiser's curation sends this query to a page (a path on "
+        "the site or an https address): show it instead of the results.",
+    )
     degraded = serializers.ListField(
         child=serializers.CharField(), required=False, help_text='e.g. "dense: <reason>"'
     )

@@ -204,6 +204,8 @@ def search_payload(ctx: SearchContext, took_ms: float) -> dict:
     }
     if ctx.parsed is not None:
         payload["understood"] = understood(ctx)
+    if ctx.redirect_url:
+        payload["redirect"] = ctx.redirect_url
     if ctx.degraded:
         payload["degraded"] = ctx.degraded
     if request.debug:

@@ -175,3 +175,18 @@ def test_a_curation_ends_on_time_without_a_reload(client, small_catalog, monkeyp
     later = now + timedelta(minutes=6)
     monkeypatch.setattr(curations.timezone, "now", lambda: later)
     assert toner not in ids(search(client, q="sony"))
+
+
+def test_a_curation_can_send_the_shopper_to_a_page(client, admin_client, small_catalog):
+    curate("returns\nreturn policy", redirect_url="/help/returns")
+    body = search(client, q="Returns")
+    assert body["redirect"] == "/help/returns"
+    assert "redirect" not in search(client, q="toner")
+    preview = admin_client.get("/admin/search-preview/", {"q": "return policy"})
+    assert preview.context["redirect_url"] == "/help/returns"
+
+    for unsafe in ("javascript:alert(1)", "//evil.example/x", "http://shop.example/sale", "ftp://x"):
+        with pytest.raises(ValidationError) as refused:
+            Curation(queries="sale", redirect_url=unsafe).full_clean()
+        assert set(refused.value.message_dict) == {"redirect_url"}
+    Curation(queries="sale", redirect_url="https://shop.example/black-friday").full_clean()
