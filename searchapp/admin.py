@@ -1,17 +1,15 @@
 """Admin for merchandisers: synonyms, query-rule switches, curations and the marketplace
 ranking settings, live on save; the searches that found nothing, to act on."""
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .admin_links import new_synonym_url, preview_url
 from .curations import curated_queries, result_ids
 from .models import Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery
-from .search_preview import preview_url
 
 # The admin's home page lists the search tools (preview, analytics, unmet searches) above
 # the models.
@@ -113,9 +111,7 @@ class UnmetQueryAdmin(admin.ModelAdmin):
     @admin.display(description="act on it")
     def act(self, row: UnmetQuery) -> str:
         search = preview_url(row.normalized_query, row.doc_type)
-        synonym = (
-            reverse("admin:searchapp_synonym_add") + "?" + urlencode({"rule": f"{row.normalized_query} => "})
-        )
+        synonym = new_synonym_url(f"{row.normalized_query} => ")
         return format_html('<a href="{}">search</a> · <a href="{}">add synonym</a>', search, synonym)
 
     @admin.action(description="Mark handled (reopens if searched in vain again)", permissions=["change"])

@@ -1,6 +1,8 @@
 """The admin's search analytics: how each query performs over a period (ranking/query_report.py),
 most searched first or the ones that do not convert first, with links to the search preview
-and to a curation started from the query; `format=csv` downloads the table."""
+and to a curation started from the query; `format=csv` downloads the table. Below it, the
+searches shoppers rephrased before clicking (ranking/reformulations.py), each with a link to a
+synonym rule started from the pair."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ranking.query_report import LOW_CTR, TOP, logged_searches, query_performance
+from ranking.reformulations import rephrasings
 
-from .search_preview import new_curation_url, preview_url
+from .admin_links import new_curation_url, new_synonym_url, preview_url
 
 ROWS = 200
 
@@ -46,8 +49,9 @@ def search_analytics(request):
     if not form.is_valid():
         return TemplateResponse(request, "admin/searchapp/search_analytics.html", context)
     options = form.cleaned_data
+    searches = logged_searches(options["days"], options["include_simulated"])
     rows = query_performance(
-        logged_searches(options["days"], options["include_simulated"]),
+        searches,
         ordering=options["ordering"],
         min_searches=options["min_searches"] if options["ordering"] == LOW_CTR else 1,
         limit=ROWS,
@@ -57,6 +61,10 @@ def search_analytics(request):
     context["rows"] = [
         {"row": row, "preview_url": preview_url(row.query), "curate_url": new_curation_url(row.query)}
         for row in rows
+    ]
+    context["rephrasings"] = [
+        {"pair": pair, "synonym_url": new_synonym_url(f"{pair.typed} => {pair.rephrased}")}
+        for pair in rephrasings(searches)[:ROWS]
     ]
     context["unmet_url"] = reverse("admin:searchapp_unmetquery_changelist")
     context["csv_query"] = urlencode({**form.cleaned_data, "format": "csv"})

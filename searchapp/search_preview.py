@@ -6,8 +6,6 @@ pipeline directly, so previews are neither logged as searches nor counted as unm
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +15,8 @@ from searchapp.api.serializers import SearchParamsSerializer
 from searchapp.api.views import params_data, understood
 from searchapp.pipeline import SearchPipeline
 from searchapp.search_request import REQUEST_TYPES, Sort
+
+from .admin_links import new_curation_url
 
 # The admin page editing each result type (catalog app).
 ADMIN_CHANGE = {
@@ -78,14 +78,6 @@ def curation_url(ctx) -> str:
     if ctx.curation_id is not None:
         return reverse("admin:searchapp_curation_change", args=[ctx.curation_id])
     return new_curation_url(ctx.request.query)
-
-
-def new_curation_url(query: str) -> str:
-    return reverse("admin:searchapp_curation_add") + "?" + urlencode({"queries": query})
-
-
-def preview_url(query: str, doc_type: str = "product") -> str:
-    return reverse("search_preview") + "?" + urlencode({"q": query, "type": doc_type})
 
 
 def row(position: int, result: dict) -> dict:

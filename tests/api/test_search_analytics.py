@@ -12,18 +12,22 @@ from django.utils import timezone
 
 from ranking.models import Event, SearchLog
 from ranking.query_report import LOW_CTR, logged_searches, query_performance
+from ranking.reformulations import Rephrasing, rephrasings
 
 ANALYTICS = "/admin/search-analytics/"
 pytestmark = pytest.mark.django_db
 
 
-def served(query: str, *events: tuple[str, str | None], days_ago: float = 0, simulated=False) -> None:
+def served(
+    query: str, *events: tuple[str, str | None], days_ago: float = 0, simulated=False, session="", minutes=0.0
+) -> None:
     search = SearchLog.objects.create(
         query=query,
         normalized_query=query,
         doc_type="product",
+        session_id=session,
         is_simulated=simulated,
-        created_at=timezone.now() - timedelta(days=days_ago),
+        created_at=timezone.now() - timedelta(days=days_ago) + timedelta(minutes=minutes),
     )
     for kind, value in events:
         Event.objects.create(
@@ -111,3 +115,23 @@ def test_a_bad_period_is_shown_beside_the_form(admin_client, traffic):
     assert page.status_code == 200
     assert set(page.context["form"].errors) == {"days", "min_searches"}
     assert "rows" not in page.context
+
+
+def test_searches_rephrased_before_a_click_are_offered_as_synonyms(admin_client):
+    click = (Event.Kind.CLICK, None)
+    for session in ("s1", "s2", "s3"):
+        served("earpods", session=session)
+        served("earbuds", click, session=session, minutes=1)
+    served("earpods", session="s4")
+    served("earbuds", click, session="s4", minutes=30)  # too late to be a retry
+    served("earpods", click, session="s5")  # clicked: nothing to rephrase
+    served("earbuds", click, session="s5", minutes=1)
+    for session in ("s6", "s7", "s8"):
+        served("toner", session=session)
+        served("hp toner", click, session=session, minutes=1)  # a refinement, not a synonym
+
+    assert rephrasings(logged_searches(7)) == [Rephrasing("earpods", "earbuds", 3)]
+    assert rephrasings(logged_searches(7), min_sessions=4) == []
+
+    page = admin_client.get(ANALYTICS).content.decode().replace("&amp;", "&")
+    assert "/admin/searchapp/synonym/add/?rule=earpods+%3D%3E+earbuds" in page
