@@ -1,6 +1,7 @@
 """Merchandiser curations (searchapp.models.Curation): for given queries, results pinned first
-in a fixed order, results hidden, or a page to send the shopper to (`redirect` in the response). Every process keeps a table normalized query -> curated
-results, reloaded when a curation is saved (cached.VersionedValue, as synonyms are).
+in a fixed order, results hidden, or a page to send the shopper to (`redirect` in the
+response). Every process keeps a table normalized query -> curated results, reloaded when a
+curation is saved (cached.VersionedValue, as synonyms are).
 
 The pipeline's Curate stage (after recovery, before ranking) drops hidden results and takes
 pinned ones out of the ranked lists, fetching those the query did not recall within the
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from indexing.backends.base import Hit
 from indexing.documents import DOC_TYPE_MODELS
+from indexing.schema import parse_document_id
 
 from .models import Curation
 from .query.cached import VersionedValue
@@ -134,7 +136,7 @@ def unknown_results(ids: list[str]) -> list[str]:
     problems = []
     wanted: dict[str, list[str]] = {}
     for doc_id in ids:
-        doc_type, _, pk = doc_id.partition(":")
+        doc_type, pk = parse_document_id(doc_id)
         if doc_type not in DOC_TYPE_MODELS or not pk.isdigit():
             problems.append(f'"{doc_id}" is not a result id (product:123, video:7 or live:3).')
         else:
@@ -183,7 +185,7 @@ class Curate:
         wanted = set(ctx.request.doc_types)
         missing: dict[str, list[str]] = {}
         for doc_id in pinned:
-            doc_type = doc_id.partition(":")[0]
+            doc_type = parse_document_id(doc_id)[0]
             if doc_id not in recalled and doc_type in wanted:
                 missing.setdefault(doc_type, []).append(doc_id)
         found = dict(recalled)

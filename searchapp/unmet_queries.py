@@ -18,8 +18,9 @@ MAX_TEXT = 500  # the model's CharField length: longer queries are cut, not reje
 
 def unmet_search_payload(ctx) -> dict | None:
     """What to record for a pipeline run (searchapp.pipeline.SearchContext): None when the
-    query found results as typed, or when there are no words (a browse by filters only)."""
-    if ctx.recovery is None:
+    query found results as typed, when there are no words (a browse by filters only), or when
+    a curation answers it with pinned results or a redirect (a merchandiser handled it)."""
+    if ctx.recovery is None or ctx.pinned or ctx.redirect_url:
         return None
     parsed = ctx.parsed
     normalized = (parsed.normalized if parsed is not None else ctx.query).strip()

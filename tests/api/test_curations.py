@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ranking.models import ImpressionLog, SearchLog
 from searchapp import curations
-from searchapp.models import Curation
+from searchapp.models import Curation, UnmetQuery
 
 SEARCH = "/api/search"
 
@@ -181,6 +181,12 @@ def test_a_curation_can_send_the_shopper_to_a_page(client, admin_client, small_c
     curate("returns\nreturn policy", redirect_url="/help/returns")
     body = search(client, q="Returns")
     assert body["redirect"] == "/help/returns"
+    # a search that found nothing (recorded as unmet uncurated) is not a failure when a
+    # curation answers it
+    curate("speaker", redirect_url="/deals/speakers")
+    body = search(client, q="speaker", brand="Nobody")
+    assert body["understood"]["recovery"] == "suggest" and body["redirect"] == "/deals/speakers"
+    assert not UnmetQuery.objects.exists()
     assert "redirect" not in search(client, q="toner")
     preview = admin_client.get("/admin/search-preview/", {"q": "return policy"})
     assert preview.context["redirect_url"] == "/help/returns"
