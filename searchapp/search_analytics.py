@@ -40,7 +40,11 @@ class AnalyticsForm(forms.Form):
     )
 
 
-DEFAULTS = {"days": 7, "ordering": TOP, "min_searches": 5}
+DEFAULTS = {
+    name: field.initial for name, field in AnalyticsForm.base_fields.items() if field.initial is not None
+}
+# A cell a spreadsheet would read as a formula: shoppers type the queries (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def search_analytics(request):
@@ -79,7 +83,7 @@ def csv_download(rows) -> HttpResponse:
     for row in rows:
         writer.writerow(
             [
-                row.query,
+                spreadsheet_safe(row.query),
                 row.searches,
                 f"{row.ctr:.4f}",
                 f"{row.cart_rate:.4f}",
@@ -88,3 +92,7 @@ def csv_download(rows) -> HttpResponse:
             ]
         )
     return response
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text

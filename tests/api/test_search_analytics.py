@@ -105,6 +105,13 @@ def test_merchandisers_read_it_in_the_admin_and_download_it(admin_client, traffi
         ("headset", "3", "1.0000"),
     ]
 
+    # a query a spreadsheet would run as a formula is written as text
+    served("=hyperlink(1)")
+    download = admin_client.get(
+        ANALYTICS, {"days": "1", "ordering": "top", "min_searches": "1", "format": "csv"}
+    )
+    assert "'=hyperlink(1)" in download.content.decode()
+
     # the admin's home page leads to the search tools
     home = admin_client.get("/admin/").content.decode()
     assert ANALYTICS in home and "/admin/search-preview/" in home
