@@ -14,6 +14,7 @@
 - gmv_weight trades relevance for GMV (0: engagement alone); dividing by the query's median
   value makes it scale-free (a $5 and a $500 query trade off alike).
 - Shops below the trust floor are multiplied by trust_demotion: demoted, never hidden.
+- Products out of stock are multiplied by out_of_stock_demotion: a shopper can look, not buy.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .marketplace_config import ObjectiveConfig
 from .stats import RankingStats
 
 ENGAGEMENT_VALUE = {"video": "video_engagement_value", "live": "live_engagement_value"}
+OUT_OF_STOCK = "false"  # a product's indexed `in_stock` keyword (indexing/documents.py)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class TypeUtilities:
     engagement: np.ndarray  # P(engage | examined), personal lift included
     value: np.ndarray  # currency units per engagement
     demoted: np.ndarray  # bool: the shop's trust score is below the floor
+    unavailable: np.ndarray  # bool: a product out of stock
 
 
 def type_utilities(
@@ -66,7 +69,8 @@ def type_utilities(
         # of them lead on to a tagged product.
         value = getattr(config, ENGAGEMENT_VALUE[doc_type]) + config.tagged_click_through * order_value
     demoted = trust < config.trust_floor  # NaN (no shop) compares False: not demoted
-    return TypeUtilities(engagement, value, demoted)
+    unavailable = np.array([OUT_OF_STOCK in hit.keywords.get("in_stock", ()) for hit in hits], dtype=bool)
+    return TypeUtilities(engagement, value, demoted, unavailable)
 
 
 def engagement_probabilities(
@@ -98,5 +102,6 @@ def combine(parts: Mapping[str, TypeUtilities], config: ObjectiveConfig) -> dict
     for doc_type, part in parts.items():
         relative = np.maximum(part.value, 1e-6) / median
         utility = part.engagement * relative**config.gmv_weight
-        utilities[doc_type] = np.where(part.demoted, utility * config.trust_demotion, utility)
+        utility = np.where(part.demoted, utility * config.trust_demotion, utility)
+        utilities[doc_type] = np.where(part.unavailable, utility * config.out_of_stock_demotion, utility)
     return utilities

@@ -49,6 +49,7 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
                     "personal_weight",
                     "trust_floor",
                     "trust_demotion",
+                    "out_of_stock_demotion",
                     "learned_engagement",
                     "rank_evidence",
                 ]

@@ -35,6 +35,7 @@ def config_from_row(row: MarketplaceSettings) -> MarketplaceConfig:
             personal_weight=row.personal_weight,
             trust_floor=row.trust_floor,
             trust_demotion=row.trust_demotion,
+            out_of_stock_demotion=row.out_of_stock_demotion,
             learned_engagement=row.learned_engagement,
             rank_evidence=row.rank_evidence,
         ),

@@ -105,6 +105,12 @@ class MarketplaceSettings(models.Model):
         validators=[MinValueValidator(0.05), MaxValueValidator(1.0)],
         help_text="Low-trust shops' utility is multiplied by this (1 = no demotion; never hidden).",
     )
+    out_of_stock_demotion = models.FloatField(
+        default=0.8,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Out-of-stock products' utility is multiplied by this (1 = no demotion; 0 = after "
+        "every product in stock).",
+    )
     learned_engagement = models.BooleanField(
         default=True,
         help_text="Expected engagement from the model learned on logged clicks (rank and how well "

@@ -115,3 +115,19 @@ def test_affinity_lifts_engagement_and_videos_are_worth_their_tagged_products():
     assert part.value.tolist() == pytest.approx([1.0 + 0.5 * 200.0 * 0.2, 1.0])
     calibrated = EngagementCalibration().probabilities("video", 2)
     assert part.engagement == pytest.approx(calibrated * np.array([2.0, 1.0]))
+
+
+def test_out_of_stock_products_are_demoted_not_hidden():
+    stocked, sold_out = product(1, 50.0), product(2, 50.0)
+    sold_out.keywords["in_stock"] = ["false"]
+    stocked.keywords["in_stock"] = ["true"]
+    config = ObjectiveConfig(gmv_weight=0.0, out_of_stock_demotion=0.3)
+    part = type_utilities("product", [sold_out, stocked], stats(), config)
+    assert part.unavailable.tolist() == [True, False]
+    utility = combine({"product": part}, config)["product"]
+    # ranked first, it still goes below the stocked product ranked second
+    assert utility[0] == pytest.approx(part.engagement[0] * 0.3)
+    assert 0 < utility[0] < utility[1]
+    assert combine({"product": part}, ObjectiveConfig(gmv_weight=0.0, out_of_stock_demotion=1.0))["product"][
+        0
+    ] == pytest.approx(part.engagement[0])

@@ -22,7 +22,14 @@ from searchapp.marketplace_settings import parse_positions
 from searchapp.models import MarketplaceSettings
 
 # Objective knobs arm B can override: option dest -> ObjectiveConfig field.
-OBJECTIVE_OPTIONS = ("gmv_weight", "personal_weight", "trust_floor", "trust_demotion", "rank_evidence")
+OBJECTIVE_OPTIONS = (
+    "gmv_weight",
+    "personal_weight",
+    "trust_floor",
+    "trust_demotion",
+    "out_of_stock_demotion",
+    "rank_evidence",
+)
 PROGRESS_EVERY = 100  # sessions
 
 
