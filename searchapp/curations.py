@@ -28,6 +28,7 @@ from .query.normalize import normalize
 from .search_request import Sort
 
 MAX_PINNED = 20  # a merchandiser's first page, not a hand-made catalog
+MAX_PRIMARY_KEY = 2**63 - 1  # past it a database lookup fails instead of finding nothing
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def unknown_results(ids: list[str]) -> list[str]:
     wanted: dict[str, list[str]] = {}
     for doc_id in ids:
         doc_type, pk = parse_document_id(doc_id)
-        if doc_type not in DOC_TYPE_MODELS or not pk.isdigit():
+        if doc_type not in DOC_TYPE_MODELS or not pk.isdigit() or int(pk) > MAX_PRIMARY_KEY:
             problems.append(f'"{doc_id}" is not a result id (product:123, video:7 or live:3).')
         else:
             wanted.setdefault(doc_type, []).append(pk)

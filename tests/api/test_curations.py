@@ -130,7 +130,7 @@ def test_curations_are_refused_with_the_reason(small_catalog, monkeypatch):
 
     cases = {
         "queries": Curation(queries=" \n  "),
-        "pinned": Curation(queries="a", pinned="product:999999\nsku-12"),
+        "pinned": Curation(queries="a", pinned="product:999999\nsku-12\nproduct:99999999999999999999999"),
         "hidden": Curation(queries="b", pinned=toner, hidden=f"{toner}\nvideo:999999"),
     }
     for field, curation in cases.items():
