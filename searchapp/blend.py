@@ -71,7 +71,7 @@ class Blend:
             ctx.page_hits = merge_sorted(ctx.candidates, request.sort)[start:end]
             return
         # Pinned results (curations.py) come first; the ranked ones fill the slots after them.
-        pinned = [Slot(hit, utility=float("nan")) for hit in self.showable_pinned(ctx, config)]
+        pinned = [Slot(hit, utility=float("nan")) for hit in ctx.pinned]
         slots = pinned + self.allocate(ctx, config, max(end - len(pinned), 0))
         page = slots[start:end]
         ctx.page_hits = [slot.hit for slot in page]
@@ -79,21 +79,17 @@ class Blend:
         ctx.utilities = {slot.hit.id: slot.utility for slot in page}
 
     @staticmethod
-    def showable_pinned(ctx, config: MarketplaceConfig) -> list[Hit]:
-        """A pinned live stream shows only while it is showable, as a ranked one does."""
-        lives = [hit.id for hit in ctx.pinned if hit.doc_type == "live"]
-        if not lives:
-            return ctx.pinned
-        showable = showable_lives(lives, config.blend.live_window_minutes)
-        ctx.pinned = [hit for hit in ctx.pinned if hit.doc_type != "live" or hit.id in showable]
-        return ctx.pinned
-
-    @staticmethod
     def drop_unshowable_lives(ctx, config: MarketplaceConfig) -> None:
-        lives = ctx.candidates.get("live")
-        if not lives:
+        """Ranked and pinned live streams alike (one status lookup)."""
+        lives = ctx.candidates.get("live") or []
+        pinned_lives = [hit for hit in ctx.pinned if hit.doc_type == "live"]
+        if not lives and not pinned_lives:
             return
-        showable = showable_lives([hit.id for hit in lives], config.blend.live_window_minutes)
+        showable = showable_lives(
+            [hit.id for hit in (*lives, *pinned_lives)], config.blend.live_window_minutes
+        )
+        if pinned_lives:
+            ctx.pinned = [hit for hit in ctx.pinned if hit.doc_type != "live" or hit.id in showable]
         kept = [hit for hit in lives if hit.id in showable]
         if len(kept) < len(lives):
             features = ctx.features.get("live")
