@@ -1,8 +1,8 @@
 """The admin's search preview: a merchandiser types a query, with the filters a shopper can
 set, and sees the page shoppers get and why: what query understanding read, the recovery step,
 each result's id, channels, first-stage rank and ranker score, and a link to edit it, with a
-link to curate the query (pin or hide results). It runs the
-pipeline directly, so previews are neither logged as searches nor counted as unmet."""
+link to curate the query (pin or hide results). It runs the pipeline directly, so previews are
+neither logged as searches nor counted as unmet."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from indexing.backends.base import BackendUnavailable
+from indexing.documents import DOC_TYPE_MODELS
 from searchapp.api.serializers import SearchParamsSerializer
 from searchapp.api.views import params_data, understood
 from searchapp.pipeline import SearchPipeline
@@ -18,11 +19,10 @@ from searchapp.search_request import REQUEST_TYPES, Sort
 
 from .admin_links import new_curation_url
 
-# The admin page editing each result type (catalog app).
+# The admin page editing each result type.
 ADMIN_CHANGE = {
-    "product": "admin:catalog_product_change",
-    "video": "admin:catalog_video_change",
-    "live": "admin:catalog_livestream_change",
+    doc_type: f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+    for doc_type, model in DOC_TYPE_MODELS.items()
 }
 # The form's fields: the request's, less the ones a preview fixes (debug) or pages through.
 FORM_FIELDS = (
