@@ -168,6 +168,7 @@ class Curate:
             return
         ctx.curation_id = curated.curation_id
         ctx.redirect_url = curated.redirect_url or None
+        ctx.hidden = curated.hidden
         pinning = ctx.request.sort is Sort.RELEVANCE
         pinned = set(curated.pinned) if pinning else set()
         recalled: dict[str, Hit] = {}

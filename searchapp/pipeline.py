@@ -162,8 +162,9 @@ class SearchContext:
     # doc_type -> candidates in their final order (fused, pre-ranked, sorted)
     candidates: dict[str, list[Hit]] = field(default_factory=dict)
     # What a merchandiser pinned to the query (curations.py), shown before every candidate,
-    # and the curation that applied.
+    # what they hid, and the curation that applied.
     pinned: list[Hit] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()
     curation_id: int | None = None
     redirect_url: str | None = None
     facets: dict = field(default_factory=dict)
@@ -192,11 +193,15 @@ class SearchContext:
     def total(self) -> int:
         return sum(len(hits) for hits in self.candidates.values()) + len(self.pinned)
 
-    def listed(self) -> dict[str, list[Hit]]:
-        """Every type's results, pinned ones included (what facets count)."""
-        if not self.pinned:
-            return self.candidates
-        listed = {doc_type: list(hits) for doc_type, hits in self.candidates.items()}
+    def curated(self, candidates: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
+        """`candidates` (these, or another recall's) as the curation lists them, what facets
+        count: hidden results out, pinned ones in once."""
+        if not self.pinned and not self.hidden:
+            return candidates
+        left_out = self.hidden | {hit.id for hit in self.pinned}
+        listed = {
+            doc_type: [hit for hit in hits if hit.id not in left_out] for doc_type, hits in candidates.items()
+        }
         for hit in self.pinned:
             listed.setdefault(hit.doc_type, []).append(hit)
         return listed
@@ -583,7 +588,7 @@ class Facets:
         self.fuse = fuse
 
     def run(self, ctx: SearchContext) -> None:
-        ctx.facets = compute_facets(ctx.listed())
+        ctx.facets = compute_facets(ctx.curated(ctx.candidates))
         # The shopper's own selections only: a brand or price read from the query text is
         # its interpretation, and recounting for it would cost most searches a second recall.
         facets = filtered_facets(ctx.request.filters)
@@ -599,7 +604,7 @@ class Facets:
             ctx.degraded.append(f"{self.name}: filtered facets count the results only: {error}")
             return
         self.fuse.run(relaxed)
-        ctx.facets.update(disjunctive_facets(relaxed.candidates, filters, facets))
+        ctx.facets.update(disjunctive_facets(ctx.curated(relaxed.candidates), filters, facets))
 
 
 class Present:

@@ -196,3 +196,11 @@ def test_a_curation_can_send_the_shopper_to_a_page(client, admin_client, small_c
             Curation(queries="sale", redirect_url=unsafe).full_clean()
         assert set(refused.value.message_dict) == {"redirect_url"}
     Curation(queries="sale", redirect_url="https://shop.example/black-friday").full_clean()
+
+
+def test_facets_the_shopper_filtered_on_do_not_count_hidden_results(client, small_catalog):
+    curate("sony", hidden=[doc(small_catalog["speaker"])])
+    # a brand the shopper selected is counted over a recall without it (disjunctive facets)
+    body = search(client, q="sony", brand="Sony")
+    assert ids(body) == [doc(small_catalog["headphones"])]
+    assert {value["value"]: value["count"] for value in body["facets"]["brand"]} == {"Sony": 1}
