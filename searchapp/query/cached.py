@@ -51,10 +51,16 @@ class VersionedValue(Generic[T]):
                 self.max_age_seconds is not None and self.checked_at - self.loaded_at > self.max_age_seconds
             )
             if self.value is _UNLOADED or stale or (version is not None and version != self.version):
+                replaced = self.value is not _UNLOADED
                 self.value = self.load()
                 self.version = version
                 self.loaded_at = self.checked_at
+                if replaced:
+                    self.reloaded()
             return self.value
+
+    def reloaded(self) -> None:
+        """Called after a value already served was replaced by a new load."""
 
     def shared_version(self) -> object:
         """What every process agrees the current version is; None when it cannot be told

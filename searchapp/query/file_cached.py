@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from ..deferred_gc import refreeze_after_response
 from .cached import VersionedValue
 
 S = TypeVar("S")
@@ -43,6 +44,10 @@ class FileCached(VersionedValue[T]):
 
     def __call__(self) -> T:
         return self.get()
+
+    def reloaded(self) -> None:
+        # A rebuilt file is megabytes of long-lived objects warm-up's gc.freeze() never saw.
+        refreeze_after_response()
 
     def cache_clear(self) -> None:
         """Forget this process's copy (after a rebuild in this process, or between tests)."""

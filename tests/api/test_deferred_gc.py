@@ -5,7 +5,7 @@ import pytest
 from django.http import JsonResponse
 from django.urls import path
 
-from searchapp.deferred_gc import DeferredGarbageCollection
+from searchapp.deferred_gc import DeferredGarbageCollection, refreeze_after_response
 
 seen = {}
 
@@ -66,3 +66,27 @@ def test_a_request_that_fails_without_a_response_turns_the_collector_back_on(rf)
     with pytest.raises(RuntimeError):
         middleware(rf.get("/"))
     assert gc.isenabled()
+
+
+def test_data_loaded_again_is_frozen_once_the_response_is_sent_and_what_it_replaced_is_freed(
+    client, observing_urls
+):
+    # Given a worker whose data was frozen at warm-up, some of it in a reference cycle
+    gc.enable()
+    replaced = Cycle()
+    old = weakref.ref(replaced)
+    gc.freeze()
+    try:
+        # when that data is replaced by a reload (the old copy is garbage, but frozen)
+        del replaced
+        kept = [Cycle()]
+        gc.collect()
+        assert old() is not None
+        refreeze_after_response()
+        client.get("/observe")
+        # then once the response is sent the old copy is gone and the new one frozen
+        assert old() is None
+        assert gc.get_freeze_count() > 0 and kept
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from searchapp.query import file_cached
 from searchapp.query.analyzer import analyze
 from searchapp.query.file_cached import Derived, FileCached
 from searchapp.query.vocabulary import vocabulary_path
@@ -35,6 +36,18 @@ def test_a_file_is_loaded_once_and_again_when_it_changes(settings, tmp_path):
     path.unlink()  # a file that disappears keeps the copy loaded
     assert value() == "two"
     assert len(loads) == 3
+
+
+def test_a_reloaded_file_asks_for_the_frozen_generation_to_be_rebuilt(settings, tmp_path, monkeypatch):
+    settings.SEARCH_QUERY_SETTINGS_CHECK_SECONDS = 0
+    asked = []
+    monkeypatch.setattr(file_cached, "refreeze_after_response", lambda: asked.append(1))
+    path = tmp_path / "value.txt"
+    rewrite(path, "one")
+    value = FileCached(lambda: path, path.read_text)
+    assert value() == "one" and asked == []  # the first load: warm-up freezes it
+    rewrite(path, "a rebuilt file")
+    assert value() == "a rebuilt file" and asked == [1]
 
 
 def test_changes_are_looked_for_at_most_every_check_interval(settings, tmp_path):
