@@ -170,6 +170,9 @@ SEARCH_ACCESSORY_INTENT = env.float("SEARCH_ACCESSORY_INTENT", default=0.6)
 SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SECONDS", default=1.0)
 # Fewer results than this starts the recovery ladder (relax filters, terms, dense only, suggest).
 SEARCH_RECOVERY_MIN_RESULTS = env.int("SEARCH_RECOVERY_MIN_RESULTS", default=1)
+# How long the search log, shopper events and searches that found nothing are kept
+# (`manage.py prune_logs`): ranker retraining and the analytics read within it.
+SEARCH_LOG_RETENTION_DAYS = env.float("SEARCH_LOG_RETENTION_DAYS", default=180.0)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=256)
 SEARCH_INDEX_BATCH_SIZE = env.int("SEARCH_INDEX_BATCH_SIZE", default=500)
 # A rebuild chunk rewrites the new index's vector generation (the local backend builds the
