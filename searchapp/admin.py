@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin_links import new_synonym_url, preview_url
+from .admin_links import new_curation_url, new_synonym_url, preview_url
 from .curations import curated_queries, result_ids
 from .models import Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery
 
@@ -85,9 +85,10 @@ class MarketplaceSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(UnmetQuery)
 class UnmetQueryAdmin(admin.ModelAdmin):
-    """Most searched first. Each row links to the search preview and to a synonym
-    rule started from the query; "mark handled" files it away until it fails again. Only
-    `handled_at` is editable: the rest is what shoppers did."""
+    """Most searched first. Each row links to the search preview, and to a synonym rule and a
+    curation (pin results, or send shoppers to a page) started from the query; "mark handled"
+    files it away until it fails again. Only `handled_at` is editable: the rest is what
+    shoppers did."""
 
     list_display = [
         "normalized_query",
@@ -111,9 +112,12 @@ class UnmetQueryAdmin(admin.ModelAdmin):
 
     @admin.display(description="act on it")
     def act(self, row: UnmetQuery) -> str:
-        search = preview_url(row.normalized_query, row.doc_type)
-        synonym = new_synonym_url(f"{row.normalized_query} => ")
-        return format_html('<a href="{}">search</a> · <a href="{}">add synonym</a>', search, synonym)
+        return format_html(
+            '<a href="{}">search</a> · <a href="{}">add synonym</a> · <a href="{}">curate</a>',
+            preview_url(row.normalized_query, row.doc_type),
+            new_synonym_url(f"{row.normalized_query} => "),
+            new_curation_url(row.normalized_query),
+        )
 
     @admin.action(description="Mark handled (reopens if searched in vain again)", permissions=["change"])
     def mark_handled(self, request, queryset):

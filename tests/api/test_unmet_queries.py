@@ -105,6 +105,7 @@ def test_merchandisers_read_the_report_most_searched_first_and_act_on_it(admin_c
     assert [row.normalized_query for row in rows] == ["speaker", "hp toner under $5"]
     page = unquote_plus(listing.content.decode().replace("&amp;", "&"))
     assert "/admin/search-preview/?q=hp toner under $5&type=product" in page
+    assert "/admin/searchapp/curation/add/?queries=hp toner under $5" in page
 
     # the synonym link opens the add form started from the query
     form = admin_client.get("/admin/searchapp/synonym/add/", {"rule": "speaker => "})
