@@ -10,7 +10,6 @@ nothing are not in the log: searchapp.models.UnmetQuery counts those.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -26,8 +25,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
 
+from .exploration import recent_searches
 from .models import Event, SearchLog
 
 TOP, LOW_CTR = "top", "low_ctr"
@@ -58,10 +57,8 @@ class QueryPerformance:
 
 
 def logged_searches(days: float, include_simulated: bool = False) -> QuerySet[SearchLog]:
-    searches = SearchLog.objects.filter(created_at__gte=timezone.now() - timedelta(days=days)).exclude(
-        normalized_query=""
-    )
-    return searches if include_simulated else searches.filter(is_simulated=False)
+    """The period's served searches that had words (exploration's window, less browsing)."""
+    return recent_searches(days, include_simulated).exclude(normalized_query="")
 
 
 def query_performance(

@@ -13,7 +13,8 @@ from django.utils.dateparse import parse_datetime
 
 from .models import UnmetQuery
 
-MAX_TEXT = 500  # the model's CharField length: longer queries are cut, not rejected
+# The model's CharField length: longer queries are cut, not rejected.
+MAX_TEXT = UnmetQuery._meta.get_field("normalized_query").max_length
 
 
 def unmet_search_payload(ctx) -> dict | None:
