@@ -1,6 +1,7 @@
-"""Admin for merchandisers: synonyms, query-rule switches, curations and the marketplace
-ranking settings, live on save; the searches that found nothing, to act on."""
+"""Admin for merchandisers: synonyms, query-rule switches, curations, boost rules and the
+marketplace ranking settings, live on save; the searches that found nothing, to act on."""
 
+from django import forms
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils.html import format_html
 
 from .admin_links import new_curation_url, new_synonym_url, preview_url
 from .curations import curated_queries, result_ids
-from .models import Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery
+from .models import BoostRule, Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery, first_query_line
 
 # The admin's home page lists the search tools (preview, analytics, unmet searches) above
 # the models.
@@ -144,14 +145,7 @@ class CurationAdmin(admin.ModelAdmin):
 
     @admin.display(description="now")
     def status(self, curation: Curation) -> str:
-        now = timezone.now()
-        if not curation.enabled:
-            return "off"
-        if curation.active_from is not None and now < curation.active_from:
-            return "scheduled"
-        if curation.active_until is not None and now >= curation.active_until:
-            return "ended"
-        return "applies"
+        return curation.status(timezone.now())
 
     @admin.display(description="pinned")
     def pinned_count(self, curation: Curation) -> int:
@@ -163,7 +157,93 @@ class CurationAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def preview(self, curation: Curation) -> str:
-        queries = curated_queries(curation.queries)
-        if not queries:
-            return ""
-        return format_html('<a href="{}">preview</a>', preview_url(queries[0], "all"))
+        return preview_link(curation.queries)
+
+
+BOOST_RULE_FIELDS = [
+    "name",
+    "factor",
+    "queries",
+    "doc_type",
+    "brands",
+    "categories",
+    "shops",
+    "enabled",
+    ("active_from", "active_until"),
+    "note",
+]
+
+
+class BoostRuleForm(forms.ModelForm):
+    class Meta:
+        model = BoostRule
+        fields = [
+            name for entry in BOOST_RULE_FIELDS for name in ((entry,) if isinstance(entry, str) else entry)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("doc_type") or data.get("brands") or data.get("categories") or data.get("shops")):
+            raise forms.ValidationError(
+                "Say which results to lift or sink: a result type, brands, categories or shops."
+            )
+        if data.get("factor") == 1:
+            self.add_error("factor", "A factor of 1 changes nothing: above 1 lifts, below 1 sinks.")
+        return data
+
+
+@admin.register(BoostRule)
+class BoostRuleAdmin(admin.ModelAdmin):
+    form = BoostRuleForm
+    list_display = [
+        "name",
+        "effect",
+        "applies_to",
+        "searches",
+        "enabled",
+        "status",
+        "active_until",
+        "preview",
+    ]
+    list_editable = ["enabled"]
+    list_filter = ["enabled", "doc_type", "active_from", "active_until"]
+    search_fields = ["name", "queries", "note", "brands__name", "categories__name", "shops__name"]
+    autocomplete_fields = ["brands", "categories", "shops"]
+    fields = BOOST_RULE_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("brands", "categories", "shops")
+
+    @admin.display(description="effect", ordering="factor")
+    def effect(self, rule: BoostRule) -> str:
+        return f"lift x{rule.factor:g}" if rule.factor > 1 else f"sink x{rule.factor:g}"
+
+    @admin.display(description="results")
+    def applies_to(self, rule: BoostRule) -> str:
+        parts = [rule.get_doc_type_display()] if rule.doc_type else []
+        for label, names in (
+            ("brand", [brand.name for brand in rule.brands.all()]),
+            ("category", [category.name for category in rule.categories.all()]),
+            ("shop", [shop.name for shop in rule.shops.all()]),
+        ):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        return "; ".join(parts)
+
+    @admin.display(description="queries")
+    def searches(self, rule: BoostRule) -> str:
+        return first_query_line(rule.queries) if rule.queries.strip() else "every search"
+
+    @admin.display(description="now")
+    def status(self, rule: BoostRule) -> str:
+        return rule.status(timezone.now())
+
+    @admin.display(description="")
+    def preview(self, rule: BoostRule) -> str:
+        return preview_link(rule.queries)
+
+
+def preview_link(queries: str) -> str:
+    """A link to the search preview of the first of a rule's queries (none without one)."""
+    listed = curated_queries(queries)
+    return format_html('<a href="{}">preview</a>', preview_url(listed[0], "all")) if listed else ""

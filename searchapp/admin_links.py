@@ -1,5 +1,5 @@
-"""Links between the merchandiser tools: from a query to its search preview, to a curation or a
-synonym rule started from it (the admin's add forms take initial values from the URL)."""
+"""Links between the merchandiser tools: from a query to its search preview, to a curation, a boost
+rule or a synonym rule started from it (the admin's add forms take initial values from the URL)."""
 
 from urllib.parse import urlencode
 
@@ -12,6 +12,10 @@ def preview_url(query: str, doc_type: str = "product") -> str:
 
 def new_curation_url(query: str) -> str:
     return reverse("admin:searchapp_curation_add") + "?" + urlencode({"queries": query})
+
+
+def new_boost_rule_url(query: str) -> str:
+    return reverse("admin:searchapp_boostrule_add") + "?" + urlencode({"queries": query})
 
 
 def new_synonym_url(rule: str) -> str:

@@ -27,6 +27,7 @@ from ranking.marketplace_config import MarketplaceConfig
 from ranking.objective import TypeUtilities, combine, type_utilities
 from ranking.stats import get_ranking_stats
 
+from .boost_rules import boost_factors
 from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
 from .mixed_row import SELLER_LOOKAHEAD, Slot, SlotAllocator
@@ -125,6 +126,8 @@ class Blend:
                 rows = len(utilities[doc_type])
                 if rows:
                     utilities[doc_type] = utilities[doc_type] * relevant_media(ctx.features[doc_type][:rows])
+        if ctx.boost_rules:
+            self.boost(ctx, utilities)
         # A queue never places more than `end` items nor looks further than the lookahead
         # past its next one: the rest of it cannot reach these slots.
         queue_length = end + SELLER_LOOKAHEAD
@@ -142,6 +145,15 @@ class Blend:
             single_type=len(ctx.candidates) == 1,
         )
         return allocator.allocate(ordered, self.explorations(ctx, config, request.page, stats), slots=end)
+
+    @staticmethod
+    def boost(ctx, utilities: dict[str, np.ndarray]) -> None:
+        """The merchandisers' boost rules (boost_rules.py) on the scored candidates."""
+        for doc_type, utility in utilities.items():
+            hits = ctx.candidates[doc_type][: len(utility)]
+            factors = boost_factors(ctx.boost_rules, hits)
+            utilities[doc_type] = utility * factors
+            ctx.boosted.update((hit.id, float(f)) for hit, f in zip(hits, factors, strict=True) if f != 1.0)
 
     @staticmethod
     def explorations(ctx, config: MarketplaceConfig, pages: int, stats) -> list[list[Hit]]:

@@ -11,8 +11,7 @@ features, so feature logging leaves them out: the ranker never learns from a cur
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -22,7 +21,7 @@ from indexing.backends.base import Hit
 from indexing.documents import DOC_TYPE_MODELS
 from indexing.schema import parse_document_id
 
-from .models import Curation
+from .models import Curation, Window
 from .query.cached import VersionedValue
 from .query.normalize import normalize
 from .search_request import Sort
@@ -37,15 +36,8 @@ class CuratedResults:
     pinned: tuple[str, ...]
     hidden: frozenset[str]
     redirect_url: str = ""
-    # Its window (None: open), read at every search: a campaign starts and ends on time
-    # without a reload.
-    active_from: datetime | None = None
-    active_until: datetime | None = None
-
-    def active_at(self, moment: datetime) -> bool:
-        return (self.active_from is None or self.active_from <= moment) and (
-            self.active_until is None or moment < self.active_until
-        )
+    # Read at every search: a campaign starts and ends on time without a reload.
+    window: Window = field(default_factory=Window)
 
 
 def curated_queries(text: str) -> list[str]:
@@ -67,8 +59,7 @@ def load_curations() -> dict[str, list[CuratedResults]]:
             tuple(result_ids(curation.pinned)),
             frozenset(result_ids(curation.hidden)),
             curation.redirect_url,
-            curation.active_from,
-            curation.active_until,
+            curation.window,
         )
         for query in curated_queries(curation.queries):
             table.setdefault(query, []).append(curated)
@@ -93,7 +84,7 @@ def curation_for(*texts: str | None) -> CuratedResults | None:
     now = timezone.now()
     for text in texts:
         for curated in table.get(normalize(text), ()) if text else ():
-            if curated.active_at(now):
+            if curated.window.active_at(now):
                 return curated
     return None
 

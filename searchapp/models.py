@@ -2,6 +2,9 @@
 of the query rules. Both take effect on the next query in every web process (see
 searchapp/query/cached.py), with no re-index."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
@@ -226,7 +229,73 @@ def validate_redirect(url: str) -> None:
     URLValidator(schemes=["https"])(url)
 
 
-class Curation(models.Model):
+@dataclass(frozen=True)
+class Window:
+    """When a scheduled rule applies; None is an open end."""
+
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+    def active_at(self, moment: datetime) -> bool:
+        return (self.active_from is None or self.active_from <= moment) and (
+            self.active_until is None or moment < self.active_until
+        )
+
+
+class ScheduledRule(models.Model):
+    """What curations and boost rules share: a switch, a campaign window checked at every
+    search (so a campaign starts and ends on time without a reload) and a note."""
+
+    enabled = models.BooleanField(default=True)
+    active_from = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: from now on. A campaign's rule can wait for it."
+    )
+    active_until = models.DateTimeField(null=True, blank=True, help_text="Empty: until switched off.")
+    note = models.CharField(max_length=300, blank=True, help_text="Why, for the next person.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(active_from__isnull=True)
+                | models.Q(active_until__isnull=True)
+                | models.Q(active_from__lt=models.F("active_until")),
+                name="%(class)s_window_starts_before_it_ends",
+                violation_error_message="The window must start before it ends.",
+            )
+        ]
+
+    def overlaps(self, other: "ScheduledRule") -> bool:
+        """Whether the two windows share a moment (an open end reaches forever)."""
+        starts_before_other_ends = (
+            other.active_until is None or self.active_from is None or (self.active_from < other.active_until)
+        )
+        ends_after_other_starts = (
+            self.active_until is None or other.active_from is None or (other.active_from < self.active_until)
+        )
+        return starts_before_other_ends and ends_after_other_starts
+
+    @property
+    def window(self) -> Window:
+        return Window(self.active_from, self.active_until)
+
+    def status(self, now: datetime) -> str:
+        """As the admin lists it: off, scheduled, ended or applies."""
+        if not self.enabled:
+            return "off"
+        if self.window.active_at(now):
+            return "applies"
+        return "scheduled" if self.active_from is not None and now < self.active_from else "ended"
+
+
+def first_query_line(queries: str) -> str:
+    first, _, rest = queries.strip().partition("\n")
+    return f"{first} (+{len(rest.splitlines())} more)" if rest.strip() else first
+
+
+class Curation(ScheduledRule):
     """Results a merchandiser fixes for some queries: pinned ones first, in the order given, and
     hidden ones never shown (searchapp/curations.py). Live on save in every process."""
 
@@ -249,39 +318,9 @@ class Curation(models.Model):
         '"black friday" -> a campaign page): a path on this site or an https:// address. '
         "The response still carries the results.",
     )
-    enabled = models.BooleanField(default=True)
-    active_from = models.DateTimeField(
-        null=True, blank=True, help_text="Empty: from now on. A campaign's curation can wait for it."
-    )
-    active_until = models.DateTimeField(null=True, blank=True, help_text="Empty: until switched off.")
-    note = models.CharField(max_length=300, blank=True, help_text="Why, for the next person.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-updated_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(active_from__isnull=True)
-                | models.Q(active_until__isnull=True)
-                | models.Q(active_from__lt=models.F("active_until")),
-                name="curation_window_starts_before_it_ends",
-                violation_error_message="The curation's window must start before it ends.",
-            )
-        ]
 
     def __str__(self):
-        first, _, rest = self.queries.strip().partition("\n")
-        return f"{first} (+{len(rest.splitlines())} more)" if rest.strip() else first
-
-    def overlaps(self, other: "Curation") -> bool:
-        """Whether the two windows share a moment (an open end reaches forever)."""
-        starts_before_other_ends = (
-            other.active_until is None or self.active_from is None or (self.active_from < other.active_until)
-        )
-        ends_after_other_starts = (
-            self.active_until is None or other.active_from is None or (other.active_from < self.active_until)
-        )
-        return starts_before_other_ends and ends_after_other_starts
+        return first_query_line(self.queries)
 
     def clean(self):
         from .curations import curation_errors
@@ -289,3 +328,37 @@ class Curation(models.Model):
         errors = curation_errors(self)
         if errors:
             raise ValidationError(errors)
+
+
+class BoostRule(ScheduledRule):
+    """Lift or sink the results a merchandiser names (a brand, a category, a shop, a result
+    type) for some queries or every search: their expected utility in the blend is multiplied
+    by `factor` (searchapp/boost_rules.py). Relevance order only; live on save in every
+    process."""
+
+    name = models.CharField(max_length=100, help_text='What it is for: "Sony week", "sink refurbished".')
+    factor = models.FloatField(
+        default=2.0,
+        validators=[MinValueValidator(0.1), MaxValueValidator(10.0)],
+        help_text="Above 1 lifts, below 1 sinks (0.1 to 10). A result's expected utility is "
+        "multiplied by it: at 2 it passes neighbours that match up to about half as well as it "
+        "does, never a far better match; at 10 it reaches the top from about twentieth.",
+    )
+    queries = models.TextField(
+        blank=True,
+        help_text="One query per line, matched as curations match them. Empty: every search.",
+    )
+    doc_type = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("product", "products"), ("video", "videos"), ("live", "live streams")],
+        help_text="Empty: every result type.",
+    )
+    brands = models.ManyToManyField(
+        "catalog.Brand", blank=True, help_text="A video or live stream matches by its tagged products."
+    )
+    categories = models.ManyToManyField("catalog.Category", blank=True, help_text="Subcategories included.")
+    shops = models.ManyToManyField("catalog.Shop", blank=True)
+
+    def __str__(self):
+        return self.name

@@ -1,15 +1,16 @@
 """The search funnel: one small class per stage, run in order over a shared `SearchContext`,
 each timed into `ctx.timings` (milliseconds).
 
-    Analyze -> Personalize -> EmbedQuery -> Recall -> Fuse -> Recover -> PreRank -> Rank -> Sort
-    -> Blend -> Facets -> Present
+    Analyze -> Personalize -> EmbedQuery -> Recall -> Fuse -> Recover -> Curate -> Boost -> PreRank
+    -> Rank -> Sort -> Blend -> Facets -> Present
 
 The ranking funnel: Recall keeps up to `recall_depth` hits per channel, PreRank (cheap: the
 fused score) orders them all, and Rank orders the first `rank_depth` of them with the
 promoted LightGBM model of its type (ranking/rerank.py); the rest follow in first-stage
 order, so totals and facets still count every candidate. Blend (searchapp/blend.py) turns
 the ranked types into the one list a page shows: expected utility, cold-start exploration
-and the mixed row's slot constraints.
+and the mixed row's slot constraints. Merchandisers' curations (pinned and hidden results,
+curations.py) and boost rules (boost_rules.py) apply there too.
 
 Besides the three text channels, videos and live streams are recalled through the products
 they tag ("tagged": those tagging the query's top products), videos through their transcript
@@ -54,6 +55,7 @@ from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
 from .blend import Blend
+from .boost_rules import Boost
 from .curations import Curate
 from .facets import compute_facets, disjunctive_facets, filtered_facets, without_facet_filters
 from .fusion import reciprocal_rank_fusion
@@ -167,6 +169,10 @@ class SearchContext:
     hidden: frozenset[str] = frozenset()
     curation_id: int | None = None
     redirect_url: str | None = None
+    # The merchandisers' boost rules that apply (boost_rules.py), and the factor the blend
+    # applied to each result they lifted or sank (hit id -> factor).
+    boost_rules: tuple = ()
+    boosted: dict[str, float] = field(default_factory=dict)
     facets: dict = field(default_factory=dict)
     # THE page shown, in order (one list whatever the request type), and the 1-based
     # positions in it that cold-start exploration filled.
@@ -628,6 +634,8 @@ class Present:
                 result["pinned"] = True
             if debug:
                 result["utility"] = ctx.utilities.get(hit.id)
+                if hit.id in ctx.boosted:
+                    result["boost"] = ctx.boosted[hit.id]
             ctx.results.append(result)
 
 
@@ -691,6 +699,7 @@ class SearchPipeline:
             fuse,
             recovery.Recover(backend, config),
             Curate(backend),
+            Boost(),
             PreRank(config.accessory_demotion, config.accessory_intent),
             Rank(backend, config),
             SortResults(),

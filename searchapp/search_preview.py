@@ -1,7 +1,7 @@
 """The admin's search preview: a merchandiser types a query, with the filters a shopper can
 set, and sees the page shoppers get and why: what query understanding read, the recovery step,
-each result's id, channels, first-stage rank and ranker score, and a link to edit it, with a
-link to curate the query (pin or hide results). It runs the pipeline directly, so previews are
+each result's id, channels, first-stage rank, ranker score and boost, and a link to edit it,
+with links to curate the query (pin or hide results) and to the boost rules that applied. It runs the pipeline directly, so previews are
 neither logged as searches nor counted as unmet."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from searchapp.api.views import params_data, understood
 from searchapp.pipeline import SearchPipeline
 from searchapp.search_request import REQUEST_TYPES, Sort
 
-from .admin_links import new_curation_url
+from .admin_links import new_boost_rule_url, new_curation_url
 
 # The admin page editing each result type.
 ADMIN_CHANGE = {
@@ -70,6 +70,15 @@ def preview(query_params) -> dict:
         "rows": [row(position, result) for position, result in enumerate(ctx.results, start=1)],
         "curation_url": curation_url(ctx),
         "redirect_url": ctx.redirect_url,
+        "boost_rules": [
+            {
+                "name": rule.name,
+                "factor": rule.factor,
+                "url": reverse("admin:searchapp_boostrule_change", args=[rule.rule_id]),
+            }
+            for rule in ctx.boost_rules
+        ],
+        "new_boost_rule_url": new_boost_rule_url(ctx.request.query),
     }
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from catalog.models import Brand, Category, LiveStream, Product, Shop, Video
 from indexing.indexer import index_objects
+from searchapp.boost_rules import boost_table
 from searchapp.curations import curation_table
 from searchapp.query.analyzer import reset_caches
 from searchapp.query.rules import rule_switches
@@ -12,14 +13,14 @@ from searchapp.query.synonyms import synonym_tables
 def fresh_query_understanding(settings, tmp_path):
     """Query understanding learns from this test's catalog: its vocabulary is built (and
     saved) on first use, in a data directory of the test's own; no synonyms or rules are
-    kept from another test's database, nor curations."""
+    kept from another test's database, nor curations or boost rules."""
     settings.SEARCH_DATA_DIR = tmp_path / "data"
     reset_caches()
-    for table in (synonym_tables, rule_switches, curation_table):
+    for table in (synonym_tables, rule_switches, curation_table, boost_table):
         table.forget()
     yield
     reset_caches()
-    for table in (synonym_tables, rule_switches, curation_table):
+    for table in (synonym_tables, rule_switches, curation_table, boost_table):
         table.forget()
 
 
