@@ -4,6 +4,7 @@ registry of trained ranker versions."""
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -123,6 +124,9 @@ class EngagementFit(models.Model):
 class RankerModel(models.Model):
     class Status(models.TextChoices):
         CANDIDATE = "candidate"
+        # Passed the offline gate and serves a share of shoppers beside the promoted version
+        # until someone promotes or stops it (ranking/canary.py).
+        CANARY = "canary"
         PROMOTED = "promoted"
         REJECTED = "rejected"
 
@@ -138,16 +142,27 @@ class RankerModel(models.Model):
     metrics = models.JSONField(default=dict)
     training_summary = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    canary_share = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.5)],  # registry.MAX_CANARY_SHARE
+        help_text="A canary's share of shoppers (0 to 0.5), split by shopper or session id.",
+    )
+    canary_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # At most one promoted version per type: serving never has to choose.
+            # At most one promoted version and one canary per type: serving never has to choose.
             models.UniqueConstraint(
                 fields=["doc_type", "status"],
                 condition=models.Q(status="promoted"),
                 name="ranker_one_promoted_per_type",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["doc_type", "status"],
+                condition=models.Q(status="canary"),
+                name="ranker_one_canary_per_type",
+            ),
         ]
 
     def __str__(self):

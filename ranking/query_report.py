@@ -69,35 +69,7 @@ def query_performance(
     if ordering not in ORDERINGS:
         raise ValueError(f"ordering must be one of {', '.join(ORDERINGS)}")
 
-    def engaged(kind: str) -> Exists:
-        return Exists(Event.objects.filter(search_id=OuterRef("search_id"), kind=kind))
-
-    money = DecimalField(max_digits=14, decimal_places=2)
-    order_value = (
-        Event.objects.filter(search_id=OuterRef("search_id"), kind=Event.Kind.ORDER)
-        .values("search_id")
-        .annotate(total=Sum("value"))
-        .values("total")
-    )
-    rows = (
-        searches.annotate(
-            was_clicked=engaged(Event.Kind.CLICK),
-            was_carted=engaged(Event.Kind.ADD_TO_CART),
-            was_ordered=engaged(Event.Kind.ORDER),
-            order_value=Coalesce(
-                Subquery(order_value, output_field=money), Value(Decimal(0)), output_field=money
-            ),
-        )
-        .values("normalized_query")
-        .annotate(
-            searches=Count("search_id"),
-            clicked=Count("search_id", filter=Q(was_clicked=True)),
-            carted=Count("search_id", filter=Q(was_carted=True)),
-            ordered=Count("search_id", filter=Q(was_ordered=True)),
-            revenue=Sum("order_value"),
-        )
-        .filter(searches__gte=min_searches)
-    )
+    rows = outcomes_by(searches, "normalized_query").filter(searches__gte=min_searches)
     if ordering == TOP:
         rows = rows.order_by("-searches", "normalized_query")
     else:
@@ -114,3 +86,39 @@ def query_performance(
         )
         for row in rows[:limit]
     ]
+
+
+def outcomes_by(searches: QuerySet[SearchLog], key: str) -> QuerySet:
+    """`searches` grouped by the SearchLog field `key`: per group the searches, those with at
+    least one click, add-to-cart and order (a search counts once however many it got), and
+    the revenue of their orders."""
+
+    def engaged(kind: str) -> Exists:
+        return Exists(Event.objects.filter(search_id=OuterRef("search_id"), kind=kind))
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    order_value = (
+        Event.objects.filter(search_id=OuterRef("search_id"), kind=Event.Kind.ORDER)
+        .values("search_id")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    return (
+        searches.annotate(
+            was_clicked=engaged(Event.Kind.CLICK),
+            was_carted=engaged(Event.Kind.ADD_TO_CART),
+            was_ordered=engaged(Event.Kind.ORDER),
+            order_value=Coalesce(
+                Subquery(order_value, output_field=money), Value(Decimal(0)), output_field=money
+            ),
+        )
+        .values(key)
+        .annotate(
+            searches=Count("search_id"),
+            clicked=Count("search_id", filter=Q(was_clicked=True)),
+            carted=Count("search_id", filter=Q(was_carted=True)),
+            ordered=Count("search_id", filter=Q(was_ordered=True)),
+            revenue=Sum("order_value"),
+        )
+        .order_by()
+    )

@@ -10,6 +10,7 @@ order; `ranker_health()` says which of the two is happening and why.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
 CV_METRIC = "cv_ndcg@10"
 FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
+# The share of shoppers a canary started from the admin serves (editable there).
+DEFAULT_CANARY_SHARE = 0.1
+MAX_CANARY_SHARE = 0.5  # beyond it the promoted version would be the experiment
 # RankerModel.training_summary["boosted_from"] of a model that adds first_stage_prior back.
 BOOSTED_FROM_FIRST_STAGE = "first_stage"
 
@@ -113,50 +117,128 @@ def passes_gate(candidate: RankerModel) -> bool:
     return beats_incumbent and metrics[CV_METRIC] > metrics[FIRST_STAGE_CV_METRIC]
 
 
-def decide(candidate: RankerModel) -> bool:
+def decide(candidate: RankerModel, canary_share: float = 0.0) -> bool:
     """Promote the candidate if it passes the gate, else reject it; returns whether promoted.
-    Only the incumbent of the candidate's own document type is replaced."""
-    with transaction.atomic():
-        if passes_gate(candidate):
-            incumbents = RankerModel.objects.filter(
-                status=RankerModel.Status.PROMOTED, doc_type=candidate.doc_type
-            )
-            incumbents.update(status=RankerModel.Status.REJECTED)
-            candidate.status = RankerModel.Status.PROMOTED
-        else:
-            candidate.status = RankerModel.Status.REJECTED
+    With `canary_share` > 0 a candidate that passes serves that share of shoppers instead,
+    beside the promoted version, until someone promotes or stops it (ranking/canary.py).
+    Only the versions of the candidate's own document type are replaced."""
+    if not passes_gate(candidate):
+        candidate.status = RankerModel.Status.REJECTED
         candidate.save(update_fields=["status"])
-    reset_serving_ranker()
+    elif canary_share > 0:
+        start_canary(candidate, canary_share)
+    else:
+        promote(candidate)
     return candidate.status == RankerModel.Status.PROMOTED
+
+
+def promote(candidate: RankerModel) -> None:
+    """Serve `candidate` to every shopper; the version it replaces is rejected."""
+    with transaction.atomic():
+        RankerModel.objects.filter(status=RankerModel.Status.PROMOTED, doc_type=candidate.doc_type).update(
+            status=RankerModel.Status.REJECTED
+        )
+        candidate.status, candidate.canary_share = RankerModel.Status.PROMOTED, 0.0
+        candidate.save(update_fields=["status", "canary_share"])
+    reset_serving_ranker()
+
+
+def start_canary(candidate: RankerModel, share: float) -> None:
+    """Serve `candidate` to `share` of shoppers; a canary already running for the type stops."""
+    with transaction.atomic():
+        RankerModel.objects.filter(status=RankerModel.Status.CANARY, doc_type=candidate.doc_type).exclude(
+            pk=candidate.pk
+        ).update(status=RankerModel.Status.REJECTED, canary_share=0.0)
+        candidate.status, candidate.canary_share = RankerModel.Status.CANARY, share
+        candidate.canary_started_at = timezone.now()
+        candidate.save(update_fields=["status", "canary_share", "canary_started_at"])
+    reset_serving_ranker()
+
+
+def stop_canary(candidate: RankerModel) -> None:
+    candidate.status, candidate.canary_share = RankerModel.Status.REJECTED, 0.0
+    candidate.save(update_fields=["status", "canary_share"])
+    reset_serving_ranker()
 
 
 # --- Serving: the promoted model of each type, re-checked every RANKING_MODEL_CHECK_SECONDS.
 
 
 def _not_loaded() -> dict:
-    return {"checked_at": None, "ranker": None, "problem": "not loaded yet"}
+    return {
+        "checked_at": None,
+        "ranker": None,
+        "problem": "not loaded yet",
+        "canary": None,
+        "canary_problem": None,
+    }
 
 
 _serving: dict[str, dict] = {}
 
 
-def serving_ranker(doc_type: str = "product") -> LoadedRanker | None:
+def serving_ranker(doc_type: str = "product", unit: str = "") -> LoadedRanker | None:
+    """The model that orders `doc_type` for the shopper (or session) `unit`: the canary for
+    the units in its share, the promoted version for everyone else ("" is nobody's: a search
+    without a shopper or session id cannot be kept on one side of the split)."""
     state = _serving.setdefault(doc_type, _not_loaded())
     check_every = getattr(settings, "RANKING_MODEL_CHECK_SECONDS", 30)
     checked_at = state["checked_at"]
-    if checked_at is not None and time.monotonic() - checked_at < check_every:
-        return state["ranker"]
-    record = promoted(doc_type)
-    current = state["ranker"]
-    if record is None:
-        state.update(ranker=None, problem=NO_PROMOTED_MODEL)
-    elif current is None or current.version != record.version:
-        try:
-            state.update(ranker=load_ranker(record), problem=None)
-        except (IncompatibleModel, lgb.basic.LightGBMError) as error:
-            state.update(ranker=None, problem=str(error))
-    state["checked_at"] = time.monotonic()
+    if checked_at is None or time.monotonic() - checked_at >= check_every:
+        refresh(state, doc_type)
+    canary = state["canary"]
+    if canary is not None and unit and in_canary(unit, canary.ranker.version, canary.share):
+        return canary.ranker
     return state["ranker"]
+
+
+@dataclass(frozen=True)
+class ServedCanary:
+    ranker: LoadedRanker
+    share: float
+
+
+def refresh(state: dict, doc_type: str) -> None:
+    """Load what the registry now serves for `doc_type`: its promoted version and its canary,
+    each only when it changed."""
+    records = {
+        record.status: record
+        for record in RankerModel.objects.filter(
+            doc_type=doc_type, status__in=[RankerModel.Status.PROMOTED, RankerModel.Status.CANARY]
+        )
+    }
+    promoted_record = records.get(RankerModel.Status.PROMOTED)
+    current = state["ranker"]
+    if promoted_record is None:
+        state.update(ranker=None, problem=NO_PROMOTED_MODEL)
+    elif current is None or current.version != promoted_record.version:
+        state["ranker"], state["problem"] = usable(promoted_record)
+    canary_record = records.get(RankerModel.Status.CANARY)
+    served = state["canary"]
+    if canary_record is None:
+        state.update(canary=None, canary_problem=None)
+    elif served is None or (served.ranker.version, served.share) != (
+        canary_record.version,
+        canary_record.canary_share,
+    ):
+        ranker, state["canary_problem"] = usable(canary_record)
+        state["canary"] = ServedCanary(ranker, canary_record.canary_share) if ranker else None
+    state["checked_at"] = time.monotonic()
+
+
+def usable(record: RankerModel) -> tuple[LoadedRanker | None, str | None]:
+    """(the loaded model, None), or (None, why it cannot be served)."""
+    try:
+        return load_ranker(record), None
+    except (IncompatibleModel, lgb.basic.LightGBMError) as error:
+        return None, str(error)
+
+
+def in_canary(unit: str, version: str, share: float) -> bool:
+    """Whether `unit` falls in the version's share: a hash salted with the version, so each
+    canary draws its own shoppers and a shopper stays on one side for its whole run."""
+    digest = hashlib.sha256(f"{version}|{unit}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
 def reset_serving_ranker() -> None:
@@ -175,20 +257,30 @@ def unusable_ranker_problem(doc_type: str = "product") -> str | None:
 def ranker_health() -> dict:
     """{"status": "ok", "model_version", ...} or {"status": "degraded", "detail"} when the
     product ranker is missing or incompatible and searches are served in first-stage order.
-    `by_type` says which version orders each document type (None: the first stage)."""
+    `by_type` says which version orders each document type (None: the first stage);
+    `canaries` which version serves what share of shoppers beside it, or why it cannot."""
     by_type = {doc_type: serving_ranker(doc_type) for doc_type in DOC_TYPES}
     versions = {doc_type: ranker.version if ranker else None for doc_type, ranker in by_type.items()}
+    health = {"by_type": versions}
+    canaries = {doc_type: canary_health(_serving[doc_type]) for doc_type in DOC_TYPES}
+    if any(canaries.values()):
+        health["canaries"] = {doc_type: canary for doc_type, canary in canaries.items() if canary}
     ranker = by_type["product"]
     if ranker is None:
         problem = _serving["product"]["problem"]
-        return {
-            "status": "degraded",
-            "detail": f"serving the first-stage order: {problem}",
-            "by_type": versions,
-        }
+        return {"status": "degraded", "detail": f"serving the first-stage order: {problem}", **health}
     return {
         "status": "ok",
         "model_version": ranker.version,
         "feature_version": feature_manifest()["version"],
-        "by_type": versions,
+        **health,
     }
+
+
+def canary_health(state: dict) -> dict | None:
+    canary = state["canary"]
+    if canary is not None:
+        return {"version": canary.ranker.version, "share": canary.share}
+    if state["canary_problem"]:
+        return {"problem": f"the canary is not served: {state['canary_problem']}"}
+    return None

@@ -32,14 +32,16 @@ def rank_candidates(
     ranker: LoadedRanker | None = None,
     similarity: Sequence[float] | None = None,
     use_model: bool = True,
+    unit: str = "",
 ) -> RankedCandidates:
     """`hits` in first-stage order (their features depend on it: first_stage_rank); `ranker`
     defaults to the served (promoted) model; `use_model=False` keeps the first-stage order
-    (training computes the features of the candidates exactly as serving does)."""
+    (training computes the features of the candidates exactly as serving does); `unit` the
+    shopper or session id a canary version splits traffic by (registry.serving_ranker)."""
     now = time.time() if now is None else now
     features = compute_features(query, hits, get_ranking_stats(), now, similarity)
     if use_model and hits:
-        ranker = ranker or serving_ranker(hits[0].doc_type)
+        ranker = ranker or serving_ranker(hits[0].doc_type, unit)
     if not use_model or ranker is None or not hits:
         return RankedCandidates(list(hits), features, None, "")
     scores = ranker.predict(features)

@@ -199,10 +199,12 @@ def train_and_register(
     seed: int = 0,
     params: dict | None = None,
     doc_type: str = "product",
+    canary_share: float = 0.0,
 ) -> dict:
     """Train on 80% of the queries, gate on the other 20% against the served model of
     `doc_type` (or the first-stage order when none is served) and, with enough queries, on
-    k-fold cross-validation against the first-stage order; register, and promote or reject."""
+    k-fold cross-validation against the first-stage order; register, and promote or reject
+    (or, with `canary_share`, serve a version that passes to that share of shoppers)."""
     train, valid = split_by_query(groups, VALIDATION_SHARE, seed)
     booster = train_lambdarank(train, valid, seed=seed, params=params)
     candidate = evaluate(valid, booster_scores(booster))
@@ -237,8 +239,14 @@ def train_and_register(
         "queries": sorted({g.query for g in groups}),
     }
     record = register(booster, metrics, summary, doc_type=doc_type)
-    promoted = decide(record)
-    return {"version": record.version, "promoted": promoted, **metrics, **summary}
+    promoted = decide(record, canary_share)
+    return {
+        "version": record.version,
+        "promoted": promoted,
+        "canary_share": record.canary_share,
+        **metrics,
+        **summary,
+    }
 
 
 def retrain_from_logs() -> dict:

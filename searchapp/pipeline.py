@@ -533,7 +533,11 @@ class Rank:
             )
             top = hits[: self.config.rank_depth_for(doc_type, ctx.request)]
             ranked = rank_candidates(
-                query, top, similarity=self.similarity(ctx, doc_type, top), use_model=self.config.use_ranker
+                query,
+                top,
+                similarity=self.similarity(ctx, doc_type, top),
+                use_model=self.config.use_ranker,
+                unit=ctx.request.shopper_id or ctx.request.session_id,
             )
             ctx.candidates[doc_type] = ranked.hits + hits[len(top) :]
             ctx.features[doc_type] = ranked.features

@@ -381,12 +381,25 @@ class HealthPartSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False)
 
 
+class CanaryHealthSerializer(serializers.Serializer):
+    version = serializers.CharField(required=False)
+    share = serializers.FloatField(required=False, help_text="Of shoppers, split by shopper or session id.")
+    problem = serializers.CharField(
+        required=False, help_text="Why it is not served (the promoted version is)."
+    )
+
+
 class RankerHealthSerializer(HealthPartSerializer):
     model_version = serializers.CharField(required=False, help_text="The promoted product ranker.")
     feature_version = serializers.CharField(required=False)
     by_type = serializers.DictField(
         child=serializers.CharField(allow_null=True),
         help_text="doc type -> the version ordering it; null = its first-stage order.",
+    )
+    canaries = serializers.DictField(
+        child=CanaryHealthSerializer(),
+        required=False,
+        help_text="doc type -> the canary version serving a share of shoppers beside it (absent: none).",
     )
 
 

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES, decode_vector
 from ranking.models import ImpressionLog, SearchLog
-from ranking.registry import decide, register, reset_serving_ranker
+from ranking.registry import decide, in_canary, register, reset_serving_ranker
 from searchapp.marketplace_settings import marketplace_config
 from searchapp.models import MarketplaceSettings
 
@@ -49,12 +49,13 @@ def ids(body) -> list[str]:
     return [hit["id"] for hit in body["results"]]
 
 
-def reversing_model() -> lgb.Booster:
-    """Scores grow with first_stage_rank: a model that turns the first-stage order around."""
+def reversing_model(sign: int = 1) -> lgb.Booster:
+    """Scores grow with first_stage_rank: a model that turns the first-stage order around
+    (`sign=-1`: one that keeps it)."""
     rng = np.random.default_rng(0)
     features = rng.random((200, len(FEATURE_NAMES)))
     features[:, FEATURE_INDEX["first_stage_rank"]] = np.tile(np.arange(1, 21), 10)
-    labels = features[:, FEATURE_INDEX["first_stage_rank"]]
+    labels = sign * features[:, FEATURE_INDEX["first_stage_rank"]]
     data = lgb.Dataset(features, label=labels, feature_name=list(FEATURE_NAMES))
     params = {"objective": "regression", "verbose": -1, "min_data_in_leaf": 1, "num_leaves": 31}
     return lgb.train(params, data, num_boost_round=30)
@@ -210,3 +211,27 @@ def test_expired_ranking_stats_are_reloaded_after_the_response_not_during_the_se
     # and outside a search (a worker, a command) expired stats reload on the spot
     stats.get_ranking_stats()
     assert loads == ["while serving", "outside", "outside"]
+
+
+def test_a_canary_orders_the_searches_of_its_share_of_shoppers(client, small_catalog):
+    # given a promoted model that keeps the first-stage order and a canary that reverses it
+    first_stage = ids(search(client))
+    kept = promote(reversing_model(sign=-1))
+    canary = register(reversing_model(), {"validation_ndcg@10": 1.0, "incumbent_validation_ndcg@10": 0.0}, {})
+    decide(canary, canary_share=0.5)
+    shoppers = [f"shopper-{i}" for i in range(40)]
+    inside = next(s for s in shoppers if in_canary(s, canary.version, 0.5))
+    outside = next(s for s in shoppers if not in_canary(s, canary.version, 0.5))
+
+    # then each shopper gets their side's order, every time, and the log says which ordered it
+    for shopper, order, version in (
+        (inside, first_stage[::-1], canary.version),
+        (outside, first_stage, kept.version),
+    ):
+        for _ in range(2):
+            body = search(client, shopper_id=shopper)
+            assert ids(body) == order
+            assert SearchLog.objects.get(search_id=body["search_id"]).model_version == version
+    # a search by a session alone is split too; one with no id gets the promoted version
+    assert ids(search(client, session_id=inside)) == first_stage[::-1]
+    assert ids(search(client)) == first_stage

@@ -3,8 +3,10 @@
 manage.py train_ranker --judgments data/chorus/judgments-dev.csv --cv 5
 manage.py train_ranker --judgments data/chorus/judgments-dev.csv      # train, gate, register
 manage.py train_ranker --clicks --evaluate-on data/chorus/judgments-dev.csv
+manage.py train_ranker --clicks --canary 0.1   # if it passes the gate, 10% of shoppers first
 """
 
+import argparse
 import json
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from ranking.datasets import click_groups, judged_groups
 from ranking.features import FEATURE_GROUPS, first_stage_prior
 from ranking.judgments import load_ratings_by_doc_id
 from ranking.models import RankerModel
-from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC, load_ranker
+from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC, MAX_CANARY_SHARE, load_ranker
 from ranking.training import (
     CLICK_PARAMS,
     cross_validate,
@@ -24,6 +26,24 @@ from ranking.training import (
     feature_group_gains,
     train_and_register,
 )
+
+
+def canary_share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < share <= MAX_CANARY_SHARE:
+        raise argparse.ArgumentTypeError(f"a share of shoppers above 0 and at most {MAX_CANARY_SHARE}")
+    return share
+
+
+def outcome(report: dict) -> str:
+    if report["promoted"]:
+        return "PROMOTED"
+    if report["canary_share"]:
+        return f"CANARY ({report['canary_share']:.0%} of shoppers; promote or stop it in the admin)"
+    return "rejected"
 
 
 class Command(BaseCommand):
@@ -43,6 +63,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-ablation", action="store_true", help="With --cv: skip the per-group gains.")
         parser.add_argument(
             "--evaluate-on", metavar="JUDGMENTS", help="Score the trained model on judgments."
+        )
+        parser.add_argument(
+            "--canary",
+            type=canary_share,
+            default=0.0,
+            metavar="SHARE",
+            help="If the version passes the gate, serve it to this share of shoppers (up to 0.5) "
+            "beside the promoted one instead of promoting it; promote or stop it in the admin.",
         )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", dest="json_path", help="Also write the report as JSON here.")
@@ -76,10 +104,9 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 params=params,
                 doc_type=options["doc_type"],
+                canary_share=options["canary"],
             )
-            self.stdout.write(
-                f"version {report['version']}: {'PROMOTED' if report['promoted'] else 'rejected'}"
-            )
+            self.stdout.write(f"version {report['version']}: {outcome(report)}")
             for name in (
                 "validation_ndcg@10",
                 "incumbent_validation_ndcg@10",
