@@ -4,18 +4,16 @@ views of logged searches and events for debugging ranking."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
-from lightgbm.basic import LightGBMError
 
 from .canary import compare_canary
 from .models import DocEngagement, EngagementFit, Event, RankerModel, SearchLog
 from .registry import (
     DEFAULT_CANARY_SHARE,
-    IncompatibleModel,
-    load_ranker,
     promote,
     reset_serving_ranker,
     start_canary,
     stop_canary,
+    try_load,
 )
 
 
@@ -169,12 +167,10 @@ class RankerModelAdmin(admin.ModelAdmin):
 
     def servable(self, request, record: RankerModel) -> bool:
         """Whether serving could load it (its features are the ones computed now, its file is there)."""
-        try:
-            load_ranker(record)
-        except (IncompatibleModel, LightGBMError) as error:
-            self.message_user(request, f"{record.version} cannot be served: {error}", messages.ERROR)
-            return False
-        return True
+        problem = try_load(record)[1]
+        if problem:
+            self.message_user(request, f"{record.version} cannot be served: {problem}", messages.ERROR)
+        return problem is None
 
 
 def percent(rate: float | None) -> str:

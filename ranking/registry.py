@@ -212,7 +212,7 @@ def refresh(state: dict, doc_type: str) -> None:
     if promoted_record is None:
         state.update(ranker=None, problem=NO_PROMOTED_MODEL)
     elif current is None or current.version != promoted_record.version:
-        state["ranker"], state["problem"] = usable(promoted_record)
+        state["ranker"], state["problem"] = try_load(promoted_record)
     canary_record = records.get(RankerModel.Status.CANARY)
     served = state["canary"]
     if canary_record is None:
@@ -221,12 +221,12 @@ def refresh(state: dict, doc_type: str) -> None:
         canary_record.version,
         canary_record.canary_share,
     ):
-        ranker, state["canary_problem"] = usable(canary_record)
+        ranker, state["canary_problem"] = try_load(canary_record)
         state["canary"] = ServedCanary(ranker, canary_record.canary_share) if ranker else None
     state["checked_at"] = time.monotonic()
 
 
-def usable(record: RankerModel) -> tuple[LoadedRanker | None, str | None]:
+def try_load(record: RankerModel) -> tuple[LoadedRanker | None, str | None]:
     """(the loaded model, None), or (None, why it cannot be served)."""
     try:
         return load_ranker(record), None

@@ -49,7 +49,7 @@ from ranking.features import (
     title_tokens,
 )
 from ranking.marketplace_config import MarketplaceConfig
-from ranking.registry import unusable_ranker_problem
+from ranking.registry import LoadedRanker, unusable_ranker_problem
 from ranking.rerank import rank_candidates
 from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
@@ -105,6 +105,9 @@ class PipelineConfig:
     # stops here.
     mixed_media_rank_depth: int = 100
     use_ranker: bool = True
+    # doc type -> a model that orders it instead of the served one (the admin's preview of a
+    # registered version); empty: the registry's choice (promoted, or a shopper's canary).
+    rankers: Mapping[str, LoadedRanker] = field(default_factory=dict)
     # The first stage multiplies the fused score of an accessory named after the query's
     # product ("laptop sleeve" for "laptops", ranking/accessories.py) by this (1 = off), when
     # query understanding puts at least `accessory_intent` on one category: then the catalog
@@ -536,6 +539,7 @@ class Rank:
                 query,
                 top,
                 similarity=self.similarity(ctx, doc_type, top),
+                ranker=self.config.rankers.get(doc_type),
                 use_model=self.config.use_ranker,
                 unit=ctx.request.shopper_id or ctx.request.session_id,
             )

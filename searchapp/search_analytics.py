@@ -1,6 +1,6 @@
 """The admin's search analytics: how each query performs over a period (ranking/query_report.py),
 most searched first or the ones that do not convert first, with links to the search preview
-and to a curation started from the query; `format=csv` downloads the table. Below it, the
+and to a curation and a boost rule started from the query; `format=csv` downloads the table. Below it, the
 searches shoppers rephrased before clicking (ranking/reformulations.py), each with a link to a
 synonym rule started from the pair."""
 
@@ -18,7 +18,7 @@ from django.urls import reverse
 from ranking.query_report import LOW_CTR, TOP, logged_searches, query_performance
 from ranking.reformulations import rephrasings
 
-from .admin_links import new_curation_url, new_synonym_url, preview_url
+from .admin_links import new_boost_rule_url, new_curation_url, new_synonym_url, preview_url
 
 ROWS = 200
 
@@ -63,7 +63,12 @@ def search_analytics(request):
     if request.GET.get("format") == "csv":
         return csv_download(rows)
     context["rows"] = [
-        {"row": row, "preview_url": preview_url(row.query), "curate_url": new_curation_url(row.query)}
+        {
+            "row": row,
+            "preview_url": preview_url(row.query),
+            "curate_url": new_curation_url(row.query),
+            "boost_url": new_boost_rule_url(row.query),
+        }
         for row in rows
     ]
     context["rephrasings"] = [

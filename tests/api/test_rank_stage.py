@@ -235,3 +235,27 @@ def test_a_canary_orders_the_searches_of_its_share_of_shoppers(client, small_cat
     # a search by a session alone is split too; one with no id gets the promoted version
     assert ids(search(client, session_id=inside)) == first_stage[::-1]
     assert ids(search(client)) == first_stage
+
+
+def test_the_search_preview_orders_by_any_registered_version_beside_the_served_order(
+    admin_client, client, small_catalog
+):
+    first_stage = ids(search(client))
+    promote(reversing_model(sign=-1))
+    candidate = register(
+        reversing_model(), {"validation_ndcg@10": 0.0, "incumbent_validation_ndcg@10": 1.0}, {}
+    )
+    preview = "/admin/search-preview/"
+    params = {"q": QUERY, "type": "product"}
+
+    page = admin_client.get(preview, {**params, "ranker": candidate.version}).context
+    assert [row["id"] for row in page["rows"]] == first_stage[::-1]
+    assert [row["served_position"] for row in page["rows"]] == list(range(len(first_stage), 0, -1))
+    assert page["model_versions"] == {"product": candidate.version}
+    assert (candidate.version, f"{candidate.version} (candidate)") in page["rankers"]
+
+    by_first_stage = admin_client.get(preview, {**params, "ranker": "first-stage"}).context
+    assert [row["id"] for row in by_first_stage["rows"]] == first_stage
+    assert admin_client.get(preview, params).context["compared"] is False
+    refused = admin_client.get(preview, {**params, "ranker": "product-nope"}).context
+    assert refused["errors"] == {"ranker": ["no product ranker version 'product-nope'"]}
