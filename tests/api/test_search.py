@@ -140,6 +140,7 @@ def test_debug_adds_stage_timings_and_field_scores(client, small_catalog):
         "fuse",
         "recover",
         "curate",
+        "boost",
         "prerank",
         "rank",
         "sort",
