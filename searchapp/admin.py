@@ -3,14 +3,20 @@ marketplace ranking settings, live on save; the searches that found nothing, to 
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import slugify
 
 from .admin_links import new_curation_url, new_synonym_url, preview_url
 from .curations import curated_queries, result_ids
 from .models import BoostRule, Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery, first_query_line
+from .query.synonyms import DEFAULT_LOCALE
+from .synonym_files import MAX_FILE_BYTES, export_synonyms, import_synonyms
 
 # The admin's home page lists the search tools (preview, analytics, unmet searches) above
 # the models.
@@ -19,10 +25,47 @@ admin.site.index_template = "admin/searchapp/index.html"
 
 @admin.register(Synonym)
 class SynonymAdmin(admin.ModelAdmin):
+    """The rules, with a Solr / Elasticsearch synonyms file to import or download
+    (synonym_files.py) from the list page."""
+
     list_display = ["rule", "direction", "locale", "weight", "enabled", "updated_at"]
     list_editable = ["enabled"]
     list_filter = ["enabled", "locale"]
     search_fields = ["rule"]
+    change_list_template = "admin/searchapp/synonym/change_list.html"
+
+    def get_urls(self):
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_file), name="searchapp_synonym_import"),
+            path("download/", self.admin_site.admin_view(self.download), name="searchapp_synonym_download"),
+        ]
+        return own + super().get_urls()
+
+    def import_file(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SynonymFileForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = import_synonyms(
+                form.rules_text(), form.cleaned_data["locale"], form.cleaned_data["weight"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a synonyms file",
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/searchapp/synonym/import.html", context)
+
+    def download(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        locale = request.GET.get("locale") or DEFAULT_LOCALE
+        response = HttpResponse(export_synonyms(locale), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="synonyms-{slugify(locale)}.txt"'
+        return response
 
     @admin.display(description="direction")
     def direction(self, synonym: Synonym) -> str:
@@ -172,6 +215,38 @@ BOOST_RULE_FIELDS = [
     ("active_from", "active_until"),
     "note",
 ]
+
+
+class SynonymFileForm(forms.Form):
+    file = forms.FileField(required=False, help_text="A synonyms.txt: one rule a line, # comments.")
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label="or paste the rules"
+    )
+    locale = forms.CharField(max_length=10, initial=DEFAULT_LOCALE)
+    weight = forms.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        initial=0.8,
+        help_text="Of every rule imported (editable per rule after).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_FILE_BYTES:
+                self.add_error("file", f"At most {MAX_FILE_BYTES // 1_000_000} MB.")
+            else:
+                try:
+                    data["text"] = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    self.add_error("file", "Not UTF-8 text: save the file as UTF-8.")
+        elif not data.get("text", "").strip():
+            raise forms.ValidationError("Choose a file or paste the rules.")
+        return data
+
+    def rules_text(self) -> str:
+        return self.cleaned_data["text"]
 
 
 class BoostRuleForm(forms.ModelForm):
