@@ -23,6 +23,8 @@ the token is a runner-up too ("siphne" -> "sine", and "iphone" beside it). A thr
 unknown word ("dsk") is one edit from too many words to replace, so it stays as typed and its
 two likeliest words are the runner-ups; so are the likeliest two edits away from a short
 word with nothing one edit away.
+A phrase counts whether titles write it as two words or run together: "smart wach" is "smart
+watch" (titles write "smartwatch"), not "smart cache" (Intel's "Smart Cache").
 A word two edits away beats a closer one where the neighbouring word makes it a title phrase
 and it is far more frequent ("dvd layee" -> "dvd player", not "dvd layer"). A catalog word
 titles never put beside its neighbour ("dvd layer") has the word one edit away that they do
@@ -469,7 +471,16 @@ class SpellingCorrector:
         )
 
     def context_count(self, before: str, word: str, after: str) -> int:
-        return self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)
+        """How often titles put `word` beside its neighbours: as a pair, or run together as
+        one word ("smart watch" is mostly written "smartwatch", "smart cache" never)."""
+        if not word:
+            return 0
+        count = self.bigrams.get(f"{before} {word}", 0) + self.bigrams.get(f"{word} {after}", 0)
+        if before:
+            count += self.title_counts.get(before + word, 0)
+        if after:
+            count += self.title_counts.get(word + after, 0)
+        return count
 
     def best_split(self, token: str) -> str | None:
         """Split a run-together word ("wirelessmouse") where titles use the resulting pair most."""
