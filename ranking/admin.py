@@ -95,13 +95,10 @@ class RankerModelAdmin(admin.ModelAdmin):
         comparison = compare_canary(obj)
         arms = (comparison.canary, comparison.promoted)
         rows = [
-            ("version", *(f"{arm.label}" for arm in arms)),
+            ("version", *(arm.label for arm in arms)),
             ("searches", *(str(arm.searches) for arm in arms)),
             ("click-through", *(percent(arm.ctr) for arm in arms)),
-            (
-                "add-to-cart rate",
-                *(percent(arm.carted / arm.searches if arm.searches else None) for arm in arms),
-            ),
+            ("add-to-cart rate", *(percent(arm.cart_rate) for arm in arms)),
             ("order rate", *(percent(arm.order_rate) for arm in arms)),
             ("revenue per search", *(str(arm.revenue_per_search or "-") for arm in arms)),
         ]

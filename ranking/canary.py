@@ -19,33 +19,20 @@ from decimal import Decimal
 from django.db.models import Q
 
 from .models import RankerModel, SearchLog
-from .query_report import CENTS, outcomes_by
+from .query_report import CENTS, Outcomes, outcomes_by
 from .registry import promoted
 
 Z_95 = 1.96
 FIRST_STAGE = "first stage"
 
 
-@dataclass(frozen=True)
-class ArmOutcome:
+@dataclass(frozen=True, kw_only=True)
+class ArmOutcome(Outcomes):
     version: str  # "" = the first-stage order
-    searches: int = 0
-    clicked: int = 0  # searches with at least one click
-    carted: int = 0
-    ordered: int = 0
-    revenue: Decimal = Decimal(0)
 
     @property
     def label(self) -> str:
         return self.version or FIRST_STAGE
-
-    @property
-    def ctr(self) -> float | None:
-        return self.clicked / self.searches if self.searches else None
-
-    @property
-    def order_rate(self) -> float | None:
-        return self.ordered / self.searches if self.searches else None
 
     @property
     def revenue_per_search(self) -> Decimal | None:
@@ -97,13 +84,7 @@ def compare_canary(canary: RankerModel, include_simulated: bool = False) -> Cana
         searches = searches.filter(is_simulated=False)
     rows = {row["model_version"]: row for row in outcomes_by(searches, "model_version")}
     arms = [
-        ArmOutcome(
-            version,
-            **{name: rows[version][name] for name in ("searches", "clicked", "carted", "ordered")},
-            revenue=Decimal(rows[version]["revenue"] or 0).quantize(CENTS),
-        )
-        if version in rows
-        else ArmOutcome(version)
+        ArmOutcome.counted(rows[version], version=version) if version in rows else ArmOutcome(version=version)
         for version in versions
     ]
     new, old = arms

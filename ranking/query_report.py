@@ -34,26 +34,45 @@ CENTS = Decimal("0.01")
 ORDERINGS = (TOP, LOW_CTR)
 
 
-@dataclass(frozen=True)
-class QueryPerformance:
+@dataclass(frozen=True, kw_only=True)
+class Outcomes:
+    """What a set of served searches led to: how many, those with at least one click, add-to-
+    cart and order (a search counts once however many it got), and the revenue of the orders."""
+
+    searches: int = 0
+    clicked: int = 0
+    carted: int = 0
+    ordered: int = 0
+    revenue: Decimal = Decimal(0)
+
+    @classmethod
+    def counted(cls, row: dict, **key) -> Outcomes:
+        """From one group of `outcomes_by`."""
+        return cls(
+            **key,
+            **{name: row[name] for name in ("searches", "clicked", "carted", "ordered")},
+            revenue=Decimal(row["revenue"] or 0).quantize(CENTS),
+        )
+
+    def share(self, count: int) -> float | None:
+        return count / self.searches if self.searches else None
+
+    @property
+    def ctr(self) -> float | None:
+        return self.share(self.clicked)
+
+    @property
+    def cart_rate(self) -> float | None:
+        return self.share(self.carted)
+
+    @property
+    def order_rate(self) -> float | None:
+        return self.share(self.ordered)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryPerformance(Outcomes):
     query: str
-    searches: int
-    clicked: int  # searches with at least one click
-    carted: int
-    ordered: int
-    revenue: Decimal
-
-    @property
-    def ctr(self) -> float:
-        return self.clicked / self.searches
-
-    @property
-    def cart_rate(self) -> float:
-        return self.carted / self.searches
-
-    @property
-    def order_rate(self) -> float:
-        return self.ordered / self.searches
 
 
 def logged_searches(days: float, include_simulated: bool = False) -> QuerySet[SearchLog]:
@@ -75,17 +94,7 @@ def query_performance(
     else:
         ctr = Cast("clicked", FloatField()) / Cast("searches", FloatField())
         rows = rows.annotate(ctr=ctr).order_by("ctr", "-searches", "normalized_query")
-    return [
-        QueryPerformance(
-            query=row["normalized_query"],
-            searches=row["searches"],
-            clicked=row["clicked"],
-            carted=row["carted"],
-            ordered=row["ordered"],
-            revenue=Decimal(row["revenue"] or 0).quantize(CENTS),
-        )
-        for row in rows[:limit]
-    ]
+    return [QueryPerformance.counted(row, query=row["normalized_query"]) for row in rows[:limit]]
 
 
 def outcomes_by(searches: QuerySet[SearchLog], key: str) -> QuerySet:

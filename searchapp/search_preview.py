@@ -3,8 +3,8 @@ set, and sees the page shoppers get and why: what query understanding read, the 
 each result's id, channels, first-stage rank, ranker score and boost, and a link to edit it,
 with links to curate the query (pin or hide results) and to the boost rules that applied. It
 can order products by any registered ranker version, or by the first stage, beside where the
-served order puts each result: a version is eyeballed before it serves anyone. It runs the pipeline directly, so previews are
-neither logged as searches nor counted as unmet."""
+served order puts each result: a version is eyeballed before it serves anyone. It runs the
+pipeline directly, so previews are neither logged as searches nor counted as unmet."""
 
 from __future__ import annotations
 
