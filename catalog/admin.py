@@ -5,10 +5,11 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
+from .admin_autocomplete import SafeAutocompleteAdmin
 from .models import Brand, Category, LiveStream, Product, Shop, SuspectedMisfile, Video
 
 
-class VideoProductInline(admin.TabularInline):
+class VideoProductInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Video.products.through
     verbose_name = "tagged product"
     verbose_name_plural = "tagged products"
@@ -20,7 +21,7 @@ class LiveStreamProductInline(VideoProductInline):
     model = LiveStream.products.through
 
 
-class ProductVideoInline(admin.TabularInline):
+class ProductVideoInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Video.products.through
     verbose_name = "video tagging this product"
     verbose_name_plural = "videos tagging this product"
@@ -86,7 +87,7 @@ class TopLevelCategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(ProductCountMixin, admin.ModelAdmin):
+class CategoryAdmin(SafeAutocompleteAdmin, ProductCountMixin, admin.ModelAdmin):
     list_display = ["name", "path", "parent", "product_count"]
     list_filter = [TopLevelCategoryFilter]
     list_select_related = ["parent"]
@@ -98,7 +99,7 @@ class CategoryAdmin(ProductCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = [
         "title", "external_id", "brand", "category", "shop", "price", "currency", "stock", "rating",
         "review_count", "sales_count", "status",
@@ -135,7 +136,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = ["title", "kind", "creator", "shop", "views", "likes", "duration_seconds", "published_at"]
     list_filter = ["kind", "is_generated", "shop__is_official", "published_at"]
     list_select_related = ["shop"]
@@ -150,7 +151,7 @@ class VideoAdmin(admin.ModelAdmin):
 
 
 @admin.register(LiveStream)
-class LiveStreamAdmin(admin.ModelAdmin):
+class LiveStreamAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = [
         "title",
         "shop",

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
 
+from catalog.admin_autocomplete import SafeAutocompleteAdmin
+
 from .admin_links import new_curation_url, new_synonym_url, preview_url
 from .curations import curated_queries, result_ids
 from .models import BoostRule, Curation, MarketplaceSettings, QueryRule, Synonym, UnmetQuery, first_query_line
@@ -268,7 +270,7 @@ class BoostRuleForm(forms.ModelForm):
 
 
 @admin.register(BoostRule)
-class BoostRuleAdmin(admin.ModelAdmin):
+class BoostRuleAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     form = BoostRuleForm
     list_display = [
         "name",

@@ -48,3 +48,21 @@ def test_change_pages_show_the_links_between_media_and_products(admin_client, ca
 def test_product_search_finds_by_external_id(admin_client, small_catalog):
     response = admin_client.get(reverse("admin:catalog_product_changelist"), {"q": "SKU-3"})
     assert [p.external_id for p in response.context["cl"].result_list] == ["SKU-3"]
+
+
+def test_a_forged_related_id_is_refused_with_the_fields_error_not_a_500(admin_client, small_catalog):
+    # Only a hand-made request sends a related id that is not a number: Django's autocomplete
+    # widgets used to look it up as it was while rendering the error page.
+    product = Product.objects.first()
+    page = admin_client.post(
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        {"title": product.title, "brand": "abc", "category": "", "price": "1", "currency": "EUR"},
+    )
+    assert page.status_code == 200
+    assert "brand" in page.context["adminform"].form.errors
+    rule = admin_client.post(
+        reverse("admin:searchapp_boostrule_add"),
+        {"name": "x", "factor": "2", "doc_type": "video", "brands": ["abc"], "enabled": "on"},
+    )
+    assert rule.status_code == 200
+    assert "brands" in rule.context["adminform"].form.errors
