@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
+from django.conf import settings
 
 from indexing.schema import DOC_TYPES
 from searchapp.evaluation import condensed_ndcg_at_k, ndcg_at_k
@@ -251,7 +252,8 @@ def train_and_register(
 
 def retrain_from_logs() -> dict:
     """The scheduled retrain: learn each document type's ranker from its logged traffic
-    (ranking.retrain_ranker)."""
+    (ranking.retrain_ranker); a version that passes the gate is promoted, or served to
+    RANKING_RETRAIN_CANARY_SHARE of shoppers first when that is set."""
     reports = {}
     for doc_type in DOC_TYPES:
         groups = click_groups(doc_type=doc_type)
@@ -259,6 +261,10 @@ def retrain_from_logs() -> dict:
             reports[doc_type] = {"skipped": f"only {len(groups)} queries with enough logged traffic"}
         else:
             reports[doc_type] = train_and_register(
-                groups, source="logged clicks", params=CLICK_PARAMS, doc_type=doc_type
+                groups,
+                source="logged clicks",
+                params=CLICK_PARAMS,
+                doc_type=doc_type,
+                canary_share=settings.RANKING_RETRAIN_CANARY_SHARE,
             )
     return reports

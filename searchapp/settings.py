@@ -139,6 +139,9 @@ RANKING_RANK_DEPTH = env.int("RANKING_RANK_DEPTH", default=200)
 RANKING_MIXED_MEDIA_DEPTH = env.int("RANKING_MIXED_MEDIA_DEPTH", default=100)
 # False serves the first-stage order even when a model is promoted (incidents, A/B baselines).
 RANKING_ENABLED = env.bool("RANKING_ENABLED", default=True)
+# The scheduled retrain (ranking.retrain_ranker) serves a version that passes the offline gate
+# to this share of shoppers as a canary (ranking/canary.py) instead of promoting it; 0 promotes.
+RANKING_RETRAIN_CANARY_SHARE = env.float("RANKING_RETRAIN_CANARY_SHARE", default=0.0)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=20)
 SEARCH_DENSE_RELATIVE_FLOOR = env.float("SEARCH_DENSE_RELATIVE_FLOOR", default=0.6)
 # "lexical=1,lexical_all=1,dense=1.5"; a channel left out weighs 1. Dense at 1.5 measured best

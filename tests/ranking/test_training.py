@@ -3,6 +3,7 @@ import pytest
 
 from ranking.datasets import QueryGroup, click_label
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES
+from ranking.models import RankerModel
 from ranking.registry import CV_METRIC, FIRST_STAGE_CV_METRIC
 from ranking.training import cross_validate, evaluate, split_by_query, train_and_register, train_lambdarank
 
@@ -78,3 +79,12 @@ def test_the_promotion_gate_cross_validates_the_recipe_against_the_first_stage()
 )
 def test_click_labels_grade_the_debiased_click_rate_and_purchases(click_rate, carts, orders, label):
     assert click_label(click_rate, carts, orders) == label
+
+
+@pytest.mark.django_db
+def test_a_version_that_passes_the_gate_can_serve_a_canary_share_instead_of_being_promoted():
+    report = train_and_register(synthetic_groups(30, seed=7), source="test", canary_share=0.2)
+
+    assert (report["promoted"], report["canary_share"]) == (False, 0.2)
+    record = RankerModel.objects.get(version=report["version"])
+    assert record.status == RankerModel.Status.CANARY
