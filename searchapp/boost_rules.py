@@ -27,7 +27,6 @@ from indexing.backends.base import Filters, Hit
 from .curations import curated_queries
 from .models import BoostRule, Window
 from .query.cached import VersionedValue
-from .query.normalize import normalize
 from .search_request import Sort
 
 
@@ -95,15 +94,16 @@ def boost_rules_changed(sender, **kwargs):
     boost_table.invalidate()
 
 
-def rules_for(*texts: str | None) -> tuple[LoadedBoost, ...]:
-    """The rules active now for a search whose text (as typed, then corrected) is `texts`."""
+def rules_for(ctx) -> tuple[LoadedBoost, ...]:
+    """The rules active now for the search: those for every search, and those naming its query
+    as typed or as corrected (`ctx.query_keys`)."""
     table = boost_table.get()
     if not table.everywhere and not table.by_query:
         return ()
     now = timezone.now()
     found = {rule.rule_id: rule for rule in table.everywhere}
-    for text in dict.fromkeys(normalize(text) for text in texts if text):
-        found.update((rule.rule_id, rule) for rule in table.by_query.get(text, ()))
+    for key in ctx.query_keys:
+        found.update((rule.rule_id, rule) for rule in table.by_query.get(key, ()))
     return tuple(rule for rule in found.values() if rule.window.active_at(now))
 
 
@@ -125,5 +125,4 @@ class Boost:
     def run(self, ctx) -> None:
         if ctx.request.sort is not Sort.RELEVANCE:
             return
-        parsed = ctx.parsed
-        ctx.boost_rules = rules_for(ctx.request.query, parsed.corrected if parsed is not None else None)
+        ctx.boost_rules = rules_for(ctx)

@@ -75,15 +75,15 @@ def curations_changed(sender, **kwargs):
     curation_table.invalidate()
 
 
-def curation_for(*texts: str | None) -> CuratedResults | None:
-    """The curation of the first of `texts` (the query as typed, then its correction) that one
-    names."""
+def curation_for(ctx) -> CuratedResults | None:
+    """The active curation of the search's query as typed, else of its correction
+    (`ctx.query_keys`)."""
     table = curation_table.get()
     if not table:
         return None
     now = timezone.now()
-    for text in texts:
-        for curated in table.get(normalize(text), ()) if text else ():
+    for key in ctx.query_keys:
+        for curated in table.get(key, ()):
             if curated.window.active_at(now):
                 return curated
     return None
@@ -153,8 +153,7 @@ class Curate:
         self.backend = backend
 
     def run(self, ctx) -> None:
-        parsed = ctx.parsed
-        curated = curation_for(ctx.request.query, parsed.corrected if parsed is not None else None)
+        curated = curation_for(ctx)
         if curated is None:
             return
         ctx.curation_id = curated.curation_id

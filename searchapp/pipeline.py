@@ -29,6 +29,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from time import perf_counter
 
 import numpy as np
@@ -61,6 +62,7 @@ from .facets import compute_facets, disjunctive_facets, filtered_facets, without
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
+from .query.normalize import normalize
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 from .sort_floor import sortable
 
@@ -197,6 +199,13 @@ class SearchContext:
     model_versions: dict[str, str] = field(default_factory=dict)
     # hit id -> {"fused": ..., "first_stage_rank": ..., "rank": ...}, for debug=1
     stage_scores: dict[str, dict] = field(default_factory=dict)
+
+    @cached_property
+    def query_keys(self) -> tuple[str, ...]:
+        """The query as typed, then as spelling-corrected, normalized: how curations and boost
+        rules name the searches they apply to. Computed once, when the first of them asks."""
+        corrected = self.parsed.corrected if self.parsed is not None else None
+        return tuple(dict.fromkeys(normalize(text) for text in (self.request.query, corrected) if text))
 
     @property
     def total(self) -> int:
