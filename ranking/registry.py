@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from indexing.schema import DOC_TYPES
 
+from .compiled_trees import Scorer, compiled_scorer
 from .features import feature_manifest, first_stage_prior
 from .models import RankerModel
 
@@ -44,16 +45,25 @@ def models_dir() -> Path:
     return path
 
 
+def compiled_dir() -> Path:
+    return models_dir() / "compiled"
+
+
 @dataclass
 class LoadedRanker:
     version: str
     booster: lgb.Booster
     # Trained from the first stage's scores (features.first_stage_prior), which it adds back.
     boosted_from_first_stage: bool = False
+    # The same trees compiled to native code (ranking/compiled_trees.py), when they could be.
+    compiled: Scorer | None = None
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        # One thread: 200 rows are scored faster than threads can be woken up.
-        scores = self.booster.predict(features, num_threads=1)
+        if self.compiled is not None:
+            scores = self.compiled(features)
+        else:
+            # One thread: 200 rows are scored faster than threads can be woken up.
+            scores = self.booster.predict(features, num_threads=1)
         if self.boosted_from_first_stage:
             scores = scores + first_stage_prior(features)
         return scores
@@ -73,7 +83,8 @@ def load_ranker(record: RankerModel) -> LoadedRanker:
     if not path.is_file():
         raise IncompatibleModel(f"model file {path} is missing")
     boosted = record.training_summary.get("boosted_from") == BOOSTED_FROM_FIRST_STAGE
-    return LoadedRanker(record.version, lgb.Booster(model_file=str(path)), boosted)
+    booster = lgb.Booster(model_file=str(path))
+    return LoadedRanker(record.version, booster, boosted, compiled_scorer(path, compiled_dir()))
 
 
 def register(
@@ -82,6 +93,9 @@ def register(
     version = f"{doc_type}-{timezone.now().strftime('%Y%m%d-%H%M%S-%f')}"
     path = models_dir() / f"ranker-{version}.txt"
     booster.save_model(str(path))
+    # Compiled (and cached) here, so serving on this host loads machine code instead of
+    # compiling on the first search's path after a promotion (~0.5 s for 124 trees).
+    compiled_scorer(path, compiled_dir())
     return RankerModel.objects.create(
         version=version,
         file_path=str(path),
@@ -258,7 +272,8 @@ def ranker_health() -> dict:
     """{"status": "ok", "model_version", ...} or {"status": "degraded", "detail"} when the
     product ranker is missing or incompatible and searches are served in first-stage order.
     `by_type` says which version orders each document type (None: the first stage);
-    `canaries` which version serves what share of shoppers beside it, or why it cannot."""
+    `canaries` which version serves what share of shoppers beside it, or why it cannot;
+    `compiled` whether the product ranker scores through compiled trees (ranking/compiled_trees.py)."""
     by_type = {doc_type: serving_ranker(doc_type) for doc_type in DOC_TYPES}
     versions = {doc_type: ranker.version if ranker else None for doc_type, ranker in by_type.items()}
     health = {"by_type": versions}
@@ -273,6 +288,7 @@ def ranker_health() -> dict:
         "status": "ok",
         "model_version": ranker.version,
         "feature_version": feature_manifest()["version"],
+        "compiled": ranker.compiled is not None,
         **health,
     }
 

@@ -139,6 +139,8 @@ RANKING_RANK_DEPTH = env.int("RANKING_RANK_DEPTH", default=200)
 RANKING_MIXED_MEDIA_DEPTH = env.int("RANKING_MIXED_MEDIA_DEPTH", default=100)
 # False serves the first-stage order even when a model is promoted (incidents, A/B baselines).
 RANKING_ENABLED = env.bool("RANKING_ENABLED", default=True)
+# Serve rankers through their trees compiled to native code (ranking/compiled_trees.py).
+RANKING_COMPILE_TREES = env.bool("RANKING_COMPILE_TREES", default=True)
 # The scheduled retrain (ranking.retrain_ranker) serves a version that passes the offline gate
 # to this share of shoppers as a canary (ranking/canary.py) instead of promoting it; 0 promotes.
 RANKING_RETRAIN_CANARY_SHARE = env.float("RANKING_RETRAIN_CANARY_SHARE", default=0.0)

@@ -392,6 +392,11 @@ class CanaryHealthSerializer(serializers.Serializer):
 class RankerHealthSerializer(HealthPartSerializer):
     model_version = serializers.CharField(required=False, help_text="The promoted product ranker.")
     feature_version = serializers.CharField(required=False)
+    compiled = serializers.BooleanField(
+        required=False,
+        help_text="The product ranker scores through its trees compiled to native code; false: through "
+        "LightGBM's predict (the same scores, slower; the log says why).",
+    )
     by_type = serializers.DictField(
         child=serializers.CharField(allow_null=True),
         help_text="doc type -> the version ordering it; null = its first-stage order.",

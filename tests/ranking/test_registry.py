@@ -43,6 +43,7 @@ def test_a_candidate_is_promoted_only_if_it_beats_the_incumbent_on_validation():
         "status": "ok",
         "model_version": better.version,
         "feature_version": better.feature_manifest["version"],
+        "compiled": True,
         "by_type": {"product": better.version, "video": None, "live": None},
     }
 
