@@ -105,7 +105,7 @@ class RankerModelAdmin(admin.ModelAdmin):
         table = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows)
         verdicts = format_html_join(
             "",
-            "<p>{}: {} ({} points, 95% interval {} to {})</p>",
+            "<p>{}: {} ({} points, 95% interval {} to {}, valid however often it is checked)</p>",
             (
                 (
                     name,

@@ -5,10 +5,11 @@ promotes it."""
 from datetime import timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
-from ranking.canary import compare_canary
+from ranking.canary import compare_canary, rate_difference
 from ranking.models import Event, RankerModel, SearchLog
 from ranking.registry import decide, in_canary, ranker_health, serving_ranker, start_canary
 
@@ -137,6 +138,36 @@ def test_a_small_difference_on_little_traffic_is_no_verdict(incumbent):
     log_searches(canary.version, 30, clicked=10, ordered=0)
     log_searches(incumbent.version, 30, clicked=9, ordered=0)
     assert compare_canary(RankerModel.objects.get(pk=canary.pk)).ctr.verdict == "no clear difference yet"
+
+
+def verdicts_while_watching(canary_rate: float, promoted_rate: float, seed: int) -> list[str]:
+    """The verdict a person reads after every 200 searches (100 a side) up to 10,000."""
+    rng = np.random.default_rng(seed)
+    canary = np.cumsum(rng.random(5_000) < canary_rate)
+    promoted = np.cumsum(rng.random(5_000) < promoted_rate)
+    return [
+        rate_difference(int(canary[n - 1]), n, int(promoted[n - 1]), n).verdict
+        for n in range(100, 5_001, 100)
+    ]
+
+
+def test_watching_a_tie_every_day_rarely_ever_calls_a_winner():
+    # Given 400 canaries no better or worse than the promoted version, each checked 50 times
+    runs = [verdicts_while_watching(0.2, 0.2, seed) for seed in range(400)]
+
+    # Then at most ~5% of them ever read anything but "no clear difference yet"
+    # (a fixed-sample 95% interval checked this often: a third of them)
+    called = sum(any(v != "no clear difference yet" for v in verdicts) for verdicts in runs)
+    assert called / len(runs) <= 0.06
+
+
+def test_a_real_lift_is_called_ahead_and_stays_ahead():
+    # Given canaries whose order rate is truly 4 points better (24% vs 20%)
+    runs = [verdicts_while_watching(0.24, 0.20, seed) for seed in range(100)]
+
+    # Then most are called ahead within 10,000 searches, and none is ever called behind
+    assert sum(verdicts[-1] == "canary ahead" for verdicts in runs) >= 80
+    assert not any("canary behind" in verdicts for verdicts in runs)
 
 
 def test_the_admin_starts_promotes_and_stops_canaries(admin_client, incumbent):
