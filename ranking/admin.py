@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from .canary import compare_canary
 from .models import DocEngagement, EngagementFit, Event, RankerModel, SearchLog
 from .registry import (
+    CANARY_STOPPED,
     DEFAULT_CANARY_SHARE,
     promote,
     reset_serving_ranker,
@@ -79,7 +80,7 @@ class RankerModelAdmin(admin.ModelAdmin):
     @admin.display(description="online (canary vs promoted)")
     def online(self, obj) -> str:
         if obj.status != RankerModel.Status.CANARY:
-            return ""
+            return obj.metrics.get(CANARY_STOPPED, "")
         comparison = compare_canary(obj)
         if comparison.ctr is None:
             return f"waiting for searches ({comparison.canary.searches} vs {comparison.promoted.searches})"
@@ -105,15 +106,9 @@ class RankerModelAdmin(admin.ModelAdmin):
         table = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows)
         verdicts = format_html_join(
             "",
-            "<p>{}: {} ({} points, 95% interval {} to {}, valid however often it is checked)</p>",
+            "<p>{}: {} ({}, valid however often it is checked)</p>",
             (
-                (
-                    name,
-                    difference.verdict,
-                    points(difference.value),
-                    points(difference.low),
-                    points(difference.high),
-                )
+                (name, difference.verdict, str(difference))
                 for name, difference in (
                     ("Click-through", comparison.ctr),
                     ("Order rate", comparison.order_rate),
@@ -172,10 +167,6 @@ class RankerModelAdmin(admin.ModelAdmin):
 
 def percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.1%}"
-
-
-def points(difference: float) -> str:
-    return f"{100 * difference:+.1f}"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,6 +17,11 @@ Waudby-Smith et al. ("Time-uniform central limit theory and asymptotic confidenc
 sequences", 2024): with probability 95% the true difference stays inside the interval at
 every count of searches at once. The price is width: ~3.0 standard errors at
 PLANNED_SEARCHES, 3.6 at a hundred times that, 3.9 at a tenth.
+
+Because it holds at any time, a guard may act on it unattended: `guard_canary` (the Celery
+task `ranking.guard_canaries`, on a schedule) stops a canary whose click-through or order
+rate is clearly behind, so shoppers stop paying for a worse version before anyone looks.
+Promoting stays a person's call.
 """
 
 from __future__ import annotations
@@ -29,13 +34,14 @@ from django.db.models import Q
 
 from .models import RankerModel, SearchLog
 from .query_report import CENTS, Outcomes, outcomes_by
-from .registry import promoted
+from .registry import promoted, stop_canary
 
 CONFIDENCE_ERROR = 0.05  # the chance the true difference ever leaves the interval
 # The number of searches (both sides) where the interval is narrowest relative to the
 # standard error: a 10% canary meets it in days on a busy marketplace.
 PLANNED_SEARCHES = 10_000
 FIRST_STAGE = "first stage"
+BEHIND = "canary behind"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +70,15 @@ class Difference:
         if self.low > 0:
             return "canary ahead"
         if self.high < 0:
-            return "canary behind"
+            return BEHIND
         return "no clear difference yet"
+
+    def __str__(self) -> str:
+        return f"{points(self.value)} points, 95% interval {points(self.low)} to {points(self.high)}"
+
+
+def points(difference: float) -> str:
+    return f"{100 * difference:+.1f}"
 
 
 @dataclass(frozen=True)
@@ -117,3 +130,22 @@ def compare_canary(canary: RankerModel, include_simulated: bool = False) -> Cana
         ctr=rate_difference(new.clicked, new.searches, old.clicked, old.searches),
         order_rate=rate_difference(new.ordered, new.searches, old.ordered, old.searches),
     )
+
+
+def guard_canary(canary: RankerModel) -> str | None:
+    """Stop `canary` when its click-through or order rate is clearly behind the promoted
+    version's (real shoppers only); the reason, or None when it keeps serving."""
+    comparison = compare_canary(canary)
+    behind = [
+        f"{name} behind: {difference}"
+        for name, difference in (("click-through", comparison.ctr), ("order rate", comparison.order_rate))
+        if difference is not None and difference.verdict == BEHIND
+    ]
+    if not behind:
+        return None
+    reason = (
+        f"stopped by the canary guard: {'; '.join(behind)} "
+        f"({comparison.canary.searches} vs {comparison.promoted.searches} searches)"
+    )
+    stop_canary(canary, reason)
+    return reason

@@ -32,6 +32,7 @@ NO_PROMOTED_MODEL = "no promoted model"
 INCUMBENT_METRIC = "incumbent_validation_ndcg@10"
 CV_METRIC = "cv_ndcg@10"
 FIRST_STAGE_CV_METRIC = "first_stage_cv_ndcg@10"
+CANARY_STOPPED = "canary_stopped"  # why the canary guard stopped a version (ranking/canary.py)
 # The share of shoppers a canary started from the admin serves (editable there).
 DEFAULT_CANARY_SHARE = 0.1
 MAX_CANARY_SHARE = 0.5  # beyond it the promoted version would be the experiment
@@ -169,9 +170,15 @@ def start_canary(candidate: RankerModel, share: float) -> None:
     reset_serving_ranker()
 
 
-def stop_canary(candidate: RankerModel) -> None:
+def stop_canary(candidate: RankerModel, reason: str = "") -> None:
+    """Back to the promoted version for everyone; `reason` (kept in the version's metrics as
+    CANARY_STOPPED, shown in the admin) when a guard rather than a person stopped it."""
     candidate.status, candidate.canary_share = RankerModel.Status.REJECTED, 0.0
-    candidate.save(update_fields=["status", "canary_share"])
+    fields = ["status", "canary_share"]
+    if reason:
+        candidate.metrics = {**candidate.metrics, CANARY_STOPPED: reason}
+        fields.append("metrics")
+    candidate.save(update_fields=fields)
     reset_serving_ranker()
 
 

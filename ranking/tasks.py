@@ -3,10 +3,13 @@ retry policy: late acknowledgement, backoff, retries for transient errors only).
 
 Retraining on a schedule: add to CELERY_BEAT_SCHEDULE, e.g.
     {"retrain-ranker": {"task": "ranking.retrain_ranker", "schedule": crontab(hour=3, minute=0)},
-     "refresh-engagement": {"task": "ranking.refresh_engagement", "schedule": 900.0}}
+     "refresh-engagement": {"task": "ranking.refresh_engagement", "schedule": 900.0},
+     "guard-canaries": {"task": "ranking.guard_canaries", "schedule": 3600.0}}
 and run `celery -A searchapp beat`. A retrained version only replaces the served one when it
 beats it on the validation NDCG gate (ranking/registry.py).
 """
+
+import logging
 
 from celery import shared_task
 
@@ -14,6 +17,8 @@ from indexing.tasks import RETRY_POLICY
 from personalization.tasks import update_profiles
 
 from . import events, feature_log, stats
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="ranking.ingest_events", **RETRY_POLICY)
@@ -42,3 +47,18 @@ def retrain_ranker() -> dict:
     from .training import retrain_from_logs
 
     return retrain_from_logs()
+
+
+@shared_task(name="ranking.guard_canaries", acks_late=True)
+def guard_canaries() -> dict[str, str]:
+    """Stop every running canary that is clearly behind (ranking/canary.py): version -> why."""
+    from .canary import guard_canary
+    from .models import RankerModel
+
+    stopped = {}
+    for canary in RankerModel.objects.filter(status=RankerModel.Status.CANARY):
+        reason = guard_canary(canary)
+        if reason:
+            logger.warning("canary %s %s", canary.version, reason)
+            stopped[canary.version] = reason
+    return stopped

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from ranking.canary import compare_canary, rate_difference
 from ranking.models import Event, RankerModel, SearchLog
-from ranking.registry import decide, in_canary, ranker_health, serving_ranker, start_canary
+from ranking.registry import CANARY_STOPPED, decide, in_canary, ranker_health, serving_ranker, start_canary
+from ranking.tasks import guard_canaries
 
 from .test_registry import candidate
 
@@ -168,6 +169,36 @@ def test_a_real_lift_is_called_ahead_and_stays_ahead():
     # Then most are called ahead within 10,000 searches, and none is ever called behind
     assert sum(verdicts[-1] == "canary ahead" for verdicts in runs) >= 80
     assert not any("canary behind" in verdicts for verdicts in runs)
+
+
+def test_the_guard_stops_a_canary_clearly_behind_and_says_why(admin_client, incumbent):
+    # Given a canary whose shoppers click far less than the promoted version's
+    canary = candidate(0.75, 0.70)
+    decide(canary, canary_share=0.5)
+    log_searches(canary.version, 300, clicked=30, ordered=10)
+    log_searches(incumbent.version, 300, clicked=120, ordered=12)
+
+    # When the scheduled guard runs
+    stopped = guard_canaries()
+
+    # Then it is stopped, everyone gets the promoted version, and the registry says why
+    record = RankerModel.objects.get(pk=canary.pk)
+    assert record.status == "rejected"
+    reason = record.metrics[CANARY_STOPPED]
+    assert stopped == {canary.version: reason}
+    assert "click-through behind: -30.0 points" in reason and "order rate" not in reason
+    assert {serving_ranker("product", f"s{i}").version for i in range(50)} == {incumbent.version}
+    assert reason in admin_client.get("/admin/ranking/rankermodel/").content.decode()
+
+
+def test_the_guard_leaves_a_canary_ahead_or_undecided_serving(incumbent):
+    canary = candidate(0.75, 0.70)
+    decide(canary, canary_share=0.5)
+    log_searches(canary.version, 300, clicked=90, ordered=10)
+    log_searches(incumbent.version, 300, clicked=85, ordered=30)  # orders: behind, but not clearly yet
+
+    assert guard_canaries() == {}
+    assert RankerModel.objects.get(pk=canary.pk).status == "canary"
 
 
 def test_the_admin_starts_promotes_and_stops_canaries(admin_client, incumbent):
