@@ -1,9 +1,10 @@
 """A ranker's trees compiled to native code (lleaves, through LLVM) for serving.
 
 LightGBM's own predict spends most of a search's call on per-call work (input checks,
-ctypes, thread set-up): 200 rows through 124 four-leaf trees take ~0.4-0.8 ms, the compiled
-trees ~0.04 ms, with the same scores (float64 throughout; tests/ranking/test_compiled_trees.py
-holds them equal on real feature lists, missing values included).
+ctypes, thread set-up): on the dev queries' real lists (200 rows, 124 four-leaf trees) it
+takes 0.67 ms p50, the compiled trees 0.12 ms with the float32 -> float64 copy included, and
+the scores agree to 1e-14 (float64 throughout; tests/ranking/test_compiled_trees.py holds them
+equal, missing values included).
 
 The machine code is specific to the host CPU and to the lleaves and llvmlite versions, so
 the cache file is named after them and the model file's hash: a version registered on one

@@ -17,6 +17,8 @@ from indexing.tasks import RETRY_POLICY
 from personalization.tasks import update_profiles
 
 from . import events, feature_log, stats
+from .canary import guard_canary
+from .models import RankerModel
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +54,6 @@ def retrain_ranker() -> dict:
 @shared_task(name="ranking.guard_canaries", acks_late=True)
 def guard_canaries() -> dict[str, str]:
     """Stop every running canary that is clearly behind (ranking/canary.py): version -> why."""
-    from .canary import guard_canary
-    from .models import RankerModel
-
     stopped = {}
     for canary in RankerModel.objects.filter(status=RankerModel.Status.CANARY):
         reason = guard_canary(canary)
