@@ -190,7 +190,7 @@ class DocumentTerms:
     shop: str
     category: str
     # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
-    # live now: the RAW_COLUMNS from "price" on that need no query.
+    # live now: what document_features derives its columns from.
     values: tuple[float, ...]
 
 
@@ -243,29 +243,62 @@ def document_terms(hit: Hit) -> DocumentTerms:
     return terms
 
 
+# Pseudo-counts that pull a video's like rate towards a typical 4% while it has few views.
+LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH = 0.04, 200.0
+# What the features need of a document and the ranking stats alone, whatever the query.
+DOCUMENT_COLUMNS = (
+    "price", "log_price", "price_percentile", "popularity", "ctr", "conversion", "review_score",
+    "seller_authority", "doc_type", "published_ts", "media_engagement", "media_reach", "live_now",
+)  # fmt: skip
+
+
+def document_features(hit: Hit, document: DocumentTerms, stats: RankingStats) -> tuple[float, ...]:
+    """The DOCUMENT_COLUMNS of a document: computed once per stored version of it and per load
+    of the stats (memoised on them), not for every search that ranks it again."""
+    memo = stats._document_features
+    key = (hit.doc_type, hit.id)
+    cached = memo.get(key)
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    price, published, doc_type, sales, rating, reviews, views, likes, viewers, live_now = document.values
+    ctr, conversion = stats.rates(hit.id, document.category)
+    review_score = bayesian_average(rating * reviews, reviews, stats.mean_rating, stats.rating_prior_strength)
+    values = (
+        price,
+        np.log1p(price),
+        stats.price_percentile(document.category, price),
+        np.log1p(sales),
+        ctr,
+        conversion,
+        review_score * np.log1p(reviews),
+        stats.authority_by_shop.get(document.shop, math.nan),
+        doc_type,
+        published,
+        bayesian_average(likes, views, LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH),
+        np.log1p(viewers if math.isnan(views) else views),
+        live_now,
+    )
+    row = tuple(map(float, values))
+    memo[key] = (document, row)
+    return row
+
+
 # What the per-hit pass gathers, in this order, after the per-field BM25 scores.
 RAW_COLUMNS = (
     "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
     "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
     "accessory_for_query", "category_intent", "category_feedback", "brand_match", "colour_match",
-    "seller_authority", "propagated_relevance", "passage_cosine", "visual_cosine",
-    # DocumentTerms.values:
-    "price", "published_ts", "doc_type", "sales_count", "rating", "review_count", "views", "likes",
-    "viewers", "live_now",
+    "propagated_relevance", "passage_cosine", "visual_cosine",
+    *DOCUMENT_COLUMNS,
 )  # fmt: skip
 RAW = {name: len(LEXICAL_FIELDS) + i for i, name in enumerate(RAW_COLUMNS)}
 RAW_WIDTH = len(LEXICAL_FIELDS) + len(RAW_COLUMNS)
-# Features copied as gathered; the rest are derived below.
-COPIED = (
-    "lexical_score", "lexical_rank", "dense_cosine", "dense_rank", "title_coverage", "all_terms_in_title",
-    "phrase_in_title", "field_coverage", "category_name_coverage", "title_length", "first_match_position",
-    "accessory_for_query", "category_intent", "category_feedback", "brand_match", "colour_match",
-    "seller_authority", "doc_type",
-    "propagated_relevance", "passage_cosine", "visual_cosine", "live_now",
-)  # fmt: skip
+# Features copied as gathered (the per-field BM25 scores first), in one gather; the rest are
+# derived below.
+COPIED = tuple(name for name in RAW_COLUMNS if name in FEATURE_INDEX)
+COPY_TO = np.array([*range(len(LEXICAL_FIELDS)), *(FEATURE_INDEX[name] for name in COPIED)])
+COPY_FROM = np.array([*range(len(LEXICAL_FIELDS)), *(RAW[name] for name in COPIED)])
 MEDIA_TYPES = frozenset({"video", "live"})
-# Pseudo-counts that pull a video's like rate towards a typical 4% while it has few views.
-LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH = 0.04, 200.0
 
 
 def compute_features(
@@ -297,7 +330,6 @@ def compute_features(
     categories = [document.category for document in documents]
     feedback = Counter(categories[:CATEGORY_FEEDBACK_DEPTH])
     feedback_depth = min(n, CATEGORY_FEEDBACK_DEPTH)
-    authority = stats.authority_by_shop
     nan = math.nan
 
     intent_by_category = category_intents(intent, hits, categories)
@@ -332,20 +364,17 @@ def compute_features(
                 feedback[category] / feedback_depth if category else 0.0,
                 1.0 if brand and (brand == query_brand or f" {brand} " in text) else 0.0,
                 1.0 if colour and colour in document.title_words else 0.0,
-                authority.get(document.shop, nan),
                 inherited_relevance(hit, product_relevance) if hit.doc_type in MEDIA_TYPES else nan,
                 scores.get("passage", nan),
                 scores.get("visual", nan),
-                *document.values,
+                *document_features(hit, document, stats),
             )
         )
     # fromiter over the flattened rows: a third faster than np.array's shape discovery.
     raw = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=n * RAW_WIDTH).reshape(n, RAW_WIDTH)
 
     column = FEATURE_INDEX
-    columns[:, : len(LEXICAL_FIELDS)] = raw[:, : len(LEXICAL_FIELDS)]
-    for name in COPIED:
-        columns[:, column[name]] = raw[:, RAW[name]]
+    columns[:, COPY_TO] = raw[:, COPY_FROM]
     lexical_score, dense_cosine = raw[:, RAW["lexical_score"]], raw[:, RAW["dense_cosine"]]
     best_lexical = np.nanmax(lexical_score) if np.isfinite(lexical_score).any() else nan
     columns[:, column["lexical_score_ratio"]] = lexical_score / best_lexical if best_lexical > 0 else nan
@@ -358,26 +387,10 @@ def compute_features(
         columns[:, column["dense_similarity_gap"]] = best_similar - similar
     columns[:, column["rrf_score"]] = [hit.score for hit in hits]
     columns[:, column["first_stage_rank"]] = np.arange(1, n + 1)
-    prices = raw[:, RAW["price"]]
-    columns[:, column["log_price"]] = np.log1p(prices)
-    columns[:, column["price_percentile"]] = stats.price_percentiles(categories, prices)
-    columns[:, column["popularity"]] = np.log1p(raw[:, RAW["sales_count"]])
-    columns[:, [column["ctr"], column["conversion"]]] = stats.engagement_rates(
-        [hit.id for hit in hits], categories
-    )
-    reviews = raw[:, RAW["review_count"]]
-    columns[:, column["review_score"]] = bayesian_average(
-        raw[:, RAW["rating"]] * reviews, reviews, stats.mean_rating, stats.rating_prior_strength
-    ) * np.log1p(reviews)
     columns[:, column["age_days"]] = (now - raw[:, RAW["published_ts"]]) / SECONDS_PER_DAY
     columns[:, column["query_terms"]] = len(query.tokens)
-    views, likes = raw[:, RAW["views"]], raw[:, RAW["likes"]]
-    columns[:, column["media_engagement"]] = bayesian_average(
-        likes, views, LIKE_RATE_PRIOR, LIKE_RATE_STRENGTH
-    )
-    columns[:, column["media_reach"]] = np.log1p(np.where(np.isnan(views), raw[:, RAW["viewers"]], views))
     columns[:, [column["category_affinity"], column["brand_affinity"], column["price_affinity"]]] = (
-        personal_affinities(query.profile, hits, prices)
+        personal_affinities(query.profile, hits, raw[:, RAW["price"]])
     )
     return columns.astype(np.float32)
 

@@ -108,26 +108,15 @@ class RankingStats:
     engagement_models: dict[str, EngagementModel] = field(default_factory=dict)
     _tagged_values: dict[tuple[str, ...], float] = field(default_factory=dict, repr=False)
     _economics: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
-    _price_percentiles: dict[tuple[str, float], float] = field(default_factory=dict, repr=False)
+    # (doc type, id) -> (its DocumentTerms, its query-independent features): ranking/features.py.
+    _document_features: dict[tuple[str, str], tuple[object, tuple[float, ...]]] = field(
+        default_factory=dict, repr=False
+    )
     mean_rating: float = DEFAULT_MEAN_RATING
     rating_prior_strength: float = RATING_PRIOR_STRENGTH
 
-    def price_percentiles(self, categories: Sequence[str], prices: np.ndarray) -> np.ndarray:
-        """Share of each category's prices at or below each price (NaN when unknown).
-        Memoised per (category, price): the same few hundred documents are ranked search
-        after search, and a lookup costs less than grouping them by category each time."""
-        memo = self._price_percentiles
-        result = []
-        for key in zip(categories, prices.tolist(), strict=True):
-            value = memo.get(key)
-            if value is None:
-                value = self._price_percentile(*key)
-                if value == value:  # NaN keys never match again: not worth storing
-                    memo[key] = value
-            result.append(value)
-        return np.array(result, dtype=np.float64)
-
-    def _price_percentile(self, category: str, price: float) -> float:
+    def price_percentile(self, category: str, price: float) -> float:
+        """Share of the category's prices at or below `price` (NaN when unknown)."""
         known = self.prices_by_category.get(category)
         if price != price or known is None or not len(known):
             return math.nan
@@ -175,13 +164,6 @@ class RankingStats:
 
     def category_ctr(self, category: str) -> float:
         return self.rates_by_category.get(category, self.global_rates)[0]
-
-    def engagement_rates(self, doc_ids: Sequence[str], categories: Sequence[str]) -> np.ndarray:
-        """(n, 2): smoothed (ctr, conversion) per document, its category's when it has none."""
-        return np.array(
-            [self.rates(doc_id, category) for doc_id, category in zip(doc_ids, categories, strict=True)],
-            dtype=np.float64,
-        ).reshape(len(doc_ids), 2)
 
 
 def smoothed_rates(rows: Sequence[tuple[str, str, float, int, int]]) -> RankingStats:

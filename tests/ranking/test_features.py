@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -70,15 +71,36 @@ def test_title_features_read_which_query_words_the_title_holds_and_where(
 
 
 def test_price_percentiles_are_the_same_when_remembered_and_nan_when_unknown(stats):
-    categories = ["printing/toner", "printing/toner", "no/such-category", "printing/toner"]
-    prices = np.array([30.0, 121.0, 30.0, np.nan])
+    # Given toner at 30 and 121 (above 3 and 4 of the category's 5 prices), a product of a
+    # category without prices and one without a price
+    hits = [make_hit(10), make_hit(101), make_hit(12), make_hit(13)]
+    hits[2].keywords["category_path"] = ["no", "no/such-category"]
+    del hits[3].numbers["price"]
+    column = FEATURE_INDEX["price_percentile"]
 
-    first = stats.price_percentiles(categories, prices)
-    again = stats.price_percentiles(categories, prices)
+    # When they are ranked twice (the second time from what the stats remembered)
+    first = compute_features(QueryFeatures("toner"), hits, stats, NOW)[:, column]
+    again = compute_features(QueryFeatures("toner"), hits, stats, NOW)[:, column]
 
     np.testing.assert_array_equal(first, again)
     assert first[:2].tolist() == pytest.approx([0.6, 0.8])
     assert math.isnan(first[2]) and math.isnan(first[3])
+
+
+def test_reloaded_stats_give_a_document_its_new_rates(hits, stats):
+    # Given a document ranked with one load of the stats (its query-independent features are
+    # remembered on them)
+    query = QueryFeatures("toner")
+    before = compute_features(query, hits[:1], stats, NOW)
+
+    # When the stats reload with new engagement for it
+    reloaded = replace(stats, rates_by_doc={"product:101": (0.5, 0.2)}, _document_features={})
+    after = compute_features(query, hits[:1], reloaded, NOW)
+
+    # Then its features follow the new stats
+    assert before[0][FEATURE_INDEX["ctr"]] == pytest.approx(0.3)
+    assert after[0][FEATURE_INDEX["ctr"]] == pytest.approx(0.5)
+    assert after[0][FEATURE_INDEX["conversion"]] == pytest.approx(0.2)
 
 
 def test_a_channel_that_did_not_retrieve_a_hit_is_missing_not_zero(stats):
