@@ -8,8 +8,11 @@ equal, missing values included).
 
 The machine code is specific to the host CPU and to the lleaves and llvmlite versions, so
 the cache file is named after them and the model file's hash: a version registered on one
-host and served on another compiles there once. A process writes it under its own
-temporary name and renames it, so no process reads another's half-written file.
+host and served on another compiles there once. lleaves runs a cached file without any
+check, and damaged machine code would crash the worker rather than raise, so the name also
+carries the hash of the file's own bytes: a file that does not match it (a full disk, a
+copy gone wrong) is deleted and the model compiled afresh. A process writes the file under
+its own temporary name and renames it, so no process reads another's half-written file.
 
 Without lleaves (or when LLVM refuses the model), serving keeps LightGBM's predict and logs
 why: the same order, slower. `RANKING_COMPILE_TREES=0` keeps it too.
@@ -42,15 +45,16 @@ def compiled_scorer(model_path: Path, cache_dir: Path) -> Scorer | None:
         import llvmlite.binding as llvm
 
         model = lleaves.Model(model_file=str(model_path))
-        cache = cache_dir / f"{cache_key(model_path, llvm)}.o"
-        if cache.exists():
-            model.compile(cache=str(cache))
+        key = cache_key(model_path, llvm)
+        cached = intact_cache_file(cache_dir, key)
+        if cached is not None:
+            model.compile(cache=str(cached))
         else:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            written = cache.with_suffix(f".{os.getpid()}.tmp")
+            written = cache_dir / f"{key}.{os.getpid()}.tmp"
             model.compile(cache=str(written))
             if written.exists():
-                os.replace(written, cache)
+                os.replace(written, cache_dir / f"{key}.{content_hash(written.read_bytes())}.o")
     # lleaves surfaces LLVM's and its parser's failures as assorted exception types; any of
     # them leaves serving on LightGBM's predict, which scores the same.
     except Exception as error:
@@ -69,3 +73,18 @@ def cache_key(model_path: Path, llvm) -> str:
     digest = hashlib.sha256(model_path.read_bytes())
     digest.update(host.encode())
     return digest.hexdigest()[:32]
+
+
+def intact_cache_file(cache_dir: Path, key: str) -> Path | None:
+    """The cached machine code for `key` whose bytes match the hash in its name; any other
+    file for the key is damaged, and deleted."""
+    for path in cache_dir.glob(f"{key}.*.o"):
+        if content_hash(path.read_bytes()) == path.name.split(".")[1]:
+            return path
+        logger.warning("compiled ranker %s is damaged: compiling it again", path.name)
+        path.unlink(missing_ok=True)
+    return None
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]

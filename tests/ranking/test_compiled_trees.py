@@ -2,7 +2,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from ranking.compiled_trees import compiled_scorer
+from ranking.compiled_trees import compiled_scorer, content_hash
 from ranking.features import FEATURE_NAMES
 from ranking.registry import compiled_dir, load_ranker, register
 
@@ -56,6 +56,26 @@ def test_a_registered_model_is_compiled_once_and_served_from_the_cache():
     # Then the cached machine code serves it: nothing is compiled or written again
     assert loaded.compiled is not None
     assert [(p, p.stat().st_mtime_ns) for p in compiled_dir().iterdir()] == [(cached[0], written_at)]
+
+
+@pytest.mark.django_db
+def test_a_damaged_cache_file_is_compiled_again_not_run(caplog):
+    # Given a registered model whose cached machine code was damaged (half of it lost)
+    booster = ranker_with_missing_values()
+    record = register(booster, {"validation_ndcg@10": 0.7}, {"source": "test"})
+    (cached,) = compiled_dir().glob("*.o")
+    cached.write_bytes(cached.read_bytes()[: cached.stat().st_size // 2])
+
+    # When serving loads it
+    loaded = load_ranker(record)
+
+    # Then the damaged file was never run: the model was compiled again, scores as LightGBM does,
+    # and an intact file took the damaged one's place
+    assert "is damaged: compiling it again" in caplog.text
+    features = features_with_gaps(np.random.default_rng(5), 100)
+    np.testing.assert_allclose(loaded.predict(features), booster.predict(features), rtol=0, atol=1e-9)
+    (replaced,) = compiled_dir().glob("*.o")
+    assert content_hash(replaced.read_bytes()) == replaced.name.split(".")[1]
 
 
 @pytest.mark.django_db
