@@ -20,8 +20,8 @@ PLANNED_SEARCHES, 3.6 at a hundred times that, 3.9 at a tenth.
 
 Because it holds at any time, a guard may act on it unattended: `guard_canary` (the Celery
 task `ranking.guard_canaries`, on a schedule) stops a canary whose click-through or order
-rate is clearly behind, so shoppers stop paying for a worse version before anyone looks.
-Promoting stays a person's call.
+rate is clearly behind (and neither clearly ahead), so shoppers stop paying for a worse
+version before anyone looks. Promoting stays a person's call.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ CONFIDENCE_ERROR = 0.05  # the chance the true difference ever leaves the interv
 # standard error: a 10% canary meets it in days on a busy marketplace.
 PLANNED_SEARCHES = 10_000
 FIRST_STAGE = "first stage"
-BEHIND = "canary behind"
+AHEAD, BEHIND = "canary ahead", "canary behind"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +68,7 @@ class Difference:
     @property
     def verdict(self) -> str:
         if self.low > 0:
-            return "canary ahead"
+            return AHEAD
         if self.high < 0:
             return BEHIND
         return "no clear difference yet"
@@ -134,14 +134,19 @@ def compare_canary(canary: RankerModel, include_simulated: bool = False) -> Cana
 
 def guard_canary(canary: RankerModel) -> str | None:
     """Stop `canary` when its click-through or order rate is clearly behind the promoted
-    version's (real shoppers only); the reason, or None when it keeps serving."""
+    version's and neither is clearly ahead (real shoppers only): fewer clicks but more orders
+    is a trade-off for a person to weigh, not a failure. The reason, or None when it keeps
+    serving."""
     comparison = compare_canary(canary)
-    behind = [
-        f"{name} behind: {difference}"
+    differences = [
+        (name, difference)
         for name, difference in (("click-through", comparison.ctr), ("order rate", comparison.order_rate))
-        if difference is not None and difference.verdict == BEHIND
+        if difference is not None
     ]
-    if not behind:
+    behind = [
+        f"{name} behind: {difference}" for name, difference in differences if difference.verdict == BEHIND
+    ]
+    if not behind or any(difference.verdict == AHEAD for _, difference in differences):
         return None
     reason = (
         f"stopped by the canary guard: {'; '.join(behind)} "

@@ -191,11 +191,20 @@ def test_the_guard_stops_a_canary_clearly_behind_and_says_why(admin_client, incu
     assert reason in admin_client.get("/admin/ranking/rankermodel/").content.decode()
 
 
-def test_the_guard_leaves_a_canary_ahead_or_undecided_serving(incumbent):
+@pytest.mark.parametrize(
+    ("canary_outcomes", "promoted_outcomes"),
+    [
+        ((90, 10), (85, 30)),  # orders behind, but not clearly yet
+        ((120, 90), (240, 30)),  # clearly fewer clicks, but clearly more orders: a person's call
+    ],
+)
+def test_the_guard_leaves_a_canary_undecided_or_with_mixed_signals_serving(
+    incumbent, canary_outcomes, promoted_outcomes
+):
     canary = candidate(0.75, 0.70)
     decide(canary, canary_share=0.5)
-    log_searches(canary.version, 300, clicked=90, ordered=10)
-    log_searches(incumbent.version, 300, clicked=85, ordered=30)  # orders: behind, but not clearly yet
+    log_searches(canary.version, 300, *canary_outcomes)
+    log_searches(incumbent.version, 300, *promoted_outcomes)
 
     assert guard_canaries() == {}
     assert RankerModel.objects.get(pk=canary.pk).status == "canary"
