@@ -255,7 +255,7 @@ DOCUMENT_COLUMNS = (
 def document_features(hit: Hit, document: DocumentTerms, stats: RankingStats) -> tuple[float, ...]:
     """The DOCUMENT_COLUMNS of a document: computed once per stored version of it and per load
     of the stats (memoised on them), not for every search that ranks it again."""
-    memo = stats._document_features
+    memo = stats.document_features_memo
     key = (hit.doc_type, hit.id)
     cached = memo.get(key)
     if cached is not None and cached[0] is document:

@@ -108,8 +108,9 @@ class RankingStats:
     engagement_models: dict[str, EngagementModel] = field(default_factory=dict)
     _tagged_values: dict[tuple[str, ...], float] = field(default_factory=dict, repr=False)
     _economics: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
-    # (doc type, id) -> (its DocumentTerms, its query-independent features): ranking/features.py.
-    _document_features: dict[tuple[str, str], tuple[object, tuple[float, ...]]] = field(
+    # (doc type, id) -> (its DocumentTerms, its query-independent features), kept for the life of
+    # these stats by features.document_features.
+    document_features_memo: dict[tuple[str, str], tuple[object, tuple[float, ...]]] = field(
         default_factory=dict, repr=False
     )
     mean_rating: float = DEFAULT_MEAN_RATING

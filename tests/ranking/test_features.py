@@ -94,7 +94,7 @@ def test_reloaded_stats_give_a_document_its_new_rates(hits, stats):
     before = compute_features(query, hits[:1], stats, NOW)
 
     # When the stats reload with new engagement for it
-    reloaded = replace(stats, rates_by_doc={"product:101": (0.5, 0.2)}, _document_features={})
+    reloaded = replace(stats, rates_by_doc={"product:101": (0.5, 0.2)}, document_features_memo={})
     after = compute_features(query, hits[:1], reloaded, NOW)
 
     # Then its features follow the new stats
