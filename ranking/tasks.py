@@ -1,12 +1,9 @@
 """Celery tasks: thin wrappers around the ranking modules (see indexing/tasks.py for the
 retry policy: late acknowledgement, backoff, retries for transient errors only).
 
-Retraining on a schedule: add to CELERY_BEAT_SCHEDULE, e.g.
-    {"retrain-ranker": {"task": "ranking.retrain_ranker", "schedule": crontab(hour=3, minute=0)},
-     "refresh-engagement": {"task": "ranking.refresh_engagement", "schedule": 900.0},
-     "guard-canaries": {"task": "ranking.guard_canaries", "schedule": 3600.0}}
-and run `celery -A searchapp beat`. A retrained version only replaces the served one when it
-beats it on the validation NDCG gate (ranking/registry.py).
+Retraining, the engagement refresh and the canary guard run on a schedule under
+`celery -A searchapp beat` (searchapp/beat_schedule.py). A retrained version only replaces
+the served one when it beats it on the validation NDCG gate (ranking/registry.py).
 """
 
 import logging

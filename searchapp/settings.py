@@ -6,9 +6,12 @@ SEARCH_DATA_DIR (default ./var). Production sets DATABASE_URL, CELERY_BROKER_URL
 REDIS_URL and ELASTICSEARCH_URL.
 """
 
+import os
 from pathlib import Path
 
 import environ
+
+from searchapp.beat_schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,6 +110,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Periodic work for `celery -A searchapp beat`; each entry's time is an environment variable.
+CELERY_BEAT_SCHEDULE = beat_schedule(os.environ)
 
 # --- Search backends, named like Django caches; the module is the backend.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")

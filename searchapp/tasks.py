@@ -1,6 +1,5 @@
 """Celery tasks of the search app (see indexing/tasks.py for the retry policy). Retention runs
-on a schedule: add {"prune-logs": {"task": "searchapp.prune_logs", "schedule": crontab(hour=4,
-minute=0)}} to CELERY_BEAT_SCHEDULE and run `celery -A searchapp beat`."""
+daily under `celery -A searchapp beat` (searchapp/beat_schedule.py)."""
 
 from celery import shared_task
 from django.conf import settings
