@@ -135,3 +135,19 @@ def write_served_search(payload: Mapping) -> int:
         for position, doc_id, vector in zip(payload["positions"], doc_ids, matrix, strict=True)
     )
     return len(doc_ids)
+
+
+FORGET_BATCH = 500
+
+
+def forget_searches(search_ids: Sequence[str]) -> int:
+    """Delete these logged searches and their impressions (the benchmark's own traffic, which
+    must not count as shoppers' in analytics, exploration or training); returns how many
+    searches were found."""
+    forgotten = 0
+    for start in range(0, len(search_ids), FORGET_BATCH):
+        _, per_model = SearchLog.objects.filter(
+            search_id__in=search_ids[start : start + FORGET_BATCH]
+        ).delete()
+        forgotten += per_model.get(SearchLog._meta.label, 0)
+    return forgotten

@@ -2,6 +2,7 @@
 candidates, the first-stage order stands (and the response says so) without a usable model,
 and feature logging stores exactly the vectors the model scored."""
 
+import uuid
 import weakref
 
 import lightgbm as lgb
@@ -12,6 +13,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.test import RequestFactory
 
+from ranking.feature_log import forget_searches
 from ranking.features import FEATURE_INDEX, FEATURE_NAMES, decode_vector
 from ranking.models import ImpressionLog, SearchLog
 from ranking.registry import decide, in_canary, register, reset_serving_ranker
@@ -127,6 +129,22 @@ def test_feature_logging_stores_the_vectors_the_ranker_scored(client, small_cata
         served = np.array([hit["features"][name] for name in FEATURE_NAMES], dtype=np.float32)
         np.testing.assert_array_equal(decode_vector(impression.features), served)
     assert search_log.model_version == body["debug"]["model_versions"]["product"]
+
+
+def test_forgotten_searches_leave_no_search_log_or_impressions_and_the_others_stay(client, small_catalog):
+    # Given three logged searches, two of them a benchmark's
+    benchmark = [search(client)["search_id"] for _ in range(2)]
+    shopper = search(client)
+    assert ImpressionLog.objects.filter(search_id__in=benchmark).exists()
+
+    # When the benchmark forgets its own, with an id never logged among them
+    forgotten = forget_searches([*benchmark, str(uuid.uuid4())])
+
+    # Then they and their impressions are gone, and the shopper's search is kept whole
+    assert forgotten == 2
+    assert not SearchLog.objects.filter(search_id__in=benchmark).exists()
+    assert not ImpressionLog.objects.filter(search_id__in=benchmark).exists()
+    assert ImpressionLog.objects.filter(search_id=shopper["search_id"]).count() == len(shopper["results"])
 
 
 def test_the_feature_log_is_written_once_the_response_is_sent_not_before(small_catalog):
