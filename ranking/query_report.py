@@ -1,5 +1,6 @@
 """How each query performs, for merchandisers (the admin's search analytics): pages served,
-the share of them that got a click, an add-to-cart, an order, and the revenue of those orders.
+the share of them that got a click, an add-to-cart, an order, and the revenue of those orders;
+the same per day and for the whole period, to see whether a change moved them.
 
 From the served-search log (SearchLog: one row per page served, the typed query normalised)
 joined with shopper events by search id, grouped in the database whatever the log's size.
@@ -10,6 +11,7 @@ nothing are not in the log: searchapp.models.UnmetQuery counts those.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -24,7 +26,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, TruncDate
 
 from .exploration import recent_searches
 from .models import Event, SearchLog
@@ -69,6 +71,21 @@ class Outcomes:
     def order_rate(self) -> float | None:
         return self.share(self.ordered)
 
+    @property
+    def revenue_per_search(self) -> Decimal | None:
+        return (self.revenue / self.searches).quantize(CENTS) if self.searches else None
+
+    @staticmethod
+    def total(parts: list[Outcomes]) -> Outcomes:
+        """The sum of disjoint groups (the days of a period: a search falls on one day)."""
+        return Outcomes(
+            searches=sum(part.searches for part in parts),
+            clicked=sum(part.clicked for part in parts),
+            carted=sum(part.carted for part in parts),
+            ordered=sum(part.ordered for part in parts),
+            revenue=sum((part.revenue for part in parts), Decimal(0)),
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class QueryPerformance(Outcomes):
@@ -95,6 +112,17 @@ def query_performance(
         ctr = Cast("clicked", FloatField()) / Cast("searches", FloatField())
         rows = rows.annotate(ctr=ctr).order_by("ctr", "-searches", "normalized_query")
     return [QueryPerformance.counted(row, query=row["normalized_query"]) for row in rows[:limit]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayPerformance(Outcomes):
+    day: date
+
+
+def daily_performance(searches: QuerySet[SearchLog]) -> list[DayPerformance]:
+    """Per day (the project's time zone), oldest first."""
+    rows = outcomes_by(searches.annotate(day=TruncDate("created_at")), "day").order_by("day")
+    return [DayPerformance.counted(row, day=row["day"]) for row in rows]
 
 
 def outcomes_by(searches: QuerySet[SearchLog], key: str) -> QuerySet:

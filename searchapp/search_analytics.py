@@ -1,5 +1,5 @@
-"""The admin's search analytics: how each query performs over a period (ranking/query_report.py),
-most searched first or the ones that do not convert first, with links to the search preview
+"""The admin's search analytics: how the period went, day by day and in total, then how each query
+performs over it (ranking/query_report.py), most searched first or the ones that do not convert first, with links to the search preview
 and to a curation and a boost rule started from the query; `format=csv` downloads the table.
 Below it, the searches shoppers rephrased before clicking (ranking/reformulations.py), each with
 a link to a synonym rule started from the pair."""
@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from ranking.query_report import LOW_CTR, TOP, logged_searches, query_performance
+from ranking.query_report import LOW_CTR, TOP, Outcomes, daily_performance, logged_searches, query_performance
 from ranking.reformulations import rephrasings
 
 from .admin_links import new_boost_rule_url, new_curation_url, new_synonym_url, preview_url
@@ -62,6 +62,8 @@ def search_analytics(request):
     )
     if request.GET.get("format") == "csv":
         return csv_download(rows)
+    context["days"] = daily_performance(searches)
+    context["period"] = Outcomes.total(context["days"])
     context["rows"] = [
         {
             "row": row,

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from ranking.models import Event, SearchLog
-from ranking.query_report import LOW_CTR, logged_searches, query_performance
+from ranking.query_report import LOW_CTR, Outcomes, daily_performance, logged_searches, query_performance
 from ranking.reformulations import Rephrasing, rephrasings
 
 ANALYTICS = "/admin/search-analytics/"
@@ -115,6 +115,25 @@ def test_merchandisers_read_it_in_the_admin_and_download_it(admin_client, traffi
     # the admin's home page leads to the search tools
     home = admin_client.get("/admin/").content.decode()
     assert ANALYTICS in home and "/admin/search-preview/" in home
+
+
+def test_the_period_reads_day_by_day_and_in_total(admin_client, traffic):
+    days = daily_performance(logged_searches(30))
+
+    today = timezone.localdate()
+    assert [(d.day, d.searches, d.clicked, d.carted, d.ordered, d.revenue) for d in days] == [
+        (today - timedelta(days=10), 1, 0, 0, 0, Decimal("0.00")),  # "mouse"
+        (today, 8, 5, 1, 2, Decimal("125.00")),  # "toner" and "headset"; the simulated one left out
+    ]
+    period = Outcomes.total(days)
+    assert (period.searches, period.clicked, period.ordered, period.revenue) == (9, 5, 2, Decimal("125.00"))
+    assert period.revenue_per_search == Decimal("13.89")
+
+    page = admin_client.get(ANALYTICS, {"days": "30", "ordering": "top", "min_searches": "1"})
+    assert page.context["period"] == period
+    html = page.content.decode()
+    total_row = html[html.index('id="period-total"') :]
+    assert "<th>9</th>" in total_row and "<th>56%</th>" in total_row and "<th>13.89</th>" in total_row
 
 
 def test_a_bad_period_is_shown_beside_the_form(admin_client, traffic):
