@@ -1,6 +1,7 @@
 """bench_load's client side against a real HTTP server on a local port (starting gunicorn
 with a warmed-up search stack is what the command itself does; see DEVELOPERS-NOTES.md)."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -18,10 +19,11 @@ class Recorder(BaseHTTPRequestHandler):
     def do_GET(self):
         params = parse_qs(urlparse(self.path).query)
         type(self).seen.append((params["q"][0], params["type"][0]))
+        body = json.dumps({"search_id": f"id of {params['q'][0]}"}).encode()
         self.send_response(type(self).status)
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -41,9 +43,12 @@ def server():
 def test_every_query_is_sent_once_whatever_the_number_of_clients(server):
     queries = [f"query {n}" for n in range(40)]
 
-    result = load_pass(server, "all", queries, clients=3)
+    logged = []
+    result = load_pass(server, "all", queries, clients=3, logged=logged)
 
     assert sorted(Recorder.seen) == sorted((query, "all") for query in queries)
+    # the search ids the answers carried: what the command deletes from the search log after
+    assert sorted(logged) == sorted(f"id of {query}" for query in queries)
     assert result["clients"] == 3 and result["searches"] == 40
     assert result["searches_per_s"] > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ranking.feature_log import forget_searches
 from searchapp.search_request import REQUEST_TYPES
 from searchapp.warmup import WARM_UP_DONE, WARM_UP_FAILED
 
@@ -98,8 +99,11 @@ class WebServer:
         self.log.unlink(missing_ok=True)
 
 
-def load_pass(url: str, doc_type: str, queries: list[str], clients: int) -> dict:
-    """`queries` sent once each by `clients` threads, each taking the next unsent one."""
+def load_pass(
+    url: str, doc_type: str, queries: list[str], clients: int, logged: list[str] | None = None
+) -> dict:
+    """`queries` sent once each by `clients` threads, each taking the next unsent one; the
+    search ids the answers carry are added to `logged`."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -115,13 +119,17 @@ def load_pass(url: str, doc_type: str, queries: list[str], clients: int) -> dict
             started = time.perf_counter()
             try:
                 with urllib.request.urlopen(target, timeout=30) as response:
-                    response.read()
+                    body = response.read()
             except (urllib.error.URLError, TimeoutError) as error:
                 with lock:
                     failures.append(f"{query!r}: {error}")
                 continue
+            elapsed = (time.perf_counter() - started) * 1000
+            search_id = json.loads(body).get("search_id")
             with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
+                latencies.append(elapsed)
+                if logged is not None and search_id:
+                    logged.append(search_id)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
@@ -159,17 +167,21 @@ class Command(BaseCommand):
         server = WebServer(options["workers"])
         self.stderr.write(f"starting gunicorn with {options['workers']} workers on {server.url} ...")
         server.start()
+        logged: list[str] = []
         try:
             passes = []
             for n, clients in enumerate(counts):
                 chunk = queries[n * per_pass : (n + 1) * per_pass]
-                passes.append(load_pass(server.url, options["type"], chunk, clients))
+                passes.append(load_pass(server.url, options["type"], chunk, clients, logged))
                 result = passes[-1]
                 self.stdout.write(
                     f"{clients:>3} clients: {result['searches']} searches, {result['searches_per_s']:6.1f}/s, "
                     f"p50 {result['p50_ms']:6.1f} ms, p99 {result['p99_ms']:6.1f} ms"
                 )
         finally:
-            server.stop()
+            server.stop()  # gracefully: the workers finish logging what they answered
+        # Benchmark traffic is not shoppers' (see bench_search).
+        removed = forget_searches(logged)
+        self.stdout.write(f"logged searches removed: {removed} of {len(logged)}")
         summary = {"type": options["type"], "workers": options["workers"], "passes": passes}
         self.stdout.write(json.dumps(summary))
