@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ranking.models import Event, SearchLog
 
-from .models import UnmetQuery
+from .models import UnmetQuery, UnmetSearchDay
 
 BATCH = 5000
 
@@ -28,6 +28,9 @@ def expired(days: float) -> dict[str, QuerySet]:
         "searches": SearchLog.objects.filter(created_at__lt=cutoff),
         "events": Event.objects.filter(occurred_at__lt=cutoff),
         "searches that found nothing": UnmetQuery.objects.filter(last_seen__lt=cutoff),
+        "days' counts of searches that found nothing": UnmetSearchDay.objects.filter(
+            day__lt=timezone.localdate(cutoff)
+        ),
     }
 
 

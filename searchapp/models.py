@@ -222,6 +222,27 @@ class UnmetQuery(models.Model):
         return f"{self.normalized_query} ({self.doc_type})"
 
 
+class UnmetSearchDay(models.Model):
+    """Searches the recovery ladder answered, counted per day, result type and step. With the
+    day's served searches (ranking.SearchLog, where a search that found nothing at all is not)
+    they give the share of searches that found nothing, day by day, in the search analytics.
+    Counts only: no query text, nothing about a shopper."""
+
+    day = models.DateField()
+    doc_type = models.CharField(max_length=10)
+    step = models.CharField(max_length=20, choices=UnmetQuery.Step.choices)
+    searches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "doc_type", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "doc_type", "step"], name="unmet_search_day_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.doc_type} {self.step}: {self.searches}"
+
+
 def validate_redirect(url: str) -> None:
     """A path on this site or an absolute https address: never a script or another scheme."""
     if url.startswith("/") and not url.startswith("//"):

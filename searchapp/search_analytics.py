@@ -1,5 +1,5 @@
-"""The admin's search analytics: how the period went, day by day and in total, then how each query
-performs over it (ranking/query_report.py), most searched first or the ones that do not convert first, with links to the search preview
+"""The admin's search analytics: how the period went, day by day and in total (with the share of
+searches that found nothing, from UnmetSearchDay), then how each query performs over it (ranking/query_report.py), most searched first or the ones that do not convert first, with links to the search preview
 and to a curation and a boost rule started from the query; `format=csv` downloads the table.
 Below it, the searches shoppers rephrased before clicking (ranking/reformulations.py), each with
 a link to a synonym rule started from the pair."""
@@ -7,6 +7,8 @@ a link to a synonym rule started from the pair."""
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -14,11 +16,13 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from ranking.query_report import LOW_CTR, TOP, Outcomes, daily_performance, logged_searches, query_performance
 from ranking.reformulations import rephrasings
 
 from .admin_links import new_boost_rule_url, new_curation_url, new_synonym_url, preview_url
+from .unmet_queries import unmet_by_day
 
 ROWS = 200
 
@@ -37,6 +41,48 @@ class AnalyticsForm(forms.Form):
     )
     include_simulated = forms.BooleanField(
         required=False, help_text="Count traffic made by simulate_traffic too (the demo's only traffic)."
+    )
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day of the period (or, with `day` None, all of it): its served searches' outcomes, and
+    the searches whose words found nothing as typed."""
+
+    day: date | None
+    served: Outcomes  # searches that showed results
+    recovered: int  # showed results only once the recovery ladder loosened the query
+    nothing: int  # showed nothing at all (not among the served)
+
+    @property
+    def searches(self) -> int:
+        return self.served.searches + self.nothing
+
+    @property
+    def nothing_as_typed(self) -> int:
+        return self.recovered + self.nothing
+
+
+def days_of(days: float, include_simulated: bool) -> list[Day]:
+    """Every day the period touches, whole (its first day from midnight), oldest first."""
+    start = timezone.localtime(timezone.now() - timedelta(days=days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    whole_days = (timezone.now() - start).total_seconds() / 86_400
+    served = {row.day: row for row in daily_performance(logged_searches(whole_days, include_simulated))}
+    unmet = unmet_by_day(start.date())
+    return [
+        Day(day, served.get(day, Outcomes()), *unmet.get(day, (0, 0)))
+        for day in sorted(served.keys() | unmet.keys())
+    ]
+
+
+def period_of(days: list[Day]) -> Day:
+    return Day(
+        None,
+        Outcomes.total([day.served for day in days]),
+        sum(day.recovered for day in days),
+        sum(day.nothing for day in days),
     )
 
 
@@ -62,8 +108,8 @@ def search_analytics(request):
     )
     if request.GET.get("format") == "csv":
         return csv_download(rows)
-    context["days"] = daily_performance(searches)
-    context["period"] = Outcomes.total(context["days"])
+    context["days"] = days_of(options["days"], options["include_simulated"])
+    context["period"] = period_of(context["days"])
     context["rows"] = [
         {
             "row": row,

@@ -1,17 +1,20 @@
 """The report of searches whose words found nothing as typed (the recovery ladder ran), for
 merchandisers: written after the response is sent, one row per query and result type
-(searchapp.models.UnmetQuery)."""
+(searchapp.models.UnmetQuery), and counted per day and ladder step (UnmetSearchDay) for the
+share of searches that found nothing in the search analytics."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import UnmetQuery
+from .models import UnmetQuery, UnmetSearchDay
 
 # The model's CharField length: longer queries are cut, not rejected.
 MAX_TEXT = UnmetQuery._meta.get_field("normalized_query").max_length
@@ -54,6 +57,7 @@ def record_unmet_search(payload: Mapping) -> UnmetQuery:
         )
         if row.last_search_id == search_id:
             return row
+        count_day(searched_at, payload["doc_type"], payload["step"])
         if row.handled_at is not None and searched_at > row.handled_at:
             row.handled_at, row.searches, row.first_seen = None, 0, searched_at
         row.searches += 1
@@ -65,3 +69,30 @@ def record_unmet_search(payload: Mapping) -> UnmetQuery:
         row.last_search_id = search_id
         row.save()
     return row
+
+
+def count_day(searched_at: datetime, doc_type: str, step: str) -> None:
+    """One more search for its day (the project's time zone), type and step."""
+    key = {"day": timezone.localdate(searched_at), "doc_type": doc_type, "step": step}
+    if UnmetSearchDay.objects.filter(**key).update(searches=F("searches") + 1):
+        return
+    try:
+        with transaction.atomic():  # a savepoint: another worker may insert the day's row first
+            UnmetSearchDay.objects.create(**key, searches=1)
+    except IntegrityError:
+        UnmetSearchDay.objects.filter(**key).update(searches=F("searches") + 1)
+
+
+def unmet_by_day(since: date) -> dict[date, tuple[int, int]]:
+    """day -> (searches the ladder answered with results, searches that found nothing at all),
+    every result type, from `since` on."""
+    days: dict[date, tuple[int, int]] = {}
+    rows = UnmetSearchDay.objects.filter(day__gte=since).values("day", "step").annotate(n=Sum("searches"))
+    for row in rows.order_by():
+        recovered, nothing = days.get(row["day"], (0, 0))
+        if row["step"] == UnmetQuery.Step.SUGGEST:
+            nothing += row["n"]
+        else:
+            recovered += row["n"]
+        days[row["day"]] = (recovered, nothing)
+    return days

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ranking.models import Event, SearchLog
 from ranking.query_report import LOW_CTR, Outcomes, daily_performance, logged_searches, query_performance
 from ranking.reformulations import Rephrasing, rephrasings
+from searchapp.unmet_queries import record_unmet_search
 
 ANALYTICS = "/admin/search-analytics/"
 pytestmark = pytest.mark.django_db
@@ -129,11 +130,35 @@ def test_the_period_reads_day_by_day_and_in_total(admin_client, traffic):
     assert (period.searches, period.clicked, period.ordered, period.revenue) == (9, 5, 2, Decimal("125.00"))
     assert period.revenue_per_search == Decimal("13.89")
 
+    # and today two more searches found nothing as typed: one showed results once the ladder
+    # loosened it (it is among the served), one showed nothing at all
+    for number, step in enumerate(("relax_terms", "suggest"), start=1):
+        record_unmet_search(
+            {
+                "search_id": f"00000000-0000-0000-0000-{number:012d}",
+                "query": "zune",
+                "normalized_query": "zune",
+                "corrected_query": "",
+                "doc_type": "product",
+                "step": step,
+                "results": 0,
+                "searched_at": timezone.now().isoformat(),
+            }
+        )
+
     page = admin_client.get(ANALYTICS, {"days": "30", "ordering": "top", "min_searches": "1"})
-    assert page.context["period"] == period
+    shown = page.context["days"]
+    assert [(d.day, d.searches, d.nothing_as_typed, d.nothing) for d in shown] == [
+        (today - timedelta(days=10), 1, 0, 0),
+        (today, 9, 2, 1),
+    ]
+    assert shown[-1].served.revenue == Decimal("125.00")
+    total = page.context["period"]
+    assert (total.searches, total.nothing_as_typed, total.nothing, total.served) == (10, 2, 1, period)
     html = page.content.decode()
     total_row = html[html.index('id="period-total"') :]
-    assert "<th>9</th>" in total_row and "<th>56%</th>" in total_row and "<th>13.89</th>" in total_row
+    for cell in ("<th>10</th>", "<th>20% (2)</th>", "<th>10% (1)</th>", "<th>56%</th>", "<th>13.89</th>"):
+        assert cell in total_row
 
 
 def test_a_bad_period_is_shown_beside_the_form(admin_client, traffic):

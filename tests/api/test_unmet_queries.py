@@ -1,14 +1,14 @@
 """The report of searches that found nothing as typed: counted once the response is sent,
 one row per query and result type, and acted on in the admin."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import unquote_plus
 
 import pytest
 from django.utils import timezone
 
-from searchapp.models import UnmetQuery
-from searchapp.unmet_queries import record_unmet_search
+from searchapp.models import UnmetQuery, UnmetSearchDay
+from searchapp.unmet_queries import record_unmet_search, unmet_by_day
 
 SEARCH = "/api/search"
 
@@ -72,6 +72,28 @@ def test_a_redelivered_search_is_counted_once():
     assert UnmetQuery.objects.get().searches == 1
     record_unmet_search(payload("00000000-0000-0000-0000-000000000002", now))
     assert UnmetQuery.objects.get().searches == 2
+    assert UnmetSearchDay.objects.get().searches == 2  # the day's count, deduplicated alike
+
+
+@pytest.mark.django_db
+def test_each_day_counts_the_searches_the_ladder_answered_and_those_that_found_nothing():
+    today = timezone.localdate()
+    noon = timezone.make_aware(datetime.combine(today, time(12)))
+    yesterday = noon - timedelta(days=1)
+    searches = [
+        (yesterday, "suggest", "xbox contoller"),
+        (noon, "suggest", "xbox contoller"),
+        (noon, "relax_terms", "xbox contoller"),  # found results once a word was made optional
+        (noon, "suggest", "zune"),
+        (noon - timedelta(days=9), "suggest", "zune"),  # before the period asked for
+    ]
+    for number, (at, step, query) in enumerate(searches, start=1):
+        record_unmet_search(
+            payload(f"00000000-0000-0000-0000-{number:012d}", at, step=step, normalized_query=query)
+        )
+
+    # day -> (answered with results by the ladder, found nothing at all), every query
+    assert unmet_by_day(today - timedelta(days=1)) == {today - timedelta(days=1): (0, 1), today: (1, 2)}
 
 
 @pytest.mark.django_db

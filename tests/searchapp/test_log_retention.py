@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ranking.models import Event, ImpressionLog, SearchLog
 from searchapp.log_retention import prune_logs
-from searchapp.models import UnmetQuery
+from searchapp.models import UnmetQuery, UnmetSearchDay
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,7 @@ def logged(days_ago: float) -> SearchLog:
         first_seen=at,
         last_seen=at,
     )
+    UnmetSearchDay.objects.create(day=timezone.localdate(at), doc_type="product", step="suggest", searches=1)
     return search
 
 
@@ -54,12 +55,14 @@ def test_logs_older_than_the_window_are_deleted_in_batches_and_newer_ones_kept()
         "ranking.ImpressionLog": 6,
         "ranking.Event": 3,
         "searchapp.UnmetQuery": 3,
+        "searchapp.UnmetSearchDay": 3,
     }
     assert ("searches", 2) in batches and ("searches", 3) in batches  # two batches of at most 2
     assert list(SearchLog.objects.all()) == [recent]
     assert ImpressionLog.objects.filter(search=recent).count() == 2
     assert not ImpressionLog.objects.filter(search__in=[search.pk for search in old]).exists()
     assert Event.objects.count() == 1 and UnmetQuery.objects.count() == 1
+    assert UnmetSearchDay.objects.get().day == timezone.localdate(recent.created_at)
 
 
 def test_the_command_counts_before_it_deletes_and_refuses_an_empty_window():
