@@ -1,8 +1,9 @@
 """The admin's search analytics: how the period went, day by day and in total (with the share of
-searches that found nothing, from UnmetSearchDay), then how each query performs over it (ranking/query_report.py), most searched first or the ones that do not convert first, with links to the search preview
-and to a curation and a boost rule started from the query; `format=csv` downloads the table.
-Below it, the searches shoppers rephrased before clicking (ranking/reformulations.py), each with
-a link to a synonym rule started from the pair."""
+searches that found nothing, from UnmetSearchDay), then how each query performs over it
+(ranking/query_report.py), most searched first or the ones that do not convert first, with links
+to the search preview and to a curation and a boost rule started from the query; `format=csv`
+downloads that table. Below it, the searches shoppers rephrased before clicking
+(ranking/reformulations.py), each with a link to a synonym rule started from the pair."""
 
 from __future__ import annotations
 
