@@ -180,8 +180,8 @@ class Command(BaseCommand):
                 )
         finally:
             server.stop()  # gracefully: the workers finish logging what they answered
-        # Benchmark traffic is not shoppers' (see bench_search).
-        removed = forget_searches(logged)
-        self.stdout.write(f"logged searches removed: {removed} of {len(logged)}")
+            # Benchmark traffic is not shoppers' (see bench_search), even when a pass failed.
+            removed = forget_searches(logged)
+            self.stdout.write(f"logged searches removed: {removed} of {len(logged)}")
         summary = {"type": options["type"], "workers": options["workers"], "passes": passes}
         self.stdout.write(json.dumps(summary))

@@ -127,29 +127,16 @@ class Command(BaseCommand):
         backend = get_backend()
         client = WSGIClient()
         self.logged: list[str] = []  # search ids the API logged for this run's searches
-        # Warm up as a web worker does (searchapp/warmup.py: model, indexes, tables loaded,
-        # then gc.freeze()), so what is timed is what a serving worker pays.
-        warm_up()
-        self.time_api(client, "warm up the engine", 0, {"total": [], "after_response": []})
-
-        self.clear_query_caches(embedder)
-        cold: dict[str, list[float]] = {"total": [], "after_response": []}
-        for sequence, query in enumerate(queries):
-            self.time_api(client, query, sequence, cold)
-        self.clear_query_caches(embedder)
-        floor_cold = [self.time_floor(embedder, backend, query) for query in queries]
-        # Warm: the API and the floor take turns query by query, so a host whose speed drifts
-        # during the run (shared VMs: +-40% within an hour here) skews both alike and the
-        # overhead ratio stays comparable between runs.
-        warm: dict[str, list[float]] = {"total": [], "after_response": []}
-        floor_warm = []
         updates_every = options["updates_every"]
-        updated = self.products_to_update() if updates_every > 0 else []
-        for sequence, query in enumerate(queries):
-            if updated and sequence % updates_every == 0:
-                index_objects("product", [updated[sequence // updates_every % len(updated)]])
-            self.time_api(client, query, sequence, warm)
-            floor_warm.append(self.time_floor(embedder, backend, query))
+        try:
+            cold, floor_cold, warm, floor_warm = self.timed_passes(
+                client, embedder, backend, queries, updates_every
+            )
+        finally:
+            # The benchmark's searches are not shoppers': analytics, exploration and training must
+            # not count them, even when a pass failed (with a broker, a search whose log a worker
+            # has yet to write stays).
+            removed = forget_searches(self.logged)
 
         summary = {
             "queries": len(queries),
@@ -183,13 +170,37 @@ class Command(BaseCommand):
         }
         floor = summary["floor_p50_ms"]
         summary["overhead_ratio"] = summary["warm_p50_ms"] / floor if floor else None
-        # The benchmark's searches are not shoppers': analytics, exploration and training must
-        # not count them (with a broker, a search whose log a worker has yet to write stays).
-        summary["logged_searches_removed"] = forget_searches(self.logged)
+        summary["logged_searches_removed"] = removed
         self.print_report(summary)
         self.stdout.write(
             json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in summary.items()})
         )
+
+    def timed_passes(self, client, embedder, backend, queries: list[str], updates_every: int):
+        """The API cold, the floor cold, then the API warm and the floor warm interleaved."""
+        # Warm up as a web worker does (searchapp/warmup.py: model, indexes, tables loaded,
+        # then gc.freeze()), so what is timed is what a serving worker pays.
+        warm_up()
+        self.time_api(client, "warm up the engine", 0, {"total": [], "after_response": []})
+
+        self.clear_query_caches(embedder)
+        cold: dict[str, list[float]] = {"total": [], "after_response": []}
+        for sequence, query in enumerate(queries):
+            self.time_api(client, query, sequence, cold)
+        self.clear_query_caches(embedder)
+        floor_cold = [self.time_floor(embedder, backend, query) for query in queries]
+        # Warm: the API and the floor take turns query by query, so a host whose speed drifts
+        # during the run (shared VMs: +-40% within an hour here) skews both alike and the
+        # overhead ratio stays comparable between runs.
+        warm: dict[str, list[float]] = {"total": [], "after_response": []}
+        floor_warm = []
+        updated = self.products_to_update() if updates_every > 0 else []
+        for sequence, query in enumerate(queries):
+            if updated and sequence % updates_every == 0:
+                index_objects("product", [updated[sequence // updates_every % len(updated)]])
+            self.time_api(client, query, sequence, warm)
+            floor_warm.append(self.time_floor(embedder, backend, query))
+        return cold, floor_cold, warm, floor_warm
 
     def search(self, client: WSGIClient, query: str, sequence: int) -> WSGIResponse:
         # One client address per query: the benchmark exercises the throttle without tripping it.
