@@ -1,9 +1,12 @@
 """Load everything a search needs before the first shopper pays for it: the embedding
-model, the index readers and the query-understanding tables take seconds to load."""
+model, the index readers and the query-understanding tables take seconds to load; and set
+the process up to serve one search at a time alongside its sibling workers."""
 
 import gc
 import logging
 from time import perf_counter
+
+from threadpoolctl import threadpool_limits
 
 from indexing.backends import get_backend
 from indexing.schema import DOC_TYPES
@@ -25,6 +28,7 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 
 def warm_up() -> None:
     started = perf_counter()
+    serve_on_one_blas_thread()
     try:
         SearchPipeline().run(SearchRequest(query=WARM_UP_QUERY, type=ALL_TYPES))
         catalog_scripts()  # ~30 ms, which only a query outside ASCII would otherwise pay
@@ -44,6 +48,16 @@ def warm_up() -> None:
     # less garbage and saves ~0.5 ms a search (warm p50 12.5 -> 12.0 ms in bench_search).
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
     logger.info("%s %.1f s (%d documents cached)", WARM_UP_DONE, perf_counter() - started, documents)
+
+
+def serve_on_one_blas_thread() -> None:
+    """numpy's OpenBLAS splits a large product over every core, then its threads spin waiting
+    for the next one, taking the core a sibling worker (or the next request) needs. A search's
+    products are small (at most ~20,000 x 384). `bench_load`, 2 gunicorn workers, 2 cores,
+    alternated twice: 2 clients 50.2 / 50.1 -> 75.3 / 68.5 searches/s, p99 79.7 / 77.8 ->
+    45.1 / 48.1 ms; 1 client p99 62.9 / 60.8 -> 35.0 / 36.9 ms. One process alone (bench_search,
+    six alternated pairs) is unchanged within noise: overhead 2.51-2.65x against 2.59-2.63x."""
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def load_documents() -> int:

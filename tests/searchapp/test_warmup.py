@@ -2,6 +2,7 @@ import gc
 import logging
 
 import pytest
+from threadpoolctl import threadpool_info
 
 from indexing.embeddings import get_embedder
 from searchapp.warmup import warm_up
@@ -20,3 +21,6 @@ def test_warm_up_loads_the_model_and_runs_a_search(local_index_dir, caplog):
     # and what it loaded is kept out of the garbage collector's passes
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
+    # and numpy's BLAS runs on this worker's thread alone
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
