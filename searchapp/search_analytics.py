@@ -66,10 +66,9 @@ class Day:
 
 def days_of(days: float, include_simulated: bool) -> list[Day]:
     """Every day the period touches, whole (its first day from midnight), oldest first."""
-    start = timezone.localtime(timezone.now() - timedelta(days=days)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    whole_days = (timezone.now() - start).total_seconds() / 86_400
+    now = timezone.now()
+    start = timezone.localtime(now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    whole_days = (now - start).total_seconds() / 86_400
     served = {row.day: row for row in daily_performance(logged_searches(whole_days, include_simulated))}
     unmet = unmet_by_day(start.date())
     return [
