@@ -103,6 +103,8 @@ class Blend:
         request = ctx.request
         stats = get_ranking_stats()
         depth = utility_depth(end)
+        if ctx.boost_rules:
+            depth = max(depth, lifted_reach(ctx))
         parts: dict[str, TypeUtilities] = {}
         for doc_type, hits in ctx.candidates.items():
             features = ctx.features.get(doc_type)
@@ -205,6 +207,21 @@ def utility_depth(end: int) -> int:
     ratio to lift it onto the page (rank 60 vs 20: 0.52x, which a gmv_weight of 0.12 makes
     up only at a ~230x dearer item), and skipping them keeps the stage within its budget."""
     return max(UTILITY_MIN_DEPTH, 3 * end)
+
+
+def lifted_reach(ctx) -> int:
+    """How many of a type's ranked candidates must get a utility for every one a boost rule
+    lifts to compete for the page: the boost multiplies utility, so a lifted candidate past
+    utility_depth (a merchandiser's brand the first stage ranked 150th) could never surface."""
+    reach = 0
+    for doc_type, hits in ctx.candidates.items():
+        features = ctx.features.get(doc_type)
+        if features is None:
+            continue
+        lifted = np.flatnonzero(boost_factors(ctx.boost_rules, hits[: len(features)]) > 1.0)
+        if len(lifted):
+            reach = max(reach, int(lifted[-1]) + 1)
+    return reach
 
 
 def exploration_seed(ctx) -> tuple[str, ...]:

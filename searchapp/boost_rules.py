@@ -6,9 +6,9 @@ lifted or sunk. Every process keeps the rules in memory, reloaded when one is sa
 The Boost stage (after curation) picks the rules that apply to the query, as typed or as
 spelling-corrected; the blend multiplies a matching result's expected utility by the rule's
 factor (several rules: their product), so a boost works on whatever order the ranker served
-and on the mixed row alike. It reaches the candidates the blend scores (the first 60, or
-three times the page's reach), never a pinned result, and not an explicit sort, which lists
-strictly by its key. The ranker does not learn the boost: feature vectors are the results'
+and on the mixed row alike. It reaches every ranked candidate (the blend scores as deep as the
+last one a rule lifts), never a pinned result, and not an explicit sort, which lists strictly
+by its key. The ranker does not learn the boost: feature vectors are the results'
 own, and position-bias correction discounts the clicks a lifted position brings."""
 
 from __future__ import annotations

@@ -3,13 +3,20 @@ results, for some queries or every search, live on save."""
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from catalog.models import Brand, Category
+from indexing.backends.base import Filters, Hit
+from ranking.marketplace_config import ExplorationConfig, MarketplaceConfig
 from searchapp import boost_rules
-from searchapp.models import BoostRule
+from searchapp.blend import Blend
+from searchapp.models import BoostRule, Window
+from searchapp.pipeline import SearchContext
+from searchapp.search_request import SearchRequest
 
 from .test_curations import doc, ids, search
+from .test_mixed_row_api import features_with
 
 
 def boost(name: str, factor: float, queries: str = "", doc_type: str = "", **related) -> BoostRule:
@@ -54,6 +61,29 @@ def test_a_rule_without_queries_applies_to_every_search_and_can_sink(client, sma
     for query in ("sony speaker", "bluetooth"):
         assert ids(search(client, q=query, type="all"))[0] == video
     assert ids(search(client, q="sony")) == [headphones, speaker]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("factor", "shown"), [(10.0, True), (1.0, False)])
+def test_a_boost_reaches_a_candidate_ranked_far_below_the_page(factor, shown):
+    # Given 200 ranked products, the merchandiser's brand only 150th in the ranker's order
+    hits = [
+        Hit("product", f"product:{i}", 1.0, keywords={"brand": ["Acme" if i == 150 else "Other"]})
+        for i in range(200)
+    ]
+    rule = boost_rules.LoadedBoost(1, "acme week", factor, "", Filters(terms={"brand": ("Acme",)}), Window())
+    ctx = SearchContext(
+        request=SearchRequest(query="speaker", page_size=20),
+        candidates={"product": hits},
+        features={"product": features_with(len(hits))},
+        boost_rules=(rule,),
+    )
+    # When the page is blended
+    Blend(MarketplaceConfig(exploration=ExplorationConfig(positions=()))).run(ctx)
+    # Then the lifted product competes with the page's own (it used to be left unscored,
+    # past the first 60), and without a lift the tail stays where it was
+    assert ("product:150" in [hit.id for hit in ctx.page_hits]) is shown
+    assert len(ctx.page_hits) == 20
 
 
 def test_every_condition_given_must_match(client, small_catalog):
