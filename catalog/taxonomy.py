@@ -145,8 +145,9 @@ RULES: tuple[Rule, ...] = (
          r"pixma", r"phaser", r"workcentre", r"skrivare", r"fax\s+machine", r"plotter", r"tm-[a-z]{0,2}\d+\w*",
          r"scanners?", r"scanjet", r"document\s+camera", r"labelwriter", r"label\s+maker", r"lq-\d+", r"fx-\d{3,4}",
          r"\d+\s*x\s*\d+\s*dpi"),
-        # A printer's cable or battery is filed with cables and batteries, not as a printer.
-        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for"),
+        # A printer's cable or battery is filed with cables and batteries, not as a printer;
+        # HP's Photosmart line names digital cameras too.
+        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"digital\s+camera"),
     ),
     # --- Game consoles and what is made for them before the cases, switches and discs their titles
     # name: "Bigben Switch Pack III Hardshell case Nintendo" was a network switch.
@@ -467,7 +468,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Cameras > Camera accessories",
-        (r"camera\s+(?:case|bag|remote\s+control|flash(?:\s+accessory)?|accessory|housing)", r"underwater\s+camera\s+housing(?:\s+accessory)?",
+        (r"camera\s+(?:case|bag|remote\s+control|flash(?:\s+accessory)?|accessory|housing)", r"camera(?:\s+\w+){1,2}\s+case", r"underwater\s+camera\s+housing(?:\s+accessory)?",
          r"tripods?", r"flash(?:gun)?", r"battery\s+grip", r"lens\s+case", r"eyepiece(?:\s+extender)?", r"compact\s+case", r"speedlite", r"binoculars?", r"eyepiece\s+accessory", r"monopod", r"gimbal",
          r"soft\s+case"),
         unless=(r"flash\s+drive", r"flash\s+memory"),

@@ -70,6 +70,9 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ("HP 3y Nbd LaserJet P2035/55 HW Supp", {}, "Computers > Warranties & support"),
         ("Chief Widescreen Quad Monitor Table Stand Black", {}, "TV & video > TV & monitor mounts"),
         ("Canon Soft Case f all digital camcorders Black", {}, "Cameras > Camera accessories"),
+        # HP's Photosmart line names printers and digital cameras (and the cameras' cases).
+        ("HP Photosmart M525 Digital Camera", {}, "Cameras > Cameras & camcorders"),
+        ("HP Photosmart Digital Camera Black Sport Case", {}, "Cameras > Camera accessories"),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
             {},
