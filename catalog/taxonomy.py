@@ -145,9 +145,11 @@ RULES: tuple[Rule, ...] = (
          r"pixma", r"phaser", r"workcentre", r"skrivare", r"fax\s+machine", r"plotter", r"tm-[a-z]{0,2}\d+\w*",
          r"scanners?", r"scanjet", r"document\s+camera", r"labelwriter", r"label\s+maker", r"lq-\d+", r"fx-\d{3,4}",
          r"\d+\s*x\s*\d+\s*dpi"),
-        # A printer's cable or battery is filed with cables and batteries, not as a printer;
-        # HP's Photosmart line names digital cameras too.
-        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"digital\s+camera"),
+        # A printer's cable, battery or memory is filed with cables, batteries and memory, not
+        # as a printer; HP's Photosmart line names digital cameras too.
+        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"digital\s+camera",
+                r"memory\s+(?:option|upgrade|module|for)", r"(?:phaser|additional)\s+memory", r"ram\s+for",
+                r"\d+\s*mb\s+memory,\s+phaser"),
     ),
     # --- Game consoles and what is made for them before the cases, switches and discs their titles
     # name: "Bigben Switch Pack III Hardshell case Nintendo" was a network switch.
@@ -261,7 +263,7 @@ RULES: tuple[Rule, ...] = (
          r"jack", r"wall\s+(?:plate|termination)", r"faceplate", r"\w+\s+to\s+[\w-]+\s+(?:\w+\s+)?(?:link|adapter|converter)"),
         unless=(r"power\s+adapter", r"ac\s+adapter", r"network\s+adapter", r"powerline", r"wireless", r"wi-fi",
                 r"bluetooth", r"lens\s+adapter", r"card", r"plug\s+adapter", r"travel", r"phone",
-                r"network\s+splitter", r"mobile"),
+                r"network\s+splitter", r"mobile", r"cooler\s+fan"),
     ),
     Rule("Cables > Other cables", (_CABLE,), unless=(r"cable\s+lock", r"\d+\s*[gt]b")),
     # --- Batteries & power.

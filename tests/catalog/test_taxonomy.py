@@ -73,6 +73,18 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         # HP's Photosmart line names printers and digital cameras (and the cameras' cases).
         ("HP Photosmart M525 Digital Camera", {}, "Cameras > Cameras & camcorders"),
         ("HP Photosmart Digital Camera Black Sport Case", {}, "Cameras > Camera accessories"),
+        # A printer's memory is memory; a printer that lists its memory is a printer.
+        ("Xerox 64MB Additional Memory for Phaser 3500 memory module", {}, "Computer components > Memory"),
+        (
+            "Xerox Phaser 3250V Laser Printer, 28ppm, 1200 dpi Image Quality, Ps3, 32Mb Memory, USB",
+            {},
+            "Printing > Printers & scanners",
+        ),
+        (
+            "StarTech.com 85x70x50mm Socket 478 CPU Cooler Fan with Heatsink & TX3 Connector",
+            {},
+            "Computer components > Cases & cooling",
+        ),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
             {},
