@@ -27,7 +27,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from .file_cached import Derived
 from .normalize import normalize
-from .vocabulary import Vocabulary, get_vocabulary
+from .vocabulary import Vocabulary, get_vocabulary, titles_holding
 
 # The unfinished word's completions counted, most frequent first: a one-letter prefix starts
 # thousands of title words, and the rare ones complete to a product or two.
@@ -103,13 +103,7 @@ class QueryCompleter:
     def products_with(self, words: list[str]) -> set[int] | None:
         """Products whose title holds every word, intersecting from the rarest word's (None
         for no words: every product)."""
-        if not words:
-            return None
-        postings = sorted((self.postings.get(word, ()) for word in set(words)), key=len)
-        products = set(postings[0])
-        for rows in postings[1:]:
-            products.intersection_update(rows)
-        return products
+        return titles_holding(self.postings, words) if words else None
 
     def slip_corrected(self, prefix: str) -> str | None:
         """`prefix` with its unfinished last word replaced by the most frequent title word whose

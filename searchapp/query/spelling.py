@@ -42,12 +42,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from anyascii import anyascii
 from symspellpy import SymSpell, Verbosity
 
 from .file_cached import Derived
-from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary
+from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary, titles_holding
 
 # Weighted frequency from which a token counts as known to the catalog.
 KNOWN_MIN_COUNT = 4
@@ -95,6 +96,12 @@ MIN_GUESS_LENGTH = MIN_CORRECTABLE_LENGTH - 1
 # unchanged (0.9640). Without the frequency odds that set fell to 0.9614: "aming pc" became
 # "mini pc", "xternal dvd" became "internal dvd" (titles never say "external dvd").
 CONTEXT_EDIT_COUNT, CONTEXT_EDIT_DOMINANCE, CONTEXT_EDIT_ODDS = 1, 5, 10
+# A word two edits away also replaces the closest candidate where no title holds the closest
+# with the neighbouring words (nor puts them together as a phrase) and at least this many hold
+# the word with them: a correction whose words no product shares is no likelier than the extra
+# edit ("lapo stand" is "laptop stand", not "lipo stand"; "sd coid" is "sd card", not "sd cord").
+TOGETHER_EDIT_COUNT = 3
+NEIGHBOURS_KEPT = 256
 # A known word its neighbour never stands beside in titles, one edit from a word the neighbour
 # makes a title phrase at least this often, has that word searched beside it ("dvd layer":
 # "dvd player"). Seeds 101-130: one- and two-edit variants 0.9157 -> 0.9175, one-edit 0.9633
@@ -129,6 +136,9 @@ class SpellingCorrector:
         self.protected = self.brand_tokens | self.common_words
         # How often titles use each word (from the title bigrams).
         self.title_counts: Counter[str] = Counter()
+        self.postings = vocabulary.title_postings
+        # A query's neighbouring words are looked up for every candidate of the word between.
+        self.titles_holding = lru_cache(maxsize=NEIGHBOURS_KEPT)(self._titles_holding)
         for pair, count in self.bigrams.items():
             first, second = pair.split(" ", 1)
             self.title_counts[first] += count
@@ -324,13 +334,45 @@ class SpellingCorrector:
             CONTEXT_EDIT_COUNT, CONTEXT_EDIT_DOMINANCE * self.context_count(before, closest or "", after)
         )
         count_floor = max(min_count, KNOWN_MIN_COUNT, CONTEXT_EDIT_ODDS * self.symspell.words.get(closest, 0))
+        two_edits = self.two_edits_away(token)
         found = [
             suggestion
-            for suggestion in self.two_edits_away(token)
+            for suggestion in two_edits
             if suggestion.count >= count_floor
             and self.context_count(before, suggestion.term, after) >= phrase_floor
         ]
-        return self.by_likelihood(found, before, after)
+        in_phrases = self.by_likelihood(found, before, after)
+        return in_phrases + [
+            word
+            for word in self.held_together(token, two_edits, min_count, before, after, closest)
+            if word not in in_phrases
+        ]
+
+    def held_together(
+        self, token: str, suggestions: list, min_count: int, before: str, after: str, closest: str | None
+    ) -> list[str]:
+        """When no title holds the closest candidate with the neighbouring words, nor puts
+        them together as a phrase, the words of `suggestions` that at least
+        TOGETHER_EDIT_COUNT titles hold with them, those most titles hold first. Only words at
+        least as long as the typed one: dropped letters are the slip to undo ("lapo" ->
+        "laptop"); two letters typed in excess are unlikely, and undoing them reaches too many
+        short words ("gamin pc" would be "min pc", "dsk" any three letters)."""
+        if (
+            closest is None
+            or len(token) < MIN_CORRECTABLE_LENGTH
+            or self.context_count(before, closest, after)
+            or self.together_count(before, closest, after)
+        ):
+            return []
+        floor = max(min_count, KNOWN_MIN_COUNT)
+        held = [
+            (together, suggestion.count, suggestion.term)
+            for suggestion in suggestions
+            if suggestion.count >= floor
+            and len(suggestion.term) >= len(token)
+            and (together := self.together_count(before, suggestion.term, after)) >= TOGETHER_EDIT_COUNT
+        ]
+        return [term for _, _, term in sorted(held, reverse=True)]
 
     def one_edit_away(self, token: str) -> list:
         """Dictionary words exactly one edit from `token` (ALL, not CLOSEST: a known token is
@@ -481,6 +523,17 @@ class SpellingCorrector:
         if after:
             count += self.title_counts.get(word + after, 0)
         return count
+
+    def together_count(self, before: str, word: str, after: str) -> int:
+        """How many titles hold `word` and its neighbouring words anywhere (0 without a
+        neighbour titles hold: a misspelt neighbour says nothing)."""
+        context = tuple(w for w in f"{before} {after}".split() if w in self.postings and w != word)
+        if not context or word not in self.postings:
+            return 0
+        return len(self.titles_holding(context).intersection(self.postings[word]))
+
+    def _titles_holding(self, words: tuple[str, ...]) -> frozenset[int]:
+        return frozenset(titles_holding(self.postings, words))
 
     def best_split(self, token: str) -> str | None:
         """Split a run-together word ("wirelessmouse") where titles use the resulting pair most."""

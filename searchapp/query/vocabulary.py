@@ -182,6 +182,16 @@ def build_vocabulary(
     )
 
 
+def titles_holding(postings: dict[str, list[int]], words: Iterable[str]) -> set[int]:
+    """The titles (of `postings`) holding every one of `words`, intersecting from the rarest
+    word's: none when a word is in no title. At least one word."""
+    lists = sorted((postings.get(word, ()) for word in set(words)), key=len)
+    titles = set(lists[0])
+    for rows in lists[1:]:
+        titles.intersection_update(rows)
+    return titles
+
+
 def add_tokens(counter: Counter, tokens: Iterable[str], weight: int) -> None:
     for token in tokens:
         # "startech.com" is one query token but two index terms: both spellings are words.

@@ -303,6 +303,29 @@ def test_a_phrase_two_edits_away_needs_a_far_more_frequent_word(player_corrector
     assert correct(player_corrector, "xternal dvd").corrected == "external dvd"
 
 
+@pytest.fixture
+def card_vocabulary(vocabulary):
+    # "coid" is one edit from "cord" and two from "card"; titles hold "sd" with "card" only.
+    terms = {**vocabulary.terms, "sd": 700, "card": 2019, "cord": 1509}
+    postings = {"sd": [1, 2, 3, 4, 9], "card": [1, 2, 3, 4, 5, 6], "cord": [7, 8], "red": [5, 7, 8, 9]}
+    return replace(vocabulary, terms=terms, title_postings=postings)
+
+
+def test_a_word_two_edits_away_that_titles_hold_with_the_neighbour_beats_one_they_never_do(card_vocabulary):
+    corrector = SpellingCorrector(card_vocabulary)
+    result = correct(corrector, "sd coid")
+    assert result.corrected == "sd card"
+    assert (1, "cord") in result.runner_ups  # the closer word is still searched
+    # "red" is in titles with "cord" (and in only one with "card"): the closer word stays
+    assert correct(corrector, "red coid").corrected == "red cord"
+
+
+def test_a_title_phrase_keeps_the_closer_word_whatever_titles_hold(card_vocabulary):
+    bigrams = {**card_vocabulary.bigrams, "sd cord": 3}
+    corrector = SpellingCorrector(replace(card_vocabulary, bigrams=bigrams))
+    assert correct(corrector, "sd coid").corrected == "sd cord"
+
+
 def test_an_english_word_two_edits_from_a_title_phrase_is_corrected_to_it(vocabulary):
     corrector = SpellingCorrector(
         replace(
