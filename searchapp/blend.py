@@ -103,8 +103,9 @@ class Blend:
         request = ctx.request
         stats = get_ranking_stats()
         depth = utility_depth(end)
-        if ctx.boost_rules:
-            depth = max(depth, lifted_reach(ctx))
+        factors = ranked_boost_factors(ctx) if ctx.boost_rules else {}
+        if factors:
+            depth = max(depth, lifted_reach(factors))
         parts: dict[str, TypeUtilities] = {}
         for doc_type, hits in ctx.candidates.items():
             features = ctx.features.get(doc_type)
@@ -128,8 +129,8 @@ class Blend:
                 rows = len(utilities[doc_type])
                 if rows:
                     utilities[doc_type] = utilities[doc_type] * relevant_media(ctx.features[doc_type][:rows])
-        if ctx.boost_rules:
-            self.boost(ctx, utilities)
+        if factors:
+            self.boost(ctx, utilities, factors)
         # A queue never places more than `end` items nor looks further than the lookahead
         # past its next one: the rest of it cannot reach these slots.
         queue_length = end + SELLER_LOOKAHEAD
@@ -149,13 +150,13 @@ class Blend:
         return allocator.allocate(ordered, self.explorations(ctx, config, request.page, stats), slots=end)
 
     @staticmethod
-    def boost(ctx, utilities: dict[str, np.ndarray]) -> None:
+    def boost(ctx, utilities: dict[str, np.ndarray], factors: dict[str, np.ndarray]) -> None:
         """The merchandisers' boost rules (boost_rules.py) on the scored candidates."""
         for doc_type, utility in utilities.items():
             hits = ctx.candidates[doc_type][: len(utility)]
-            factors = boost_factors(ctx.boost_rules, hits)
-            utilities[doc_type] = utility * factors
-            ctx.boosted.update((hit.id, float(f)) for hit, f in zip(hits, factors, strict=True) if f != 1.0)
+            scored = factors.get(doc_type, np.ones(0))[: len(utility)]
+            utilities[doc_type] = utility * scored
+            ctx.boosted.update((hit.id, float(f)) for hit, f in zip(hits, scored, strict=True) if f != 1.0)
 
     @staticmethod
     def explorations(ctx, config: MarketplaceConfig, pages: int, stats) -> list[list[Hit]]:
@@ -209,16 +210,22 @@ def utility_depth(end: int) -> int:
     return max(UTILITY_MIN_DEPTH, 3 * end)
 
 
-def lifted_reach(ctx) -> int:
+def ranked_boost_factors(ctx) -> dict[str, np.ndarray]:
+    """doc_type -> the boost factor of each of its ranked candidates (those with features)."""
+    return {
+        doc_type: boost_factors(ctx.boost_rules, hits[: len(features)])
+        for doc_type, hits in ctx.candidates.items()
+        if (features := ctx.features.get(doc_type)) is not None
+    }
+
+
+def lifted_reach(factors: dict[str, np.ndarray]) -> int:
     """How many of a type's ranked candidates must get a utility for every one a boost rule
     lifts to compete for the page: the boost multiplies utility, so a lifted candidate past
     utility_depth (a merchandiser's brand the first stage ranked 150th) could never surface."""
     reach = 0
-    for doc_type, hits in ctx.candidates.items():
-        features = ctx.features.get(doc_type)
-        if features is None:
-            continue
-        lifted = np.flatnonzero(boost_factors(ctx.boost_rules, hits[: len(features)]) > 1.0)
+    for type_factors in factors.values():
+        lifted = np.flatnonzero(type_factors > 1.0)
         if len(lifted):
             reach = max(reach, int(lifted[-1]) + 1)
     return reach
