@@ -330,9 +330,8 @@ class SpellingCorrector:
         the phrase and the word's frequency outweigh the extra edit."""
         if not (before or after):
             return []
-        phrase_floor = max(
-            CONTEXT_EDIT_COUNT, CONTEXT_EDIT_DOMINANCE * self.context_count(before, closest or "", after)
-        )
+        closest_phrases = self.context_count(before, closest or "", after)
+        phrase_floor = max(CONTEXT_EDIT_COUNT, CONTEXT_EDIT_DOMINANCE * closest_phrases)
         count_floor = max(min_count, KNOWN_MIN_COUNT, CONTEXT_EDIT_ODDS * self.symspell.words.get(closest, 0))
         two_edits = self.two_edits_away(token)
         found = [
@@ -342,27 +341,25 @@ class SpellingCorrector:
             and self.context_count(before, suggestion.term, after) >= phrase_floor
         ]
         in_phrases = self.by_likelihood(found, before, after)
-        return in_phrases + [
-            word
-            for word in self.held_together(token, two_edits, min_count, before, after, closest)
-            if word not in in_phrases
-        ]
+        # No title holds the closest candidate with the neighbouring words, nor as a phrase.
+        stranded = (
+            closest is not None and not closest_phrases and not self.together_count(before, closest, after)
+        )
+        if not stranded:
+            return in_phrases
+        held = self.held_together(token, two_edits, min_count, before, after)
+        return in_phrases + [word for word in held if word not in in_phrases]
 
     def held_together(
-        self, token: str, suggestions: list, min_count: int, before: str, after: str, closest: str | None
+        self, token: str, suggestions: list, min_count: int, before: str, after: str
     ) -> list[str]:
-        """When no title holds the closest candidate with the neighbouring words, nor puts
-        them together as a phrase, the words of `suggestions` that at least
-        TOGETHER_EDIT_COUNT titles hold with them, those most titles hold first. Only words at
-        least as long as the typed one: dropped letters are the slip to undo ("lapo" ->
-        "laptop"); two letters typed in excess are unlikely, and undoing them reaches too many
-        short words ("gamin pc" would be "min pc", "dsk" any three letters)."""
-        if (
-            closest is None
-            or len(token) < MIN_CORRECTABLE_LENGTH
-            or self.context_count(before, closest, after)
-            or self.together_count(before, closest, after)
-        ):
+        """For a closest candidate no title holds with the neighbouring words, nor puts with
+        them as a phrase: the words of `suggestions` that at least TOGETHER_EDIT_COUNT titles
+        hold with them, those most titles hold first. Only words at least as long as the typed
+        one: dropped letters are the slip to undo ("lapo" -> "laptop"); two letters typed in
+        excess are unlikely, and undoing them reaches too many short words ("gamin pc" would be
+        "min pc", "dsk" any three letters)."""
+        if len(token) < MIN_CORRECTABLE_LENGTH:
             return []
         floor = max(min_count, KNOWN_MIN_COUNT)
         held = [
