@@ -169,13 +169,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Computers > Docking stations & hubs",
         (r"notebook\s+dock/port\s+replicator", r"docking\s+station", r"port\s+replicator", r"(?:usb|interface)\s+hubs?",
-         r"mobile\s+device\s+dock\s+station", r"dock(?:ing)?", r"\w*hub", r"thunderbolt\s+3"),
+         r"mobile\s+device\s+dock\s+station", r"(?:quick)?dock(?:ing)?", r"\w*hub", r"thunderbolt\s+3"),
         unless=(r"docking\s+(?:speaker|entertainment)", r"hub\s+printable", r"cable"),
     ),
     Rule(
         "Computers > Security locks & privacy filters",
         (r"cable\s+locks?", r"security\s+(?:lock|slot|enclosure|cable)", r"tablet\s+security\s+enclosure", r"clicksafe",
-         r"microsaver", r"port\s+lock", r"combination\s+lock", r"(?:display\s+)?privacy\s+filters?", r"screen\s+protectors?",
+         r"microsaver", r"port\s+lock", r"combination\s+lock", r"(?:display\s+)?privacy\s+(?:filters?|screens?)", r"screen\s+protectors?",
          r"anti-glare\s+filter"),
     ),
     # --- Power equipment before cables: PDU and UPS titles mention cords and cables.
@@ -189,7 +189,7 @@ RULES: tuple[Rule, ...] = (
         "Batteries & power > Power distribution & surge protection",
         (r"power\s+distribution\s+units?", r"pdus?", r"surge\s+(?:protector|suppressor)s?", r"power\s+(?:strip|extension)s?",
          r"\d+-outlet", r"power\s+plug\s+adapter", r"socket\s+strip", r"power\s+rack\s+enclosure", r"transfer\s+switch",
-         r"protection\s+box", r"surgearrest", r"power\s+conditioner"),
+         r"protection\s+box", r"surgearrest", r"power\s+conditioner", r"ac\s+outlet(?:\(s\)|s)"),
         unless=(r"cord\s+lead", r"extension\s+cord(?!,)"),
     ),
     # --- Input devices before cables: "Mouse ... retractable USB cable" is a mouse.
@@ -214,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         "Cables > Network cables",
         (r"networking\s+" + _CABLE, r"network\s+(?:patch\s+)?" + _CABLE, r"patch\s+" + _CABLE, r"ethernet\s+" + _CABLE,
          r"cat\s*[3-8]e?a?", r"category\s+[5-8]e?", r"rj-?(?:45|48c?|11|12)\s+(?:[\w/.-]+\s+){0,2}" + _CABLE, r"cross-?over",
-         r"telephone\s+" + _CABLE, r"u/?utp", r"s/?ftp", r"f/utp"),
+         r"telephone\s+" + _CABLE, r"telephone\s+rj-?11-rj-?11", r"u/?utp", r"s/?ftp", r"f/utp"),
         unless=(r"adapter", r"coupler", r"jack", r"patch\s+panel", r"tester", r"splitter", r"keystone", r"switch",
                 r"networking\s+card", r"surge", r"wall\s+plate"),
     ),
@@ -244,7 +244,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Cables > Audio cables",
         (r"audio\s+(?:\w+\s+)?" + _CABLE, r"(?:stereo|rca|trs|xlr|speaker|toslink|optical|3\.5\s*mm|mini-?jack)\s+(?:[\w/.-]+\s+){0,3}"
-         + _CABLE, r"pro-audio", r"audio\s+cable"),
+         + _CABLE, r"pro-audio", r"audio\s+cable", r"speaker\s+wire"),
         unless=(r"adapter", r"splitter"),
     ),
     Rule(
@@ -283,7 +283,7 @@ RULES: tuple[Rule, ...] = (
         "Computers > Warranties & support",
         (r"warranty(?:/support\s+extension)?", r"support\s+extension", r"care\s*pack", r"service\s+pack", r"on-?site",
          r"next\s*bus(?:iness)?\s*day", r"nbd", r"post\s+warranty", r"installation\s+service", r"return\s+to\s+depot", r"\d+y",
-         r"svc", r"hw\s+supp", r"maintenance\s+visit", r"preventative", r"kyolife", r"\d+\s+years?\s+(?:warranty|service|support|on-?site)"),
+         r"svc", r"hw\s+supp", r"pickup\s+and\s+return", r"maintenance\s+visit", r"preventative", r"kyolife", r"\d+\s+years?\s+(?:warranty|service|support|on-?site)"),
     ),
     # --- Computers before components: their titles list processor, memory and storage.
     Rule(
@@ -292,7 +292,11 @@ RULES: tuple[Rule, ...] = (
         unless=(r"print\s+server", r"server/workstation\s+motherboard", r"server\s+board", r"video\s+servers?",
                 r"storage\s+server", r"kvm", r"console\s+server", r"memory", r"hard\s+drive", r"chassis"),
     ),
-    Rule("Computers > Laptops", attributes={"product_type": r"notebook|chromebook|netbook|hybrid|mobile\s+workstation"}),
+    # The whole product type: Icecat types a notebook stand "Notebook stand".
+    Rule(
+        "Computers > Laptops",
+        attributes={"product_type": r"^(?:notebook|chromebook|netbook|hybrid|mobile\s+workstation)(?:\s+(?:pc|\(2-in-1\)))?$"},
+    ),
     Rule(
         "Computers > Laptops",
         (r"notebook(?:\s+pc)?", r"laptops?", r"ultrabook", r"chromebook", r"netbook", r"thinkpad", r"elitebook", r"probook",
@@ -300,7 +304,9 @@ RULES: tuple[Rule, ...] = (
         unless=(r"notebook\s+(?:spare\s+part|accessory|stand|cooling\s+pad|a[4-6]|squared|ruled|wirebound|dock)",
                 r"writing\s+notebook", r"memory", r"batter(?:y|ies)", r"adapter", r"keyboard", r"drive", r"hdd", r"ssd",
                 r"module", r"charger", r"lock", r"cooler", r"cooling", r"mount(?:ing)?", r"arm", r"stand",
-                r"cover", r"for\s+(?:laptop|notebook)", r"hd\s+kit", r"\d+\s*rpm", r"holder"),
+                r"cover", r"for\s+(?:laptop|notebook)", r"hd\s+kit", r"\d+\s*rpm", r"holder",
+                # Peripherals named for notebooks: "Philips Notebook headset", "HP Notebook QuickDock".
+                r"headsets?", r"speakers?", r"webcams?", r"risers?", r"privacy", r"quickdock"),
     ),
     Rule(
         "Computers > Desktops & workstations",
@@ -314,7 +320,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Computers > Tablets & handhelds",
         (r"tablets?", r"galaxy\s+tab", r"ipad", r"handheld\s+mobile\s+computers?", r"ipaq", r"pda", r"e-book\s+readers?"),
-        unless=(r"handheld\s+mobile\s+computer\s+spare\s+part", r"graphic\s+tablet", r"tablet\s+(?:case|security|stand)"),
+        unless=(r"handheld\s+mobile\s+computer\s+spare\s+part", r"graphic\s+tablet", r"tablet\s+(?:case|security|stand)",
+                # What fits a handheld: "HP iPAQ 200 Holster", "Logitech Slim Folio For iPad Air".
+                r"holsters?", r"cradles?", r"covers?", r"folio", r"(?:car|travel)\s+kit", r"headsets?", r"headphones?",
+                r"antenna", r"holders?", r"stand", r"mounts?", r"adapter"),
     ),
     # A screen size, a resolution and a CPU brand: a laptop whose title omits the word.
     Rule("Computers > Laptops", (_SIZE_AND_PIXELS + r".*(?:intel|amd)",)),
@@ -344,7 +353,7 @@ RULES: tuple[Rule, ...] = (
         "Computer components > Memory",
         (r"memory\s+modules?", r"dimm", r"so-dimm", r"sodimm", r"ddr\d?(?:-sdram)?", r"sdram", r"rdimm", r"ram",
          r"system\s+specific\s+memory", r"memory", r"dram(?:-\d+)?"),
-        unless=(r"memory\s+cards?", r"card\s+reader", r"flash", r"printer\s+memory"),
+        unless=(r"memory\s+cards?", r"card\s+reader", r"flash", r"printer\s+memory", r"ram\s+mounts"),
     ),
     Rule("Computer components > Graphics cards", (r"graphics\s+cards?", r"video\s+cards?", r"geforce", r"radeon", r"quadro",
                                                   r"tripleh?ead2go", r"graphics\s+adapter")),
@@ -444,19 +453,20 @@ RULES: tuple[Rule, ...] = (
         "TV & video > TV & monitor mounts",
         (r"flat\s+panel\s+(?:desk|wall|ceiling|floor)\s+mounts?", r"flat\s+panel\s+(?:mount\s+)?accessory", r"wall\s+mounts?",
          r"ceiling\s+mounts?", r"desk\s+mounts?", r"monitor\s+(?:arm|mount|stand)s?", r"tv\s+(?:mount|bracket|stand)s?",
-         r"flat\s+screen\s+(?:\w+\s+)?(?:mount|stand|arm|toolbar)", r"notebook\s+stand", r"mount\s+ring", r"display\s+mount", r"vesa",
+         r"flat\s+screen\s+(?:\w+\s+)?(?:mount|stand|arm|toolbar)", r"(?:notebook|laptop)\s+(?:cooling\s+)?(?:stand|riser)", r"mount\s+ring", r"display\s+(?:mount|stand)", r"vesa",
          r"floor\s+stand", r"flexarm", r"tft\s+stand", r"fixed\s+mount\s+bracket", r"(?:table|desk)\s+stand",
          r"monitor\s+mounting\s+bracket"),
     ),
     Rule(
         "TV & video > TVs & displays",
         (r"tvs?", r"televisions?", r"signage\s+display", r"public\s+display", r"video\s+wall", r"led\s+tv"),
-        unless=(r"tv\s+(?:tuner|card|box)",),
+        # Surge strips, headphones, converters and stands named after the TV they serve.
+        unless=(r"tv\s+(?:tuner|card|box)", r"outlets?", r"headphones?", r"converter", r"controller", r"display\s+stand"),
     ),
     Rule("Computers > Monitors", (_SIZE_AND_PIXELS,), unless=(r"camera", r"phone", r"player", r"frame")),
     Rule(
         "TV & video > Media players & video accessories",
-        (r"digital\s+media\s+players?", r"media\s+players?", r"video\s+(?:servers?/encoders?|capturing\s+device|switch|splitter|extender)",
+        (r"digital\s+media\s+players?", r"media\s+players?", r"video\s+(?:servers?/encoders?|capturing\s+device|switch|splitter|extender|wall\s+controller)", r"tv\s+converter",
          r"digital\s+photo\s+frames?", r"photoframe", r"remote\s+controls?", r"dvd(?:/blu-ray)?\s+player", r"blu-ray\s+player",
          r"set-top\s+box", r"tuner", r"av\s+(?:extender|matrix)", r"video\s+converter", r"scaler", r"av\s+receiver", r"video\s+recorder"),
     ),
@@ -494,7 +504,7 @@ RULES: tuple[Rule, ...] = (
         "Audio > Speakers",
         (r"(?:portable|docking|soundbar|bluetooth|wireless|pc|multimedia|stereo)\s+speakers?", r"speaker\s+sets?", r"speakers?",
          r"loudspeakers?", r"soundbars?", r"subwoofers?", r"docking\s+entertainment\s+system"),
-        unless=(r"speaker\s+(?:mount|stand|bracket)s?", r"loudspeaker\s+stand"),
+        unless=(r"speaker\s+(?:mount|stand|bracket|wire)s?", r"loudspeaker\s+stand"),
     ),
     Rule(
         "Audio > Hi-fi, radio & media players",
@@ -507,13 +517,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Phones & wearables > Phone cases & accessories",
         (r"mobile\s+phone\s+(?:case|faceplate|holder)s?", r"phone\s+(?:case|cover|holder)s?", r"flip\s+(?:case|cover)",
-         r"(?:handheld\s+device|mobile\s+device)\s+accessory", r"holders?", r"navigator\s+mount", r"car\s+holder",
+         r"(?:handheld\s+device|mobile\s+device)\s+accessory", r"holders?", r"holsters?", r"cradles?", r"vent\s+mount",
+         r"slimshell", r"(?:hands\s+free\s+)?car\s+kit", r"travel\s+kit", r"ipaq(?:\s+\w+)?\s+cover", r"ram\s+mounts",
+         r"folio(?:\s+case)?", r"navigator\s+mount", r"car\s+holder",
          r"selfie\s+stick", r"(?:phone|tablet)(?:\s+and\s+tablet)?\s+stand", r"handheld\s+mobile\s+computer\s+spare\s+part", r"mobile\s+device\s+keyboard"),
     ),
     Rule(
         "Phones & wearables > Phones",
         (r"smartphones?", r"mobile\s+phones?", r"iphone", r"feature\s+phone", r"(?:cordless|dect|corded|ip|voip|conference)\s+phones?",
          r"telephones?", r"handset", r"android\s+\d+(?:\.\d+)?\s+\d+\s*mah", r"dual\s+sim", r"\d+g\s+usb\s+type-c"),
+        # A telephone's cords and plugs ("Sandberg Telephone RJ11-RJ11 1.8 m") are cables.
+        unless=(r"rj-?11\S*",),
     ),
     Rule("Phones & wearables > Wearables & GPS", (r"smartwatch(?:es)?", r"activity\s+trackers?", r"fitness\s+tracker", r"sports\s+watch",
                                                   r"navigators?", r"gps")),
