@@ -86,7 +86,11 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Computer components > Cases & cooling",
         ),
         # Peripherals named for the notebook, handheld or TV they serve are not that device.
-        ("Philips Notebook headset SHM3100U/10", {"product_type": "Headset"}, "Audio > Headphones & headsets"),
+        (
+            "Philips Notebook headset SHM3100U/10",
+            {"product_type": "Headset"},
+            "Audio > Headphones & headsets",
+        ),
         ("Philips Notebook webcam SPZ6500/00", {}, "Cameras > Webcams"),
         ("HP Notebook QuickDock", {}, "Computers > Docking stations & hubs"),
         (
