@@ -143,13 +143,13 @@ RULES: tuple[Rule, ...] = (
         (r"(?:inkjet|laser|photo|dot\s+matrix|line\s+matrix|large\s+format|label|receipt|pos|thermal|3d)\s+printers?",
          r"printers?", r"multifunctional", r"mfp", r"laserjet", r"officejet", r"deskjet", r"designjet", r"photosmart",
          r"pixma", r"phaser", r"workcentre", r"skrivare", r"fax\s+machine", r"plotter", r"tm-[a-z]{0,2}\d+\w*",
-         r"scanners?", r"scanjet", r"document\s+camera", r"labelwriter", r"label\s+maker", r"lq-\d+", r"fx-\d{3,4}",
+         r"scanners?", r"scanjet", r"document\s+camera", r"labelwriter", r"label\s+maker", r"stylus\s+pro\s+\d+", r"lq-\d+", r"fx-\d{3,4}",
          r"\d+\s*x\s*\d+\s*dpi"),
         # A printer's cable, battery or memory is filed with cables, batteries and memory, not
         # as a printer; HP's Photosmart line names digital cameras too.
         unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"digital\s+camera",
                 r"memory\s+(?:option|upgrade|module|for)", r"(?:phaser|additional)\s+memory", r"ram\s+for",
-                r"\d+\s*mb\s+memory,\s+phaser"),
+                r"\d+\s*mb\s+memory,\s+phaser", r"blade"),
     ),
     # --- Game consoles and what is made for them before the cases, switches and discs their titles
     # name: "Bigben Switch Pack III Hardshell case Nintendo" was a network switch.
@@ -199,7 +199,9 @@ RULES: tuple[Rule, ...] = (
          r"trackball", r"touch\s*pad", r"mouse\s+pads?", r"(?:wireless\s+)?presenter", r"stylus(?:\s+pen)?", r"laser\s+pointer",
          r"input\s+device\s+accessory"),
         unless=(r"(?:keyboard|mouse|ps/2)\s+(?:[\w/.-]+\s+){0,2}(?:cable|adapter|switch|extender)", r"kvm", r"keyboard\s+drawer",
-                r"gamepad"),
+                # A stylus is an input device; Epson's Stylus Pro is a printer line, and a
+                # label maker's keyboard layout (DYMO LabelManager ... QWERTY) is no keyboard.
+                r"gamepad", r"stylus\s+pro", r"labelmanager", r"blade"),
     ),
     # --- Cables, by kind; fibre before network ("fiber patch cable").
     Rule("Cables > Cable management & tools", (r"cable\s+(?:ties|tie|clamp|clips?|management|manager|organi[sz]er|sleeve|containment)",
@@ -330,7 +332,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Computers > Monitors",
         (r"(?:computer|lcd|led|touch\s+screen|tft|crt)\s+monitors?", r"monitors?"),
-        unless=(r"monitor\s+(?:arm|mount|stand)", r"environmental", r"netbotz", r"baby\s+monitor", r"power\s+monitor",
+        unless=(r"monitor\s+(?:arm|mount|stand)", r"mounting\s+arm", r"speakers?", r"environmental", r"netbotz", r"baby\s+monitor", r"power\s+monitor",
                 # Stands, mounts and adapters for monitors ("Quad Monitor Table Stand").
                 r"(?:table|desk|wall|ceiling|floor)\s+(?:mount|stand)s?", r"mounting\s+bracket"),
     ),
@@ -455,13 +457,13 @@ RULES: tuple[Rule, ...] = (
          r"ceiling\s+mounts?", r"desk\s+mounts?", r"monitor\s+(?:arm|mount|stand)s?", r"tv\s+(?:mount|bracket|stand)s?",
          r"flat\s+screen\s+(?:\w+\s+)?(?:mount|stand|arm|toolbar)", r"(?:notebook|laptop)\s+(?:cooling\s+)?(?:stand|riser)", r"mount\s+ring", r"display\s+(?:mount|stand)", r"vesa",
          r"floor\s+stand", r"flexarm", r"tft\s+stand", r"fixed\s+mount\s+bracket", r"(?:table|desk)\s+stand",
-         r"monitor\s+mounting\s+bracket"),
+         r"monitor\s+mounting\s+bracket", r"mounting\s+arm"),
     ),
     Rule(
         "TV & video > TVs & displays",
         (r"tvs?", r"televisions?", r"signage\s+display", r"public\s+display", r"video\s+wall", r"led\s+tv"),
         # Surge strips, headphones, converters and stands named after the TV they serve.
-        unless=(r"tv\s+(?:tuner|card|box)", r"outlets?", r"headphones?", r"converter", r"controller", r"display\s+stand"),
+        unless=(r"tv\s+(?:tuner|card|box)", r"outlets?", r"headphones?", r"speakers?", r"converter", r"controller", r"display\s+stand"),
     ),
     Rule("Computers > Monitors", (_SIZE_AND_PIXELS,), unless=(r"camera", r"phone", r"player", r"frame")),
     Rule(

@@ -116,6 +116,12 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Batteries & power > Power distribution & surge protection",
         ),
         ("Sandberg Telephone RJ11-RJ11 1.8 m", {}, "Cables > Network cables"),
+        ("HP Flat Panel Speaker Bar TV/Monitor speakers", {}, "Audio > Speakers"),
+        ("Kensington SmartFit® Monitor & Laptop Mounting Arm", {}, "TV & video > TV & monitor mounts"),
+        # Epson's Stylus Pro is a printer line; a label maker's layout is not a keyboard.
+        ("Epson Stylus Pro 3880", {}, "Printing > Printers & scanners"),
+        ("DYMO LabelManager ™ 210D QWERTY", {}, "Office supplies > Office equipment"),
+        ("HP Pro Pen G1 stylus pen Black 10.7 g", {}, "Computers > Keyboards & mice"),
         ("Philips Speaker wire SWA2105W/10", {}, "Cables > Audio cables"),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
