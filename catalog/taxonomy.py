@@ -77,8 +77,8 @@ _DRUM = r"drum(?:\s+(?:unit|kit|cartridge))?"
 
 RULES: tuple[Rule, ...] = (
     # --- Printing supplies first: their titles often name a printer model as well.
-    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM)),
-    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM)),
+    Rule("Printing > Toner cartridges", attributes={"black_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM, r"waste")),
+    Rule("Printing > Toner cartridges", attributes={"colour_toner_page_yield": None}, unless=(*_PRINTER_SPECS, _DRUM, r"waste")),
     Rule(
         "Printing > Drums & imaging units",
         (r"(?:printer|image|imaging)\s+drums?", r"drum(?:\s+(?:unit|kit|cartridge))?", r"imaging\s+(?:unit|kit)",
@@ -147,7 +147,7 @@ RULES: tuple[Rule, ...] = (
          r"\d+\s*x\s*\d+\s*dpi"),
         # A printer's cable, battery or memory is filed with cables, batteries and memory, not
         # as a printer; HP's Photosmart line names digital cameras too.
-        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"digital\s+camera",
+        unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"(?:digital|compact)\s+camera",
                 r"memory\s+(?:option|upgrade|module|for)", r"(?:phaser|additional)\s+memory", r"ram\s+for",
                 r"\d+\s*mb\s+memory,\s+phaser", r"blade"),
     ),
@@ -292,7 +292,7 @@ RULES: tuple[Rule, ...] = (
         "Computers > Servers",
         (r"servers?", r"server\s+barebone", r"poweredge", r"proliant", r"primergy", r"thinksystem", r"superserver"),
         unless=(r"print\s+server", r"server/workstation\s+motherboard", r"server\s+board", r"video\s+servers?",
-                r"storage\s+server", r"kvm", r"console\s+server", r"memory", r"hard\s+drive", r"chassis"),
+                r"storage\s+server", r"kvm", r"console\s+server", r"memory", r"hard\s+drive", r"chassis", r"thin\s+client"),
     ),
     # The whole product type: Icecat types a notebook stand "Notebook stand".
     Rule(

@@ -122,6 +122,18 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ("Epson Stylus Pro 3880", {}, "Printing > Printers & scanners"),
         ("DYMO LabelManager ™ 210D QWERTY", {}, "Office supplies > Office equipment"),
         ("HP Pro Pen G1 stylus pen Black 10.7 g", {}, "Computers > Keyboards & mice"),
+        # A waste toner container states a page yield; a thin client names its server software.
+        (
+            "Xerox Waste Toner Catridge (20000 pages)",
+            {"black_toner_page_yield": 20000},
+            "Printing > Printer parts & maintenance",
+        ),
+        (
+            "HP BM490AA Thin Client Black Windows MultiPoint Server 2011 135.7 g",
+            {},
+            "Computers > Desktops & workstations",
+        ),
+        ('HP Photosmart R727 Compact camera 6.4 MP CCD 1/2.5" Silver', {}, "Cameras > Cameras & camcorders"),
         ("Philips Speaker wire SWA2105W/10", {}, "Cables > Audio cables"),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
