@@ -223,10 +223,12 @@ RULES: tuple[Rule, ...] = (
     Rule("Cables > HDMI cables", (r"hdmi",), unless=(r"adapter", r"splitter", r"switch", r"converter", r"extender")),
     Rule(
         "Cables > KVM & computer cables",
-        (r"kvm\s+(?:[\w/.-]+\s+){0,2}" + _CABLE, r"(?:[\w/.-]+\s+){0,2}" + _CABLE + r"\s+kit", r"(?:serial|parallel|printer|null\s+modem|"
+        (r"kvm\s+(?:[\w/.-]+\s+){0,2}" + _CABLE, _CABLE + r"\s+for\s+(?:[\w/.-]+\s+){0,2}kvm",
+         r"(?:[\w/.-]+\s+){0,2}" + _CABLE + r"\s+kit", r"(?:serial|parallel|printer|null\s+modem|"
          r"db-?(?:9|15|25)|rs-?232|ps/2|sata|e?sas|scsi|ide|ata|centronics|ieee-?1284)\s+(?:[\w/.-]+\s+){0,3}" + _CABLE,
          r"db-?(?:9|15|25)\w*", r"null\s+modem", r"ps/2", r"serial\s+ata", r"sata", r"mini-sas", r"scsi"),
         unless=(r"adapter", r"hard\s+drive", r"hdd", r"ssd", r"\d+\s*[gt]b", r"controller", r"card", r"enclosure", r"bracket", r"connector",
+                r"power\s+cord",
                 # A KVM switch ("8-Port PS/2-USB VGA KVM Switch"), not a cable for one.
                 r"\d+[\s-]+port\s+(?:[\w/.-]+\s+){0,5}kvm\s+switch", r"console\s+extender", r"optical\s+disc\s+drive"),
     ),
@@ -238,16 +240,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Cables > USB cables",
-        (r"usb(?:\s+[\d.]+)?\s+(?:[\w/.-]+\s+){0,4}" + _CABLE, r"usb-c\s+" + _CABLE, r"lightning\s+" + _CABLE,
+        (r"usb(?:-[abc])?(?:\s+[\d.]+)?\s+(?:[\w/.-]+\s+){0,5}" + _CABLE, r"usb-c\s+" + _CABLE, r"lightning\s+" + _CABLE,
          r"firewire\s+(?:\w+\s+)?" + _CABLE, r"ieee\s+1394", r"mobile\s+phone\s+cable", r"camera\s+cable",
          r"sync/charge\s+cable", r"(?:usb|firewire|lightning)\s+(?:[\w/.-]+\s+){0,4}" + _CABLE),
-        unless=(r"adapter", r"hub", r"card", r"charger"),
+        unless=(r"adapter", r"hub", r"card", r"charger", r"switch"),
     ),
     Rule(
         "Cables > Audio cables",
         (r"audio\s+(?:\w+\s+)?" + _CABLE, r"(?:stereo|rca|trs|xlr|speaker|toslink|optical|3\.5\s*mm|mini-?jack)\s+(?:[\w/.-]+\s+){0,3}"
          + _CABLE, r"pro-audio", r"audio\s+cable", r"speaker\s+wire"),
-        unless=(r"adapter", r"splitter"),
+        unless=(r"adapter", r"splitter", r"kvm\s+switch"),
     ),
     Rule(
         "Cables > Power cables",
@@ -257,7 +259,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("Cables > Coaxial cables", (r"coaxial\s+" + _CABLE, r"coax(?:ial)?", r"rg-?(?:6|58|59|174|213)", r"antenna\s+cable",
                                      r"f-type", r"iec\s+(?:male|female)"),
-         unless=(r"connector",)),
+         unless=(r"connector", r"adapter")),
     Rule(
         "Cables > Cable adapters & couplers",
         (r"cable\s+interface/gender\s+adapter", r"gender\s+(?:changer|adapter)", r"couplers?", r"wire\s+connectors?",
@@ -267,7 +269,8 @@ RULES: tuple[Rule, ...] = (
                 r"bluetooth", r"lens\s+adapter", r"card", r"plug\s+adapter", r"travel", r"phone",
                 r"network\s+splitter", r"mobile", r"cooler\s+fan"),
     ),
-    Rule("Cables > Other cables", (_CABLE,), unless=(r"cable\s+lock", r"\d+\s*[gt]b")),
+    # A KVM switch sold with its cables ("2 Port USB KVM Switch Kit with Cables") is a KVM switch.
+    Rule("Cables > Other cables", (_CABLE,), unless=(r"cable\s+lock", r"\d+\s*[gt]b", r"kvm\s+switch")),
     # --- Batteries & power.
     Rule(
         "Batteries & power > Power adapters & chargers",
@@ -377,13 +380,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:\w+\s+)?(?:card|adapter|controller)s?", r"slot\s+expander", r"adapter\s+card", r"raid", r"pci\s+express\s+card",
          r"audio\s+card", r"peripheral\s+controller", r"remote\s+management\s+adapter", r"interface\s+expander",
          r"(?:smartslot|pc|pcmcia|expresscard)\s+card", r"host\s+controller"),
-        unless=(r"wireless", r"wlan", r"802\.11", r"ethernet", r"network"),
+        unless=(r"wireless", r"wlan", r"802\.11", r"ethernet", r"network", r"card\s+reader"),
     ),
     # --- Storage.
     Rule(
         "Storage > SSDs",
         (r"(?:internal|external|portable)?\s*solid\s+state\s+drives?", r"ssds?", r"nvme", r"m\.2"),
-        unless=(r"notebook", r"laptop", r"pc", r"hdd\+ssd"),
+        unless=(r"notebook", r"laptop", r"pc", r"hdd\+ssd", r"card\s+reader"),
     ),
     Rule(
         "Storage > Hard drives",

@@ -134,6 +134,25 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Computers > Desktops & workstations",
         ),
         ('HP Photosmart R727 Compact camera 6.4 MP CCD 1/2.5" Silver', {}, "Cameras > Cameras & camcorders"),
+        # A KVM switch sold with its cables is a switch; a cable for one is a KVM cable.
+        (
+            "StarTech.com 2 Port USB VGA Cable KVM Switch with Audio",
+            {},
+            "Networking > KVM switches & consoles",
+        ),
+        (
+            "Tripp Lite Daisychain Cable for NetDirector KVM Switch B020-Series and KVM B022-Series, 4.57 m",
+            {},
+            "Cables > KVM & computer cables",
+        ),
+        ("APC Power Cord Kit Black 0.61 m NEMA 5-15P", {}, "Cables > Power cables"),
+        (
+            "Manhattan USB-A to USB-A Extension Cable, 3m, Male to Female, 480 Mbps (USB 2.0), Translucent Silver, Polybag",
+            {},
+            "Cables > USB cables",
+        ),
+        ("StarTech.com BNC to F Type Coaxial Adapter M/F", {}, "Cables > Cable adapters & couplers"),
+        ("Lenovo Gemplus GemPC USB Smart card reader", {}, "Storage > Memory cards & readers"),
         ("Philips Speaker wire SWA2105W/10", {}, "Cables > Audio cables"),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
