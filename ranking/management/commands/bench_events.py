@@ -2,9 +2,13 @@
 
 Batches go through the same path as POST /api/events: validation by EventBatchSerializer,
 then the `ranking.ingest_events` task (inline when Celery is eager, as here). Every batch
-is then replayed once, which must store nothing. Writes rows: run it on a scratch database.
+is then replayed once, which must store nothing. The run's synthetic shoppers and sessions
+carry a tag of their own, and what they wrote (events, shopper profiles) is deleted at the
+end: engagement stats, click training and personalisation read those tables, and a
+benchmark never passes for shoppers (as `bench_search` deletes the searches it logged).
 """
 
+import json
 import uuid
 from datetime import timedelta
 from time import perf_counter
@@ -12,6 +16,8 @@ from time import perf_counter
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from catalog.models import Product
+from personalization.models import ShopperProfile, profile_key
 from ranking.events import EventBatchSerializer
 from ranking.models import Event
 from ranking.tasks import ingest_events
@@ -19,7 +25,8 @@ from ranking.tasks import ingest_events
 KINDS = ("impression",) * 8 + ("click", "add_to_cart")
 
 
-def synthetic_batch(size: int, offset: int) -> list[dict]:
+def synthetic_batch(size: int, offset: int, tag: str, doc_ids: list[str]) -> list[dict]:
+    """`tag` names the run's shoppers and sessions, so its rows can be found and deleted."""
     now = timezone.now() - timedelta(minutes=1)
     search_id = str(uuid.uuid4())
     return [
@@ -27,10 +34,10 @@ def synthetic_batch(size: int, offset: int) -> list[dict]:
             "event_id": str(uuid.uuid4()),
             "kind": KINDS[(offset + i) % len(KINDS)],
             "search_id": search_id,
-            "doc_id": f"product:{(offset + i) % 20000 + 1}",
+            "doc_id": doc_ids[(offset + i) % len(doc_ids)],
             "position": i % 20 + 1,
-            "shopper_id": f"bench-{i % 50}",
-            "session_id": f"bench-session-{offset}",
+            "shopper_id": f"{tag}-{i % 50}",
+            "session_id": f"{tag}-session-{offset}",
             "occurred_at": now.isoformat(),
         }
         for i in range(size)
@@ -45,7 +52,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=500)
 
     def handle(self, *args, events, batch, **options):
-        batches = [synthetic_batch(batch, offset) for offset in range(0, events, batch)]
+        tag = f"bench-{uuid.uuid4().hex[:12]}"
+        doc_ids = catalog_doc_ids()
+        batches = [synthetic_batch(batch, offset, tag, doc_ids) for offset in range(0, events, batch)]
         before = Event.objects.count()
         started = perf_counter()
         validated = []
@@ -64,4 +73,33 @@ class Command(BaseCommand):
             f"{stored} events in {len(batches)} batches of {batch}: {elapsed:.2f}s, {rate:,.0f} events/s"
         )
         self.stdout.write(f"replaying every batch stored {replayed} more rows (must be 0)")
-        self.stdout.write(f'{{"events_per_s": {rate:.0f}, "replayed_rows": {replayed}}}')
+        removed_events, removed_profiles = remove_benchmark_rows(tag, batches)
+        self.stdout.write(
+            f"removed {removed_events} events and {removed_profiles} shopper profiles "
+            "(benchmark traffic is not shoppers')"
+        )
+        self.stdout.write(
+            json.dumps(
+                {
+                    "events_per_s": round(rate),
+                    "replayed_rows": replayed,
+                    "removed_events": removed_events,
+                    "removed_profiles": removed_profiles,
+                }
+            )
+        )
+
+
+def catalog_doc_ids(limit: int = 20_000) -> list[str]:
+    """Products of the loaded catalog, so events update their shoppers' profiles as real
+    clicks do; made-up ids on an empty catalog."""
+    pks = Product.objects.order_by("pk").values_list("pk", flat=True)[:limit]
+    return [f"product:{pk}" for pk in pks] or [f"product:{n}" for n in range(1, limit + 1)]
+
+
+def remove_benchmark_rows(tag: str, batches: list[list[dict]]) -> tuple[int, int]:
+    """Delete the events and shopper profiles the run's tagged shoppers and sessions wrote."""
+    removed_events, _ = Event.objects.filter(session_id__startswith=f"{tag}-").delete()
+    keys = {profile_key(event["shopper_id"], event["session_id"]) for events in batches for event in events}
+    removed_profiles, _ = ShopperProfile.objects.filter(key__in=keys).delete()
+    return removed_events, removed_profiles
