@@ -88,7 +88,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Printing > Printer parts & maintenance",
         (r"waste", r"toner\s+collector", r"fuser(?:\s+(?:kit|oil|cleaning\s+pad))?", r"transfer\s+(?:belt|kit|roller|unit)",
-         r"printer\s+(?:belt|kit|roller|memory|cleaning|emulation\s+upgrade|cabinet/stand|stand)", r"maintenance\s+kit",
+         r"printer\s+(?:belt|kit|roller|memory|cleaning|emulation\s+upgrade|cabinet/stand|stand)", r"maintenance\s+(?:kit|cartridge)",
          r"print\s*heads?", r"tray/feeder", r"(?:sheet|paper|envelope)\s+feeder", r"feed(?:er)?\s+module", r"roll\s+feed",
          r"duplex\s+(?:unit|module)", r"output\s+stacker", r"staple\s+cartridge", r"finisher", r"paper\s+tray",
          r"printer/scanner\s+spare\s+part", r"print\s+server", r"language\s+font", r"postscript", r"multi\s+bin\s+mailbox",
@@ -104,6 +104,7 @@ RULES: tuple[Rule, ...] = (
         "Printing > Ink cartridges",
         (r"ink(?:\s+(?:cartridges?|tank|stick|refill))?", r"singlepack", r"multipack", r"print\s+cartridge",
          r"(?:bci|cli|pgi|pfi|cl|pg)-\d+\w*", r"lc\d{3,4}\w*", r"no\.\s?\d+"),
+        unless=(r"dvd[-+]r\w*", r"cd-r\w*"),
     ),
     Rule("Printing > Ink cartridges", attributes={"ink_type": None}, unless=_PRINTER_SPECS),
     Rule(
@@ -122,7 +123,7 @@ RULES: tuple[Rule, ...] = (
         "Office supplies > Labels & label tapes",
         (r"(?:self-adhesive\s+)?labels?", r"etiketten", r"name\s+badges?", r"non-metallic\s+nameplate", r"stickers?",
          r"marking\s+tags", r"number\s+blocks", r"colour\s+dots"),
-        unless=(r"sticker\s+book", r"label\s+(?:printer|maker|writer)", r"labelwriter"),
+        unless=(r"sticker\s+book", r"label\s+(?:printer|maker|writer)", r"labelwriter", r"ac\s+adapter"),
     ),
     Rule(
         "Printing > Paper & print media",
@@ -149,7 +150,9 @@ RULES: tuple[Rule, ...] = (
         # as a printer; HP's Photosmart line names digital cameras too.
         unless=(r"printer\s+(?:extension\s+|adapter\s+)?" + _CABLE, r"batter(?:y|ies)\s+for", r"(?:digital|compact)\s+camera",
                 r"memory\s+(?:option|upgrade|module|for)", r"(?:phaser|additional)\s+memory", r"ram\s+for",
-                r"\d+\s*mb\s+memory,\s+phaser", r"blade"),
+                r"\d+\s*mb\s+memory,\s+phaser", r"blade",
+                # What a printer comes with is filed with its kind: adapters, sleeves, maintenance cartridges.
+                r"(?:ac|dc|power)\s+adapter", r"sleeve", r"maintenance\s+cartridge"),
     ),
     # --- Game consoles and what is made for them before the cases, switches and discs their titles
     # name: "Bigben Switch Pack III Hardshell case Nintendo" was a network switch.
@@ -281,7 +284,7 @@ RULES: tuple[Rule, ...] = (
         "Batteries & power > Batteries",
         (r"(?:household|single-use|rechargeable|camera/camcorder|notebook|storage\s+device\s+backup|ups)\s+batter(?:y|ies)",
          r"batter(?:y|ies)", r"aa", r"aaa", r"alkaline", r"li-ion", r"lithium", r"ni-mh", r"cr\d{4}", r"9v"),
-        unless=(r"battery\s+grip", r"dolls?"),
+        unless=(r"battery\s+grip", r"dolls?", r"shaver"),
     ),
     # Care packs name the computer they cover, so they come before the computers.
     Rule(
@@ -488,7 +491,7 @@ RULES: tuple[Rule, ...] = (
         (r"camera\s+(?:case|bag|remote\s+control|flash(?:\s+accessory)?|accessory|housing)", r"camera(?:\s+\w+){1,2}\s+case", r"underwater\s+camera\s+housing(?:\s+accessory)?",
          r"tripods?", r"flash(?:gun)?", r"battery\s+grip", r"lens\s+case", r"eyepiece(?:\s+extender)?", r"compact\s+case", r"speedlite", r"binoculars?", r"eyepiece\s+accessory", r"monopod", r"gimbal",
          r"soft\s+case"),
-        unless=(r"flash\s+drive", r"flash\s+memory"),
+        unless=(r"flash\s+drive", r"flash\s+memory", r"action\s+figure"),
     ),
     Rule(
         "Cameras > Cameras & camcorders",
@@ -602,7 +605,7 @@ RULES: tuple[Rule, ...] = (
         "Toys & games > Vehicles & action toys",
         (r"toy\s+vehicles?", r"paw\s+patrol", r"vehicles?", r"truck", r"cars?", r"robot", r"action\s+figure", r"hatchimals",
          r"bakugan", r"launcher", r"drone", r"zoomer"),
-        unless=(r"car\s+(?:light|media|roof|holder|charger)", r"robot\s+vacuum"),
+        unless=(r"car\s+(?:light|media|roof|holder|charger)", r"robot\s+vacuum", r"\d+\s+pieces"),
     ),
     Rule("Toys & games > Games & puzzles", (r"board\s+games?", r"puzzles?", r"card\s+games?", r"games?", r"jigsaw", r"rubik",
                                             r"\d+\s+pieces", r"wasgij")),

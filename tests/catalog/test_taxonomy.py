@@ -153,6 +153,29 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
         ),
         ("StarTech.com BNC to F Type Coaxial Adapter M/F", {}, "Cables > Cable adapters & couplers"),
         ("Lenovo Gemplus GemPC USB Smart card reader", {}, "Storage > Memory cards & readers"),
+        # A word another leaf owns, in a title that says what it is.
+        (
+            "Spin Master DC Comics, 12-Inch THE FLASH Action Figure",
+            {},
+            "Toys & games > Vehicles & action toys",
+        ),
+        ("Falcon de luxe The Car Show 1000 pieces", {}, "Toys & games > Games & puzzles"),
+        (
+            "Philips HS8020 with battery indicator NIVEA FOR MEN shaver",
+            {},
+            "Home & personal care > Personal care",
+        ),
+        (
+            "Verbatim 16x DVD-R Media - 4.7GB - Ink Jet Printable 50 pc(s)",
+            {},
+            "Storage > Optical drives & discs",
+        ),
+        (
+            "HP Photosmart Car DC Adapter power adapter/inverter",
+            {},
+            "Batteries & power > Power adapters & chargers",
+        ),
+        ("HP 91 DesignJet Maintenance Cartridge", {}, "Printing > Printer parts & maintenance"),
         ("Philips Speaker wire SWA2105W/10", {}, "Cables > Audio cables"),
         (
             "Philips SQB1111/17 speaker mount Ceiling,Floor,Table,Wall Black",
