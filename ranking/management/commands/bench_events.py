@@ -73,7 +73,7 @@ class Command(BaseCommand):
             f"{stored} events in {len(batches)} batches of {batch}: {elapsed:.2f}s, {rate:,.0f} events/s"
         )
         self.stdout.write(f"replaying every batch stored {replayed} more rows (must be 0)")
-        removed_events, removed_profiles = remove_benchmark_rows(tag, batches)
+        removed_events, removed_profiles = remove_benchmark_rows(tag)
         self.stdout.write(
             f"removed {removed_events} events and {removed_profiles} shopper profiles "
             "(benchmark traffic is not shoppers')"
@@ -97,9 +97,9 @@ def catalog_doc_ids(limit: int = 20_000) -> list[str]:
     return [f"product:{pk}" for pk in pks] or [f"product:{n}" for n in range(1, limit + 1)]
 
 
-def remove_benchmark_rows(tag: str, batches: list[list[dict]]) -> tuple[int, int]:
+def remove_benchmark_rows(tag: str) -> tuple[int, int]:
     """Delete the events and shopper profiles the run's tagged shoppers and sessions wrote."""
     removed_events, _ = Event.objects.filter(session_id__startswith=f"{tag}-").delete()
-    keys = {profile_key(event["shopper_id"], event["session_id"]) for events in batches for event in events}
-    removed_profiles, _ = ShopperProfile.objects.filter(key__in=keys).delete()
+    profiles = ShopperProfile.objects.filter(key__startswith=profile_key(shopper_id=f"{tag}-"))
+    removed_profiles, _ = profiles.delete()
     return removed_events, removed_profiles
