@@ -13,7 +13,10 @@ everything loosened before, until it finds enough:
 4. `suggest`: nothing helped; the response offers the spelling suggestion and completions.
 
 `ctx.recovery` names the step whose results are shown (or `suggest`); a step that does not
-apply (nothing extracted, one word only, no embedder) is skipped.
+apply (nothing extracted, one word only, no embedder) is skipped. Results that no word found,
+only their meaning, are `dense_only` whichever recall produced them: "lawnmower" in an
+electronics catalog is answered by its nearest products (shavers), and the shopper is told
+they are related items, not matches, as the merchandisers' report of unmet searches counts it.
 """
 
 from __future__ import annotations
@@ -46,7 +49,11 @@ class Recover:
 
     def run(self, ctx: pipeline.SearchContext) -> None:
         minimum = self.config.recovery_min_results
-        if RECOVERY in ctx.request.disabled_understanding or ctx.total >= minimum:
+        if RECOVERY in ctx.request.disabled_understanding:
+            return
+        if ctx.total >= minimum:
+            if self.found_by_meaning_only(ctx):
+                ctx.recovery = DENSE_ONLY
             return
         filters = pipeline.request_filters(ctx)
         text = ctx.query
@@ -68,10 +75,19 @@ class Recover:
             self.recall.recall(ctx, filters, text, channels)
             self.fuse.run(ctx)
             if ctx.total >= minimum:
-                ctx.recovery = step
+                ctx.recovery = DENSE_ONLY if self.found_by_meaning_only(ctx) else step
                 return
         ctx.recovery = SUGGEST
         ctx.suggestions = self.suggestions(ctx)
+
+    def found_by_meaning_only(self, ctx: pipeline.SearchContext) -> bool:
+        """Whether the query has words, the pipeline searches words, and no word channel
+        found anything for any result type: what is shown came from the dense channels."""
+        if not ctx.query.strip() or pipeline.LEXICAL not in self.config.channels:
+            return False
+        return not any(
+            hits.get(channel) for hits in ctx.channel_hits.values() for channel in pipeline.WORD_CHANNELS
+        )
 
     def embed(self, ctx: pipeline.SearchContext) -> bool:
         """The query vector (encoded now when the pipeline has no dense channel)."""

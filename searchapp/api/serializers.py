@@ -303,7 +303,8 @@ class UnderstoodSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Null when the query found results as understood; else the recovery step whose "
         "results are shown: relax_filters (filters read from the query dropped), relax_terms "
-        "(unknown words dropped, any word may match), dense_only (semantic matches only), suggest "
+        "(unknown words dropped, any word may match), dense_only (no word matched: the "
+        "nearest results by meaning, to show as related items rather than matches), suggest "
         "(nothing found: see suggestions).",
     )
     suggestions = serializers.ListField(

@@ -72,15 +72,17 @@ def test_a_synonym_saved_by_a_merchandiser_changes_the_next_search(
     def lexical_matches(body):
         return {hit["id"] for hit in body["results"] if "lexical" in hit["channel_ranks"]}
 
-    # given no synonym for "boombox", no product matches it lexically
+    # given no synonym for "boombox", no product matches it lexically: what it shows are the
+    # nearest products by meaning, and the response says so
     before = search(client, q="boombox")
     assert lexical_matches(before) == set() and before["understood"]["synonyms_applied"] == []
+    assert before["results"] and before["understood"]["recovery"] == "dense_only"
     # when a merchandiser adds one (on commit, every process reloads at its next check)
     with django_capture_on_commit_callbacks(execute=True):
         Synonym.objects.create(rule="boombox => bluetooth speaker", weight=0.9)
     after = search(client, q="boombox")
     # then the very next search finds the speaker through it, and says so
-    assert lexical_matches(after) == {speaker}
+    assert lexical_matches(after) == {speaker} and after["understood"]["recovery"] is None
     assert after["results"][0]["id"] == speaker
     assert after["understood"]["synonyms_applied"] == [
         {"from": "boombox", "to": "bluetooth speaker", "query": "bluetooth speaker", "weight": 0.9}

@@ -25,6 +25,7 @@ def test_searches_that_found_nothing_as_typed_are_counted_per_query_and_type(cli
     search(client, q="HP Toner under $5")
     search(client, q="hp toner under $5", type="video")
     search(client, q="speaker", brand="Nobody")
+    search(client, q="boombox")  # no word matches: its results are products near its meaning
     search(client, q="hp toner")
 
     # then each query that needed the recovery ladder has a row, counted per type, saying
@@ -34,12 +35,15 @@ def test_searches_that_found_nothing_as_typed_are_counted_per_query_and_type(cli
         ("hp toner under $5", "product"),
         ("hp toner under $5", "video"),
         ("speaker", "product"),
+        ("boombox", "product"),
     }
     toner = rows["hp toner under $5", "product"]
     assert toner.searches == 2 and toner.step == "relax_filters" and toner.results >= 1
     assert toner.example_query == "HP Toner under $5"
     nothing = rows["speaker", "product"]
     assert nothing.searches == 1 and nothing.step == "suggest" and nothing.results == 0
+    related = rows["boombox", "product"]
+    assert related.step == "dense_only" and related.results >= 1
 
 
 def test_a_misspelt_query_keeps_its_correction(client, small_catalog):
