@@ -298,7 +298,9 @@ RULES: tuple[Rule, ...] = (
         "Computers > Servers",
         (r"servers?", r"server\s+barebone", r"poweredge", r"proliant", r"primergy", r"thinksystem", r"superserver"),
         unless=(r"print\s+server", r"server/workstation\s+motherboard", r"server\s+board", r"video\s+servers?",
-                r"storage\s+server", r"kvm", r"console\s+server", r"memory", r"hard\s+drive", r"chassis", r"thin\s+client"),
+                r"storage\s+server", r"kvm", r"console\s+server", r"memory", r"hard\s+drive", r"chassis", r"thin\s+client",
+                # a drive for the server ("... PowerEdge R/T x10 Series 3.5in SATA Hotswap HD w/ Caddy")
+                r"hot\s?swap\s+(?:hdd?|server\s+drive)", r"hdd", r"hd\s+kit\w*", r"hd\s+w/"),
     ),
     # The whole product type: Icecat types a notebook stand "Notebook stand".
     Rule(
@@ -375,7 +377,8 @@ RULES: tuple[Rule, ...] = (
          r"heat\s*sinks?", r"heat\s+sink\s+compound", r"thermal\s+(?:paste|compound)", r"coolers?", r"(?:case\s+)?fans?",
          r"cooling\s+pad", r"chassis", r"superchassis", r"drive\s+bay\s+panel", r"(?:midi|mini|full|micro)\s+tower",
          r"tower\s+case", r"pc\s+case", r"bezel", r"slot\s+plate"),
-        unless=(r"household\s+fan", r"hair", r"network\s+equipment\s+chassis", r"switch"),
+        # "... SATA HD kit 7200Rpm Dell Rev2 DT Chassis" is a drive for that chassis
+        unless=(r"household\s+fan", r"hair", r"network\s+equipment\s+chassis", r"switch", r"hd\s+kit\w*"),
     ),
     Rule(
         "Computer components > Expansion cards",

@@ -279,6 +279,30 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             {},
             "Toys & games > Games & puzzles",
         ),
+        # drives named after the chassis or server they fit are drives
+        (
+            "Origin Storage 2TB Desktop 3.5in SATA HD kit 7200Rpm Dell Rev2 DT ChassiS",
+            {},
+            "Storage > Hard drives",
+        ),
+        (
+            "Origin Storage 500Gb Desktop 3.5in SATA HD kit7200Rpm Dell Rev2 SF chassis",
+            {},
+            "Storage > Hard drives",
+        ),
+        (
+            "Origin Storage 2TB 7.2k PowerEdge R/T x10 Series 3.5in SATA Hotswap HD w/ Caddy",
+            {},
+            "Storage > Hard drives",
+        ),
+        ("Origin Storage 146GB 15k Hot Swap HDD for Poweredge 1550/ 1650/ 1750", {}, "Storage > Hard drives"),
+        # and the chassis and servers themselves keep their leaves
+        ("Supermicro FIXED HDD TRAY FOR CSE-846S 4U CHASSIS", {}, "Computer components > Cases & cooling"),
+        (
+            "DELL PowerEdge R640 server Intel Xeon Silver 2.2 GHz 16 GB DDR4-SDRAM Rack (1U) 750 W",
+            {},
+            "Computers > Servers",
+        ),
     ],
 )
 def test_precise_rules(title, attributes, expected):
