@@ -32,6 +32,11 @@ titles never put beside its neighbour ("dvd layer") has the word one edit away t
 So has an English word the catalog does not use ("appel"): the frequent catalog words one
 edit away ("apple") are searched beside it.
 
+The last word, when the catalog does not know it, may be unfinished: a shopper pressed enter
+mid-word ("bluetooth spea", "headph"). It becomes the word autocomplete would finish it with,
+the catalog's most used of those titles hold beside the words before it ("speaker"), before
+any edit is tried; what the edits would have made of it is searched beside it.
+
 A word in another script that the catalog does not know is read in Latin letters (anyascii)
 when that spelling is a catalog word: a shopper on a Cyrillic or Greek keyboard types "тонер",
 "принтер" or "тв" for "toner", "printer", "tv".
@@ -47,6 +52,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from symspellpy import SymSpell, Verbosity
 
+from .completions import QueryCompleter, get_query_completer
 from .file_cached import Derived
 from .vocabulary import TITLE_WEIGHT, Vocabulary, get_vocabulary, titles_holding
 
@@ -112,6 +118,8 @@ PHRASE_DOUBT_COUNT = 3
 # "apple" (168), "dell" (1,060). Rarer neighbours are left out: "vans", which matches only
 # by meaning here, lost NDCG@10 0.737 -> 0.665 with "fans" (48) and "van" (25) beside it.
 UNUSED_WORD_NEIGHBOUR_COUNT = 100
+# An unfinished last word becomes the catalog's most used word of this many completions.
+COMPLETIONS_WEIGHED = 5
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,9 @@ class SpellingResult:
 
 
 class SpellingCorrector:
-    def __init__(self, vocabulary: Vocabulary):
+    def __init__(self, vocabulary: Vocabulary, completer: QueryCompleter | None = None):
+        # Finishes an unfinished last word: autocomplete's, when the vocabulary is the same.
+        self.completer = completer if completer is not None else QueryCompleter(vocabulary)
         self.terms = vocabulary.terms
         self.bigrams = vocabulary.bigrams
         self.brand_tokens = vocabulary.brand_words
@@ -221,8 +231,9 @@ class SpellingCorrector:
             count = self.terms.get(token, 0)
             if count == 0:
                 edits, doubts = self.edits_and_doubts(token, 0, before, after)
-                replacement = (edits[0] if edits else None) or self.best_split(token) or token
-                next_best = worth_guessing(edits[1:] + doubts)
+                finished = self.finished_word(applied, token) if position == len(joined) - 1 else None
+                replacement = finished or (edits[0] if edits else None) or self.best_split(token) or token
+                next_best = worth_guessing([word for word in edits + doubts if word != replacement])
                 runner_ups.extend((token_count(applied), word) for word in next_best)
                 if replacement == token:
                     guesses = self.distant_guesses(token, before, after)
@@ -246,6 +257,21 @@ class SpellingCorrector:
             corrections=(*joins, *edits),
             runner_ups=tuple(runner_ups),
         )
+
+    def finished_word(self, before: list[str], token: str) -> str | None:
+        """The word an unfinished last word most likely becomes ("bluetooth spea" -> "speaker",
+        "headph" -> "headphones"), as Elasticsearch's `match_bool_prefix` reads a query's last
+        term as a prefix: of the completions autocomplete would offer first (title words that
+        start with it, in titles beside the words before it), the one the catalog uses most,
+        as corrections are chosen ("appl": "apple", 168, before "appliance", 52). None when no
+        known word starts with it beside those words."""
+        completions = self.completer.complete(" ".join([*before, token]), COMPLETIONS_WEIGHED)
+        # A logged search may go on past the word being finished: its word at that place.
+        words = [
+            parts[len(before)] for parts in (c.text.split() for c in completions) if len(parts) > len(before)
+        ]
+        best = max(words, key=lambda word: self.terms.get(word, 0), default=None)
+        return best if best is not None and self.terms.get(best, 0) >= KNOWN_MIN_COUNT else None
 
     def logged_query(self, tokens: Sequence[str]) -> str | None:
         """The query shoppers searched successfully that `tokens` most likely mistypes: the most
@@ -580,5 +606,7 @@ def token_count(words: list[str]) -> int:
     return sum(len(word.split()) for word in words)
 
 
-# Rebuilt when the vocabulary is reloaded.
-get_corrector = Derived(get_vocabulary, SpellingCorrector)
+# Rebuilt when the vocabulary is reloaded, sharing autocomplete's completer.
+get_corrector = Derived(
+    get_vocabulary, lambda vocabulary: SpellingCorrector(vocabulary, get_query_completer())
+)

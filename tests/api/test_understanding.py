@@ -45,6 +45,13 @@ def test_the_response_says_what_was_understood(client, small_catalog):
     assert all(hit["price"] <= 300 for hit in body["results"])
 
 
+def test_a_last_word_left_unfinished_is_searched_finished(client, small_catalog):
+    # the shopper pressed enter mid-word: "spea" is no word, "speaker" starts with it
+    body = search(client, q="sony bluetooth spea")
+    assert body["understood"]["corrected_query"] == "sony bluetooth speaker"
+    assert ids(body)[0] == f"product:{small_catalog['speaker'].pk}"
+
+
 def test_a_model_number_finds_its_product_first_whatever_brand_is_typed_with_it(client, small_catalog):
     headphones = f"product:{small_catalog['headphones'].pk}"
     # WH-1000XM4 is Sony's: "hp" beside it is no brand filter, and the model's holder leads

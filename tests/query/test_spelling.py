@@ -388,3 +388,39 @@ def test_two_letter_words_are_never_guessed(vocabulary):
         replace(vocabulary, terms={**vocabulary.terms, "ip": 900, "ipod": 12, "ipad": 8})
     )
     assert correct(corrector, "ipd").runner_ups == ((0, "ipod"), (0, "ipad"))
+
+
+@pytest.fixture
+def titled_vocabulary(vocabulary):
+    """`vocabulary` with the titles query completions count: products 0-2 are bluetooth
+    speakers, 3 a wired one, 4-5 kitchen appliances, 6 an Apple charger."""
+    postings = {
+        "bluetooth": [0, 1, 2], "speaker": [0, 1, 3], "speakers": [2], "spear": [3], "wired": [3],
+        "appliance": [4, 5], "kitchen": [4, 5], "apple": [6], "charger": [6],
+    }  # fmt: skip
+    terms = {**vocabulary.terms, "appliance": 52, "apple": 168, "kitchen": 80, "spear": 5, "wired": 50}
+    return replace(vocabulary, title_postings=postings, terms=terms)
+
+
+def test_an_unfinished_last_word_is_finished_as_the_catalog_most_often_finishes_it(titled_vocabulary):
+    corrector = SpellingCorrector(titled_vocabulary)
+    # "spea" is no word: the shopper pressed enter mid-word. Of the title words starting with
+    # it beside "bluetooth", the catalog uses "speakers" most (400 against 300)
+    result = correct(corrector, "bluetooth spea")
+    assert result.corrected == "bluetooth speakers"
+    assert result.corrections == (("spea", "speakers"),)
+    # "appl" starts more titles as "appliance", but the catalog uses "apple" more
+    assert correct(corrector, "appl").corrected == "apple"
+    # beside "kitchen", only "appliance" stands in the same titles
+    assert correct(corrector, "kitchen appl").corrected == "kitchen appliance"
+
+
+def test_only_the_last_word_is_read_as_unfinished(titled_vocabulary):
+    corrector = SpellingCorrector(titled_vocabulary)
+    # a word before others was finished: it is corrected as a typo (one edit from "spear"),
+    # not completed
+    assert correct(corrector, "spea bluetooth").tokens == ("spear", "bluetooth")
+    # a misspelt last word no title word starts with is corrected as before
+    assert correct(corrector, "hdmi cabel").corrected == "hdmi cable"
+    # and a known last word is never completed, however often a longer word starts with it
+    assert correct(corrector, "wireless mouse").corrected is None
