@@ -82,7 +82,8 @@ class Recover:
 
     def found_by_meaning_only(self, ctx: pipeline.SearchContext) -> bool:
         """Whether the query has words, the pipeline searches words, and no word channel
-        found anything for any result type: what is shown came from the dense channels."""
+        found anything for any result type: what is shown came from meaning (the dense,
+        passage and visual channels) or from the shopper's profile."""
         if not ctx.query.strip() or pipeline.LEXICAL not in self.config.channels:
             return False
         return not any(
