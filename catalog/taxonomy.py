@@ -130,7 +130,8 @@ RULES: tuple[Rule, ...] = (
         (r"(?:photo|printing|printer|copy|bond|art|plotter|thermal|inkjet|tractor\s+feed|coated|matte?|glossy)\s+paper",
          r"large\s+format\s+media", r"printable\s+textile", r"printing\s+film", r"transparency\s+film", r"paper",
          r"canvas", r"posterboard", r"cling\s+film", r"adhesive\s+(?:cover\s+)?film", r"\d+\s*mm\s+x\s+\d+(?:\.\d+)?\s*m\s+\("),
-        unless=(r"paper\s+(?:cutter|shredder)",),
+        # Kingston's "Canvas Go! Plus memory card" is a card, not a print medium
+        unless=(r"paper\s+(?:cutter|shredder)", r"memory\s+cards?"),
     ),
     # Printer care packs name the printer they cover ("HP 3y Nbd LaserJet P2035/55 HW Supp"); the
     # general warranty rule comes later, after the supplies whose model numbers end in "...Y".

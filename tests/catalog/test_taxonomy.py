@@ -296,6 +296,13 @@ def test_rules_categorise_at_least_95_percent_of_the_real_catalog(chorus_product
             "Storage > Hard drives",
         ),
         ("Origin Storage 146GB 15k Hot Swap HDD for Poweredge 1550/ 1650/ 1750", {}, "Storage > Hard drives"),
+        # a product line named like a medium ("Canvas") is the product its type says
+        (
+            "Kingston Technology Canvas Go! Plus memory card 128 GB MicroSD Class 10 UHS-I",
+            {},
+            "Storage > Memory cards & readers",
+        ),
+        ("Canon PP-201 photo paper Glossy", {}, "Printing > Paper & print media"),
         # and the chassis and servers themselves keep their leaves
         ("Supermicro FIXED HDD TRAY FOR CSE-846S 4U CHASSIS", {}, "Computer components > Cases & cooling"),
         (
