@@ -104,7 +104,9 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
         "title", "external_id", "brand", "category", "shop", "price", "currency", "stock", "rating",
         "review_count", "sales_count", "status",
     ]  # fmt: skip
-    list_filter = ["status", "shop__is_official", "shop__is_verified", "category", "brand", "currency"]
+    list_filter = [
+        "status", "shop__is_official", "shop__is_verified", "category", "category_source", "brand", "currency",
+    ]  # fmt: skip
     list_select_related = ["brand", "category", "shop"]
     search_fields = ["title", "external_id", "brand__name", "category__name"]
     autocomplete_fields = ["brand", "category", "shop"]
@@ -117,12 +119,19 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     inlines = [ProductVideoInline, ProductLiveStreamInline]
     fieldsets = [
         (None, {"fields": ["external_id", "title", "description", "status"]}),
-        ("Classification", {"fields": ["brand", "category", "shop", "attributes"]}),
+        ("Classification", {"fields": ["brand", "category", "category_source", "shop", "attributes"]}),
         ("Offer", {"fields": ["price", "currency", "stock", "in_stock"]}),
         ("Signals", {"fields": ["rating", "review_count", "sales_count", "released_at"]}),
         ("Media", {"fields": ["image_url", "image_preview"]}),
         ("History", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # A category chosen here is the merchandiser's: re-imports and refiles keep it. Setting
+        # the source back to the rules hands the product back to them.
+        if "category" in form.changed_data and "category_source" not in form.changed_data:
+            obj.category_source = Product.CategorySource.MERCHANDISER
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="image")
     def image_preview(self, obj):
@@ -206,8 +215,9 @@ class SuspectedMisfileAdmin(admin.ModelAdmin):
             findings = list(queryset.select_related("product"))
             for finding in findings:
                 finding.product.category_id = finding.suggested_id
+                finding.product.category_source = Product.CategorySource.MERCHANDISER
                 # A model save: the product is re-indexed once the transaction commits.
-                finding.product.save(update_fields=["category", "updated_at"])
+                finding.product.save(update_fields=["category", "category_source", "updated_at"])
             queryset.delete()
         self.message_user(
             request, f"Moved {len(findings)} products to the suggested category; they are re-indexed."

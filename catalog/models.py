@@ -82,6 +82,11 @@ class Product(TimestampedModel):
         DRAFT = "draft", "Draft"
         ARCHIVED = "archived", "Archived"
 
+    class CategorySource(models.TextChoices):
+        RULES = "rules", "Taxonomy rules"
+        FEED = "feed", "The imported feed"
+        MERCHANDISER = "merchandiser", "A merchandiser"
+
     # Id in the source feed (Chorus/Icecat id, or the operator's own); judgments refer to it.
     external_id = models.CharField(max_length=100, unique=True)
     title = models.CharField(max_length=500)
@@ -91,6 +96,13 @@ class Product(TimestampedModel):
     )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    category_source = models.CharField(
+        max_length=12,
+        choices=CategorySource.choices,
+        default=CategorySource.RULES,
+        help_text="Who filed the product: a re-import or `categorize --refile` re-derives a category "
+        "only where the taxonomy rules filed it, never over a merchandiser's choice.",
     )
     shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     attributes = models.JSONField(default=dict, blank=True)

@@ -2,7 +2,8 @@
 
 Each batch is one transaction: resolve brand/shop/category names, upsert the products with
 a single INSERT ... ON CONFLICT (external_id) DO UPDATE (PostgreSQL and SQLite), then hand
-the primary keys to indexing, which enqueues its tasks when the batch commits.
+the primary keys to indexing, which enqueues its tasks when the batch commits. A product a
+merchandiser filed keeps its category unless its row names one (`filed_by_hand`).
 """
 
 import itertools
@@ -20,8 +21,9 @@ from .references import References
 
 # Everything an import may change; external_id is the key and created_at stays as first seen.
 UPSERT_FIELDS = [
-    "title", "description", "brand", "category", "shop", "attributes", "price", "currency", "stock",
-    "image_url", "rating", "review_count", "sales_count", "status", "released_at", "updated_at",
+    "title", "description", "brand", "category", "category_source", "shop", "attributes", "price",
+    "currency", "stock", "image_url", "rating", "review_count", "sales_count", "status", "released_at",
+    "updated_at",
 ]  # fmt: skip
 
 
@@ -81,8 +83,10 @@ class ProductLoader:
         return report
 
     def _write(self, records: Iterable[ProductRecord], references: References, report: ImportReport) -> None:
+        records = list(records)
         with transaction.atomic():
-            products = [self._product(record, references) for record in records]
+            by_hand = filed_by_hand(records)
+            products = [self._product(record, references, by_hand) for record in records]
             Product.objects.bulk_create(
                 products, update_conflicts=True, unique_fields=["external_id"], update_fields=UPSERT_FIELDS
             )
@@ -94,13 +98,18 @@ class ProductLoader:
             self.on_batch(report)
 
     @staticmethod
-    def _product(record: ProductRecord, references: References) -> Product:
+    def _product(record: ProductRecord, references: References, by_hand: dict[str, int | None]) -> Product:
+        if record.external_id in by_hand:
+            category_id, source = by_hand[record.external_id], Product.CategorySource.MERCHANDISER
+        else:
+            category_id, source = references.category_id(record.category_path), record.category_source
         return Product(
             external_id=record.external_id,
             title=record.title,
             description=record.description,
             brand_id=references.brand_id(record.brand),
-            category_id=references.category_id(record.category_path),
+            category_id=category_id,
+            category_source=source,
             shop_id=references.shop_id(record.shop),
             attributes=record.attributes,
             price=record.price,
@@ -113,3 +122,17 @@ class ProductLoader:
             status=record.status,
             released_at=record.released_at,
         )
+
+
+def filed_by_hand(records: Iterable[ProductRecord]) -> dict[str, int | None]:
+    """external_id -> category of the products a merchandiser filed whose rows name no category:
+    a category the rules would derive never replaces a merchandiser's choice (a row naming one
+    does: the feed says what it sells)."""
+    derived = [
+        record.external_id for record in records if record.category_source == Product.CategorySource.RULES
+    ]
+    return dict(
+        Product.objects.filter(
+            external_id__in=derived, category_source=Product.CategorySource.MERCHANDISER
+        ).values_list("external_id", "category_id")
+    )

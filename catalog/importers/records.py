@@ -40,6 +40,7 @@ class ProductRecord:
     description: str
     brand: str | None
     category_path: tuple[str, ...] | None
+    category_source: str  # Product.CategorySource: named by the row, or derived by the rules
     price: Decimal
     currency: str
     stock: int
@@ -147,6 +148,11 @@ def parse_product(fields: dict) -> ProductRecord:
         description=_text(fields, "description"),
         brand=_text(fields, "brand", max_length=200) or None,
         category_path=_category_path(fields, title, attributes),
+        category_source=(
+            Product.CategorySource.RULES
+            if fields.get("category") in (None, "")
+            else Product.CategorySource.FEED
+        ),
         price=_number(fields, "price", maximum=MAX_PRICE).quantize(Decimal("0.01"), ROUND_HALF_UP),
         currency=currency,
         stock=_count(fields, "stock"),

@@ -66,3 +66,36 @@ def test_a_forged_related_id_is_refused_with_the_fields_error_not_a_500(admin_cl
     )
     assert rule.status_code == 200
     assert "brands" in rule.context["adminform"].form.errors
+
+
+def change_form_data(response) -> dict:
+    """The POST a merchandiser's browser sends back from a change page, unchanged."""
+    form = response.context["adminform"].form
+    data = {name: value for name, value in ((n, form[n].value()) for n in form.fields) if value is not None}
+    data["attributes"] = form["attributes"].value()
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({management[name].html_name: management[name].value() for name in management.fields})
+    return data
+
+
+def test_a_category_chosen_in_the_admin_is_the_merchandisers(admin_client, small_catalog):
+    product = Product.objects.get(external_id="SKU-3")
+    assert product.category_source == Product.CategorySource.RULES
+    other = Category.objects.exclude(pk=product.category_id).filter(parent__isnull=False).first()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = change_form_data(admin_client.get(url))
+
+    # saving other fields leaves the category to whoever filed it
+    assert admin_client.post(url, {**data, "stock": 7}).status_code == 302
+    assert Product.objects.get(pk=product.pk).category_source == Product.CategorySource.RULES
+
+    # moving the product to another category files it by hand
+    assert admin_client.post(url, {**data, "category": other.pk}).status_code == 302
+    product.refresh_from_db()
+    assert (product.category, product.category_source) == (other, Product.CategorySource.MERCHANDISER)
+
+    # and handing it back to the rules is one choice away
+    data = change_form_data(admin_client.get(url))
+    assert admin_client.post(url, {**data, "category_source": "rules"}).status_code == 302
+    assert Product.objects.get(pk=product.pk).category_source == Product.CategorySource.RULES

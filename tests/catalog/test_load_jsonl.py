@@ -108,6 +108,35 @@ def test_rerun_updates_in_place_and_never_duplicates(write_jsonl, tmp_path):
     assert all(title.endswith("(2024)") for title in Product.objects.values_list("title", flat=True))
 
 
+def test_a_category_a_merchandiser_chose_survives_a_reimport_that_names_none(write_jsonl):
+    # given a cable the rules filed, a row naming its category, and a product a merchandiser
+    # moved by hand to another category
+    rows = [
+        product_row(id="cable", title="C2G 2m HDMI cable Black", brand="C2G", category=None),
+        product_row(id="named", category="Audio > Headphones & headsets"),
+        product_row(id="moved", title="C2G 2m USB cable Black", brand="C2G", category=None),
+    ]
+    load(write_jsonl(rows))
+    speakers = Category.objects.create(name="Speakers", slug="speakers-test")
+    Product.objects.filter(external_id="moved").update(
+        category=speakers, category_source=Product.CategorySource.MERCHANDISER
+    )
+
+    # when the feed is imported again
+    load(write_jsonl(rows))
+
+    # then the rules and the feed file theirs again, and the merchandiser's choice stands
+    products = {product.external_id: product for product in Product.objects.select_related("category")}
+    assert (products["cable"].category.name, products["cable"].category_source) == ("HDMI cables", "rules")
+    assert products["named"].category_source == "feed"
+    assert (products["moved"].category, products["moved"].category_source) == (speakers, "merchandiser")
+
+    # but a row that names a category says what the feed sells, and wins
+    load(write_jsonl([{**rows[2], "category": "Cables > USB cables"}]))
+    moved = Product.objects.get(external_id="moved")
+    assert (moved.category.name, moved.category_source) == ("USB cables", "feed")
+
+
 def test_a_repeated_id_keeps_its_last_version(write_jsonl):
     # given the same id twice in one batch
     path = write_jsonl([product_row(id="dup", price=1), product_row(id="dup", price=2)])

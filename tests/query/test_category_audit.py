@@ -86,7 +86,10 @@ def test_saved_findings_are_reviewed_in_the_admin_and_moved_to_the_suggestion(
     )
 
     assert response.status_code == 200
-    assert Product.objects.get(external_id="MISFILED").category.name == "Toner cartridges"
+    moved = Product.objects.get(external_id="MISFILED")
+    assert moved.category.name == "Toner cartridges"
+    # the merchandiser filed it: a re-import or a refile by the rules keeps it there
+    assert moved.category_source == Product.CategorySource.MERCHANDISER
     assert not SuspectedMisfile.objects.exists()
 
 
