@@ -184,8 +184,9 @@ class LiveStreamAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
 
 @admin.register(SuspectedMisfile)
 class SuspectedMisfileAdmin(admin.ModelAdmin):
-    """The last saved `audit_categories` findings: move products to the suggested category, or
-    dismiss a finding (delete it). Findings come from the audit only, so none can be added."""
+    """The last saved `audit_categories` findings: move products to the suggested category, keep
+    them where they are (both make the filing the merchandiser's: later audits leave them out),
+    or dismiss a finding (delete it). Findings come from the audit only, so none can be added."""
 
     list_display = ["product", "filed", "suggested", "suggested_probability", "still_filed", "found_at"]
     list_filter = ["suggested", "filed"]
@@ -199,7 +200,7 @@ class SuspectedMisfileAdmin(admin.ModelAdmin):
         "suggested_probability",
         "found_at",
     ]
-    actions = ["move_to_suggested"]
+    actions = ["move_to_suggested", "keep_filed"]
 
     def has_add_permission(self, request):
         return False
@@ -222,3 +223,12 @@ class SuspectedMisfileAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Moved {len(findings)} products to the suggested category; they are re-indexed."
         )
+
+    @admin.action(description="Keep the selected products where they are filed")
+    def keep_filed(self, request, queryset):
+        """The filing is the merchandiser's now: later audits and re-imports leave it."""
+        with transaction.atomic():
+            products = Product.objects.filter(pk__in=queryset.values("product_id"))
+            kept = products.update(category_source=Product.CategorySource.MERCHANDISER)
+            queryset.delete()
+        self.message_user(request, f"Kept {kept} products in their categories; later audits leave them out.")

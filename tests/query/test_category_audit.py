@@ -102,3 +102,24 @@ def test_a_new_saved_audit_replaces_the_previous_findings(catalog_with_a_misfile
     call_command("audit_categories", "--folds", "4", "--save", stdout=io.StringIO())
 
     assert not SuspectedMisfile.objects.exists()
+
+
+def test_a_filing_a_merchandiser_kept_is_not_put_to_them_again(catalog_with_a_misfile, admin_client):
+    call_command("audit_categories", "--folds", "4", "--save", stdout=io.StringIO())
+    finding = SuspectedMisfile.objects.get()
+
+    # when the merchandiser keeps the product where it is filed
+    response = admin_client.post(
+        reverse("admin:catalog_suspectedmisfile_changelist"),
+        {"action": "keep_filed", "_selected_action": [finding.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    kept = Product.objects.get(external_id="MISFILED")
+    assert kept.category.name == "HDMI cables" and kept.category_source == Product.CategorySource.MERCHANDISER
+
+    # then the next audit says it left their decision out, and saves nothing for them to review
+    out = io.StringIO()
+    call_command("audit_categories", "--folds", "4", "--save", stdout=out)
+    assert "1 more argue with a merchandiser's filing: left out" in out.getvalue()
+    assert not SuspectedMisfile.objects.exists()

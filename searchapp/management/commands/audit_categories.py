@@ -46,6 +46,19 @@ class Command(BaseCommand):
             self.stdout.write(f"fold {done}/{total} scored ({time.perf_counter() - started:.0f} s)")
 
         suspected = suspected_misfiles(catalog, folds=folds, on_fold=progress)
+        # A merchandiser's filing is a decision, not a suspect: it trains the classifier, and
+        # is not put to them again.
+        decided = set(
+            Product.objects.filter(category_source=Product.CategorySource.MERCHANDISER).values_list(
+                "external_id", flat=True
+            )
+        )
+        kept = [misfile for misfile in suspected if misfile.external_id not in decided]
+        if len(kept) < len(suspected):
+            self.stdout.write(
+                f"{len(suspected) - len(kept):,} more argue with a merchandiser's filing: left out"
+            )
+        suspected = kept
         categories = {
             path: (pk, name) for pk, path, name in Category.objects.values_list("pk", "path", "name")
         }
