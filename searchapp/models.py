@@ -179,9 +179,10 @@ class MarketplaceSettings(models.Model):
 
 
 class UnmetQuery(models.Model):
-    """A query whose words found nothing as typed, so the recovery ladder ran: what
-    merchandisers read to add a synonym, fix a title or stock what shoppers ask for. One row
-    per normalized query and result type, counted since it was first seen or last handled."""
+    """A query whose words found nothing as typed (the recovery ladder ran, or only meaning
+    found results): what merchandisers read to add a synonym, fix a title or stock what
+    shoppers ask for. One row per normalized query and result type, counted since it was first
+    seen or last handled."""
 
     class Step(models.TextChoices):
         # The recovery ladder's steps (recovery.py), named as merchandisers read them.

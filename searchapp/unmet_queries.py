@@ -1,7 +1,7 @@
-"""The report of searches whose words found nothing as typed (the recovery ladder ran), for
-merchandisers: written after the response is sent, one row per query and result type
-(searchapp.models.UnmetQuery), and counted per day and ladder step (UnmetSearchDay) for the
-share of searches that found nothing in the search analytics."""
+"""The report of searches whose words found nothing as typed (the recovery ladder ran, or only
+meaning found results), for merchandisers: written after the response is sent, one row per query
+and result type (searchapp.models.UnmetQuery), and counted per day and ladder step
+(UnmetSearchDay) for the share of searches that found nothing in the search analytics."""
 
 from __future__ import annotations
 
