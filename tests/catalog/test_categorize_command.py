@@ -41,3 +41,15 @@ def test_refile_moves_what_the_rules_filed_and_keeps_what_people_chose(write_jso
     out = StringIO()
     call_command("categorize", "--refile", "--no-index", stdout=out)
     assert "refiled 0 products" in out.getvalue()
+
+
+def test_categorize_fills_what_no_one_filed_and_leaves_a_merchandisers_blank(write_jsonl):
+    rows = [product_row(id=key, title="C2G 2m HDMI cable Black", brand="C2G", category=None) for key in "ab"]
+    call_command("load_catalog", str(write_jsonl(rows)), "--no-index", stdout=StringIO())
+    Product.objects.filter(external_id="a").update(category=None)
+    Product.objects.filter(external_id="b").update(category=None, category_source="merchandiser")
+
+    call_command("categorize", "--no-index", stdout=StringIO())
+
+    filed = dict(Product.objects.values_list("external_id", "category__name"))
+    assert filed == {"a": "HDMI cables", "b": None}

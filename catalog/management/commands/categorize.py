@@ -39,8 +39,8 @@ class Command(BaseCommand):
             return
         if refile:
             candidates = Product.objects.filter(category_source=Product.CategorySource.RULES)
-        else:
-            candidates = uncategorised
+        else:  # a product a merchandiser left without a category stays so
+            candidates = uncategorised.exclude(category_source=Product.CategorySource.MERCHANDISER)
         references = References()
         assigned = []
         moves: Counter[tuple[str, str]] = Counter()
