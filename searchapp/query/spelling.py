@@ -44,6 +44,7 @@ when that spelling is a catalog word: a shopper on a Cyrillic or Greek keyboard 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -118,6 +119,8 @@ PHRASE_DOUBT_COUNT = 3
 # "apple" (168), "dell" (1,060). Rarer neighbours are left out: "vans", which matches only
 # by meaning here, lost NDCG@10 0.737 -> 0.665 with "fans" (48) and "van" (25) beside it.
 UNUSED_WORD_NEIGHBOUR_COUNT = 100
+# A word of two or more letters with a number typed against it ("rtx2060", "playstation4").
+WORD_THEN_NUMBER = re.compile(r"([^\W\d_]{2,})(\d+)")
 # An unfinished last word becomes the catalog's most used word of this many completions.
 COMPLETIONS_WEIGHED = 5
 
@@ -204,7 +207,8 @@ class SpellingCorrector:
                 did_you_mean=logged,
                 corrections=tuple((a, b) for a, b in zip(tokens, fixed, strict=True) if a != b),
             )
-        joined, joins = self.join_split_words(list(tokens))
+        separated, separations = self.separate_numbers(tokens)
+        joined, joins = self.join_split_words(separated)
         applied: list[str] = []
         suggested: list[str] = []
         runner_ups: list[tuple[int, str]] = []
@@ -254,7 +258,7 @@ class SpellingCorrector:
             tokens=tuple(corrected.split()),
             corrected=corrected if corrected != original else None,
             did_you_mean=suggestion if suggestion != original else None,
-            corrections=(*joins, *edits),
+            corrections=(*separations, *joins, *edits),
             runner_ups=tuple(runner_ups),
         )
 
@@ -567,6 +571,27 @@ class SpellingCorrector:
             if count > best_count:
                 best, best_count = pair, count
         return best
+
+    def separate_numbers(self, tokens: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Part a known word from the number typed against it ("rtx2060" -> "rtx 2060",
+        "iphone7" -> "iphone 7") where no title holds them joined and titles use the number:
+        the catalog writes "GeForce RTX 2060", and the joined word matched nothing. A model
+        number titles write joined ("ps4", "nc4400") stays whole."""
+        result: list[str] = []
+        separations: list[tuple[str, str]] = []
+        for position, token in enumerate(tokens):
+            match = WORD_THEN_NUMBER.fullmatch(token) if position < MAX_CORRECTED_TOKENS else None
+            if (
+                match is not None
+                and not self.postings.get(token)
+                and self.known_or_protected(match[1])
+                and self.postings.get(match[2])
+            ):
+                result.extend(match.groups())
+                separations.append((token, " ".join(match.groups())))
+            else:
+                result.append(token)
+        return result, separations
 
     def join_split_words(self, tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """Join "blue tooth" into "bluetooth" when titles write it joined more often than apart.

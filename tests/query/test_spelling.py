@@ -424,3 +424,18 @@ def test_only_the_last_word_is_read_as_unfinished(titled_vocabulary):
     assert correct(corrector, "hdmi cabel").corrected == "hdmi cable"
     # and a known last word is never completed, however often a longer word starts with it
     assert correct(corrector, "wireless mouse").corrected is None
+
+
+def test_a_number_typed_against_a_known_word_is_parted_from_it(vocabulary):
+    # titles write "GeForce RTX 2060" and "PS4": the word and the number apart, the model joined
+    postings = {"rtx": [0], "2060": [0], "ps4": [1], "7": [2]}
+    terms = {**vocabulary.terms, "rtx": 40}
+    corrector = SpellingCorrector(replace(vocabulary, title_postings=postings, terms=terms))
+    result = correct(corrector, "rtx2060 laptop")
+    assert result.tokens == ("rtx", "2060", "laptop")
+    assert result.corrected == "rtx 2060 laptop" and result.corrections == (("rtx2060", "rtx 2060"),)
+    # a model number titles write joined stays whole, and so does a number no title uses
+    assert correct(corrector, "ps4").tokens == ("ps4",)
+    assert correct(corrector, "rtx3090").tokens == ("rtx3090",)
+    # the letters must be a word the catalog knows: "zq7" is no word and a 7
+    assert correct(corrector, "zqx7").tokens == ("zqx7",)
