@@ -32,6 +32,9 @@ titles never put beside its neighbour ("dvd layer") has the word one edit away t
 So has an English word the catalog does not use ("appel"): the frequent catalog words one
 edit away ("apple") are searched beside it.
 
+A number typed against a known word is parted from it ("rtx2060" -> "rtx 2060", "iphone7" ->
+"iphone 7") unless titles write the two joined ("ps4").
+
 The last word, when the catalog does not know it, may be unfinished: a shopper pressed enter
 mid-word ("bluetooth spea", "headph"). It becomes the word autocomplete would finish it with,
 the catalog's most used of those titles hold beside the words before it ("speaker"), before
