@@ -3,13 +3,15 @@
 Each batch is one transaction: resolve brand/shop/category names, upsert the products with
 a single INSERT ... ON CONFLICT (external_id) DO UPDATE (PostgreSQL and SQLite), then hand
 the primary keys to indexing, which enqueues its tasks when the batch commits. A product a
-merchandiser filed keeps its category unless its row names one (`filed_by_hand`).
+merchandiser filed keeps its category, and one archived or drafted its status, unless its row
+names one (`ProductLoader._product`).
 """
 
 import itertools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -46,6 +48,20 @@ class ImportReport:
     @property
     def categorised_share(self) -> float:
         return self.categorised / self.imported if self.imported else 0.0
+
+
+class LoadedProduct(NamedTuple):
+    category_id: int | None
+    category_source: str
+    status: str
+
+
+def loaded_products(records: Iterable[ProductRecord]) -> dict[str, LoadedProduct]:
+    """external_id -> what a merchandiser may have set on the batch's products already loaded."""
+    rows = Product.objects.filter(external_id__in=[record.external_id for record in records]).values_list(
+        "external_id", "category_id", "category_source", "status"
+    )
+    return {external_id: LoadedProduct(*fields) for external_id, *fields in rows}
 
 
 class ProductLoader:
@@ -85,8 +101,10 @@ class ProductLoader:
     def _write(self, records: Iterable[ProductRecord], references: References, report: ImportReport) -> None:
         records = list(records)
         with transaction.atomic():
-            by_hand = filed_by_hand(records)
-            products = [self._product(record, references, by_hand) for record in records]
+            loaded = loaded_products(records)
+            products = [
+                self._product(record, references, loaded.get(record.external_id)) for record in records
+            ]
             Product.objects.bulk_create(
                 products, update_conflicts=True, unique_fields=["external_id"], update_fields=UPSERT_FIELDS
             )
@@ -98,11 +116,16 @@ class ProductLoader:
             self.on_batch(report)
 
     @staticmethod
-    def _product(record: ProductRecord, references: References, by_hand: dict[str, int | None]) -> Product:
-        if record.external_id in by_hand:
-            category_id, source = by_hand[record.external_id], Product.CategorySource.MERCHANDISER
+    def _product(record: ProductRecord, references: References, loaded: LoadedProduct | None) -> Product:
+        # What the row leaves out keeps what a merchandiser set: a category filed by hand is not
+        # re-derived by the rules (a row naming one wins: the feed says what it sells), and a
+        # product archived or drafted stays so unless the row names a status.
+        by_hand = loaded is not None and loaded.category_source == Product.CategorySource.MERCHANDISER
+        if by_hand and record.category_source == Product.CategorySource.RULES:
+            category_id, source = loaded.category_id, loaded.category_source
         else:
             category_id, source = references.category_id(record.category_path), record.category_source
+        status = record.status or (loaded.status if loaded else Product.Status.ACTIVE)
         return Product(
             external_id=record.external_id,
             title=record.title,
@@ -119,20 +142,6 @@ class ProductLoader:
             rating=record.rating,
             review_count=record.review_count,
             sales_count=record.sales_count,
-            status=record.status,
+            status=status,
             released_at=record.released_at,
         )
-
-
-def filed_by_hand(records: Iterable[ProductRecord]) -> dict[str, int | None]:
-    """external_id -> category of the products a merchandiser filed whose rows name no category:
-    a category the rules would derive never replaces a merchandiser's choice (a row naming one
-    does: the feed says what it sells)."""
-    derived = [
-        record.external_id for record in records if record.category_source == Product.CategorySource.RULES
-    ]
-    return dict(
-        Product.objects.filter(
-            external_id__in=derived, category_source=Product.CategorySource.MERCHANDISER
-        ).values_list("external_id", "category_id")
-    )

@@ -49,7 +49,7 @@ class ProductRecord:
     rating: float
     review_count: int
     sales_count: int
-    status: str
+    status: str | None  # None when the row names none: active when new, else as it is
     shop: str | None
     released_at: datetime | None
 
@@ -133,8 +133,8 @@ def parse_product(fields: dict) -> ProductRecord:
     currency = (_text(fields, "currency", max_length=3) or "USD").upper()
     if len(currency) != 3 or not currency.isalpha():
         raise RowError(f"currency: expected a 3-letter ISO code ({currency!r})")
-    status = _text(fields, "status") or Product.Status.ACTIVE
-    if status not in Product.Status.values:
+    status = _text(fields, "status") or None
+    if status is not None and status not in Product.Status.values:
         raise RowError(f"status: expected one of {', '.join(Product.Status.values)}")
     image_url = _text(fields, "image_url", max_length=500)
     if image_url:

@@ -137,6 +137,27 @@ def test_a_category_a_merchandiser_chose_survives_a_reimport_that_names_none(wri
     assert (moved.category.name, moved.category_source) == ("USB cables", "feed")
 
 
+def test_a_product_a_merchandiser_archived_stays_archived_unless_the_row_names_a_status(write_jsonl):
+    # given two products loaded from rows naming no status, one archived since by a merchandiser
+    rows = [product_row(id="kept"), product_row(id="pulled")]
+    load(write_jsonl(rows))
+    assert set(Product.objects.values_list("status", flat=True)) == {"active"}
+    Product.objects.filter(external_id="pulled").update(status=Product.Status.ARCHIVED)
+
+    # when the feed is imported again, still naming no status
+    load(write_jsonl(rows))
+
+    # then the archived product stays out of search, and a new one starts active
+    statuses = dict(Product.objects.values_list("external_id", "status"))
+    assert statuses == {"kept": "active", "pulled": "archived"}
+    load(write_jsonl([product_row(id="new")]))
+    assert Product.objects.get(external_id="new").status == "active"
+
+    # a row that names a status says what the feed sells, and wins
+    load(write_jsonl([{**rows[1], "status": "active"}]))
+    assert Product.objects.get(external_id="pulled").status == "active"
+
+
 def test_a_repeated_id_keeps_its_last_version(write_jsonl):
     # given the same id twice in one batch
     path = write_jsonl([product_row(id="dup", price=1), product_row(id="dup", price=2)])
