@@ -94,17 +94,19 @@ def _count(fields: dict, name: str) -> int:
     return int(number)
 
 
-def _category_path(fields: dict, title: str, attributes: dict) -> tuple[str, ...] | None:
+def _category(fields: dict, title: str, attributes: dict) -> tuple[tuple[str, ...] | None, str]:
+    """(category path, Product.CategorySource): the row's own, or derived by the rules when it
+    names none."""
     category = fields.get("category")
     if category is None or category == "":
         derived = taxonomy.categorize(title, attributes)
-        return tuple(taxonomy.split_path(derived)) if derived else None
+        return (tuple(taxonomy.split_path(derived)) if derived else None), Product.CategorySource.RULES
     if not isinstance(category, str):
         raise RowError("category: expected a name or a 'Parent > Child' path")
     parts = taxonomy.split_path(category)
     if not parts or any(len(part) > 200 for part in parts):
         raise RowError("category: empty or a level longer than 200 characters")
-    return tuple(parts)
+    return tuple(parts), Product.CategorySource.FEED
 
 
 def _released_at(fields: dict) -> datetime | None:
@@ -142,17 +144,18 @@ def parse_product(fields: dict) -> ProductRecord:
             _validate_url(image_url)
         except ValidationError:
             raise RowError(f"image_url: not an http(s) URL ({image_url!r})") from None
+    # Checked in the order the fields' errors have always been reported in.
+    external_id = _text(fields, "id", required=True, max_length=100)
+    description = _text(fields, "description")
+    brand = _text(fields, "brand", max_length=200) or None
+    category_path, category_source = _category(fields, title, attributes)
     return ProductRecord(
-        external_id=_text(fields, "id", required=True, max_length=100),
+        external_id=external_id,
         title=title,
-        description=_text(fields, "description"),
-        brand=_text(fields, "brand", max_length=200) or None,
-        category_path=_category_path(fields, title, attributes),
-        category_source=(
-            Product.CategorySource.RULES
-            if fields.get("category") in (None, "")
-            else Product.CategorySource.FEED
-        ),
+        description=description,
+        brand=brand,
+        category_path=category_path,
+        category_source=category_source,
         price=_number(fields, "price", maximum=MAX_PRICE).quantize(Decimal("0.01"), ROUND_HALF_UP),
         currency=currency,
         stock=_count(fields, "stock"),
