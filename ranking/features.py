@@ -23,6 +23,7 @@ from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES, PRODUCT
 
 from .accessories import accessory_targets, component_words, product_head
+from .sizes import Sizes, sizes_in, title_sizes
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
 
@@ -110,6 +111,8 @@ class QueryFeatures:
     category_intent: Mapping[str, float] = field(default_factory=dict)  # category path -> probability
     brand: str | None = None
     colour: str | None = None
+    # The sizes the query asks for (ranking/sizes.py): family -> values.
+    sizes: Sizes = field(default_factory=dict)
     # The shopper's interest profile (personalization.profiles.InterestProfile), if any.
     profile: object | None = None
     # product doc id -> its relevance to this query (0..1), what videos and live streams
@@ -128,6 +131,7 @@ class QueryFeatures:
             category_intent=dict(parsed.category_intent),
             brand=extracted.get("brand"),
             colour=extracted.get("colour"),
+            sizes=wanted_sizes(parsed.extractions),
             **context,
         )
 
@@ -141,6 +145,15 @@ class QueryFeatures:
         (ranking/accessories.py)."""
         brand_words = (stem(word) for word in TOKEN.findall((self.brand or "").casefold()))
         return product_head([stem(word) for word in self.tokens], brand_words)
+
+
+def wanted_sizes(extractions) -> Sizes:
+    """The sizes among attribute extractions, but for a token also read as a brand: "3m
+    privacy filter" asks for 3M's filters, not three-metre ones."""
+    branded = {position for e in extractions if e.field == "brand" for position in e.positions}
+    return sizes_in(
+        e.value for e in extractions if e.field == "unit" and not branded.intersection(e.positions)
+    )
 
 
 def inherited_relevance(hit: Hit, product_relevance: Mapping[str, float]) -> float:
@@ -189,6 +202,7 @@ class DocumentTerms:
     brand: str
     shop: str
     category: str
+    sizes: Sizes  # the sizes its title states (ranking/sizes.py)
     # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
     # live now: what document_features derives its columns from.
     values: tuple[float, ...]
@@ -226,6 +240,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         brand=brand,
         shop=shop_of(hit),
         category=leaf_category(hit),
+        sizes=title_sizes(title),
         values=(
             first_of(numbers, PRICE_FIELDS),
             first_of(numbers, TIME_FIELDS),

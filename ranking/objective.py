@@ -49,17 +49,18 @@ def type_utilities(
     config: ObjectiveConfig,
     affinity: np.ndarray | None = None,
     features: np.ndarray | None = None,
-    price_fit: np.ndarray | None = None,
+    query_fit: np.ndarray | None = None,
 ) -> TypeUtilities:
     """`hits` in the type's ranked order; `affinity[i]` (0..1) how well hits[i] fits the
     shopper's interests (None: no profile); `features[i]` hits[i]'s feature vector (None:
-    P(engage) from the rank alone); `price_fit[i]` (>= 1) how well its price fits the price
-    the query asked for ("cheap ...": searchapp/blend.py; None: the query asked for none)."""
+    P(engage) from the rank alone); `query_fit[i]` (> 0) how well it fits what the query asked
+    for beyond its words, a price ("cheap ...") or a size ("55 inch"): searchapp/blend.py;
+    None: the query asked for neither."""
     engagement = engagement_probabilities(doc_type, len(hits), stats, config, features)
     if affinity is not None and config.personal_weight:
         engagement *= 1.0 + config.personal_weight * affinity
-    if price_fit is not None:
-        engagement *= price_fit
+    if query_fit is not None:
+        engagement *= query_fit
     economics = np.array([stats.doc_economics(hit) for hit in hits], dtype=np.float64).reshape(len(hits), 2)
     order_value, trust = economics[:, 0], economics[:, 1]
     if doc_type == "product":

@@ -1,0 +1,81 @@
+"""A size the shopper names comes first, then the nearest sizes (ranking/sizes.py)."""
+
+import io
+import json
+
+from django.core.management import call_command
+
+from catalog.models import Category, Product
+from indexing.indexer import index_objects
+from searchapp.query.analyzer import reset_caches
+
+SEARCH = "/api/search"
+
+
+def add_tvs(small_catalog) -> dict[str, Product]:
+    sony = small_catalog["headphones"]
+    # Filed where the taxonomy files TVs: query understanding's rule reads "tv" as this path.
+    tv_video = Category.objects.create(name="TV & video", slug="tv-video")
+    tvs = Category.objects.create(name="TVs & displays", slug="tvs-displays", parent=tv_video)
+    made = {
+        inches: Product.objects.create(
+            external_id=f"p-tv-{inches}",
+            title=title,
+            description=description,
+            brand=sony.brand,
+            category=tvs,
+            shop=sony.shop,
+            price=price,
+            stock=5,
+        )
+        for inches, title, description, price in (
+            # The 40" set's short title and its description's 55 inch stand make BM25 prefer it.
+            ("40", 'Sony TV (40")', "Fits the stand of the 55 inch model.", "399.00"),
+            ("55", 'Sony Bravia KD-55X85J 4K Ultra HD Smart TV Wi-Fi Black (55")', "", "899.00"),
+            ("58", 'Sony Bravia KD-58X80J 4K Ultra HD Smart TV Wi-Fi Black (58")', "", "999.00"),
+        )
+    }
+    index_objects("product", [tv.pk for tv in made.values()])
+    return made
+
+
+def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_catalog):
+    tvs = add_tvs(small_catalog)
+
+    response = client.get(SEARCH, {"q": "sony tv 55 inch", "page_size": 5})
+
+    assert response.status_code == 200, response.content
+    ids = [hit["id"] for hit in response.json()["results"]]
+    expected = [f"product:{tvs[inches].pk}" for inches in ("55", "58", "40")]
+    assert [hit for hit in ids if hit in expected] == expected
+
+
+def test_evaluate_sizes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
+    add_tvs(small_catalog)
+    call_command("train_intent", stdout=io.StringIO())
+    reset_caches()
+    report = tmp_path / "sizes.json"
+
+    call_command(
+        "evaluate_sizes", "--k", "3", "--min-products", "1", "--json", str(report), stdout=io.StringIO()
+    )
+    with_sizes = json.loads(report.read_text())
+    call_command(
+        "evaluate_sizes",
+        "--k",
+        "3",
+        "--min-products",
+        "1",
+        "--size-demotion",
+        "1",
+        "--json",
+        str(report),
+        stdout=io.StringIO(),
+    )
+    without = json.loads(report.read_text())
+
+    # "tv 40in", "tv 55in", "tv 58in": one TV of each size, so a third of the first 3 can fit
+    assert set(with_sizes["per_query"]) == {"tv 40in", "tv 55in", "tv 58in"}
+    assert with_sizes["ideal"] == 1 / 3
+    assert with_sizes["fit"] == with_sizes["ideal"] and with_sizes["off"] == 2 / 3
+    assert without["size_demotion"] == 1.0

@@ -1,0 +1,80 @@
+"""Sizes a query asks for against the sizes a title states (ranking/sizes.py)."""
+
+import pytest
+
+from ranking.features import QueryFeatures
+from ranking.sizes import size_distance, size_factor, sizes_in, title_sizes
+from searchapp.pipeline import PreRank, SearchContext
+from searchapp.query.analyzer import ParsedQuery
+from searchapp.query.attributes import Extraction
+from searchapp.search_request import SearchRequest
+
+from .conftest import make_hit
+
+TV_40 = 'Samsung LE-40R88BD TV 101.6 cm (40") HD Black'
+TV_55 = 'Samsung UE55RU7099UXZG TV 139.7 cm (55") 4K Ultra HD Smart TV Wi-Fi Black'
+TV_55_CLASS = 'Samsung Q70T 138.7 cm (54.6") 4K Ultra HD Smart TV Wi-Fi Black'
+TV_58 = 'Samsung PS58P96FDX TV 147.3 cm (58") Full HD Black'
+TV_UNSIZED = "Samsung Crystal UHD Smart TV"
+INCHES_55 = sizes_in(["55in"])
+
+
+def test_titles_state_sizes_in_one_scale_per_family():
+    assert title_sizes(TV_40) == {"length": pytest.approx((101.6, 101.6))}
+    # A bare metre after a number is a length in a title; drive makers' 1024 GB is 1 TB.
+    assert title_sizes("Canon VC-200 networking cable 1.5 m Black") == {"length": (150.0,)}
+    assert title_sizes('HP 1TB SATA 7200 rpm 3.5" 1024 GB')["capacity"] == (1000.0, 1000.0)
+    assert title_sizes("HP 65W Smart AC Adapter") == {"power": (65.0,)}
+    assert title_sizes(TV_UNSIZED) == {}
+
+
+def test_a_title_fits_a_size_within_tolerance_or_spanning_it_and_is_otherwise_as_far_as_its_nearest():
+    assert size_distance(INCHES_55, title_sizes(TV_55)) == 0
+    assert size_distance(INCHES_55, title_sizes(TV_55_CLASS)) == 0  # a "55-inch class" set
+    assert size_distance(INCHES_55, title_sizes(TV_40)) == pytest.approx(15 / 55)
+    assert size_distance(INCHES_55, title_sizes(TV_UNSIZED)) is None
+    # Sizes of one family that span the size asked for say nothing sure against it.
+    assert size_distance(sizes_in(["256gb"]), title_sizes("Laptop 8 GB DDR4 1000 GB HDD")) == 0
+    # A family the title does not state is not held against it.
+    assert size_distance(sizes_in(["1tb"]), title_sizes(TV_40)) is None
+
+
+def test_nearer_sizes_are_demoted_less_and_a_fitting_or_unstated_size_not_at_all():
+    factors = {
+        title: size_factor(INCHES_55, title_sizes(title), 0.5) for title in (TV_55, TV_58, TV_40, TV_UNSIZED)
+    }
+    assert factors[TV_55] == factors[TV_UNSIZED] == 1.0
+    assert 0.5 < factors[TV_58] < 1.0
+    assert factors[TV_40] == 0.5
+
+
+def parsed_with(query: str, *extractions: Extraction) -> ParsedQuery:
+    return ParsedQuery(original=query, normalized=query, extractions=tuple(extractions))
+
+
+def test_a_token_also_read_as_a_brand_asks_for_no_size():
+    unit = Extraction("unit", "unit", "3m", 0.6, "3m", positions=(0,))
+    brand = Extraction("brand", "brand", "3M", 0.15, "3m", positions=(0,))
+
+    assert (
+        QueryFeatures.from_parsed("3m privacy filter", parsed_with("3m privacy filter", unit, brand)).sizes
+        == {}
+    )
+    assert QueryFeatures.from_parsed("cable 3m", parsed_with("cable 3m", unit)).sizes == {"length": (300.0,)}
+
+
+def test_the_first_stage_puts_the_size_asked_for_first_then_the_nearest():
+    # Given "samsung tv 55 inch", where fusion put a 40" TV first
+    query = "samsung tv 55in"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = parsed_with(query, Extraction("unit", "unit", "55in", 0.6, "55in", positions=(2,)))
+    titles = [TV_40, TV_55, TV_58, TV_55_CLASS]
+    ctx.candidates["product"] = [
+        make_hit(pk, title=title, rank=pk) for pk, title in enumerate(titles, start=1)
+    ]
+
+    # When the first stage orders them
+    PreRank(demotion=0.5, intent=0.6, size_demotion=0.5).run(ctx)
+
+    # Then the 55" sets come first, the 58" next and the 40" last
+    assert [hit.display["title"] for hit in ctx.candidates["product"]] == [TV_55, TV_55_CLASS, TV_58, TV_40]
