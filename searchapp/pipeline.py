@@ -63,6 +63,7 @@ from .facets import compute_facets, disjunctive_facets, filtered_facets, without
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
+from .query.attributes import written_forms
 from .query.normalize import normalize
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 from .sort_floor import sortable
@@ -516,7 +517,11 @@ def holders_first(parsed, score: Callable[[Hit], float]) -> Callable[[Hit], tupl
     """Order by whether the hit holds one of the query's model numbers in its title and every
     other word of the query (`ParsedQuery.beside_models`), then by `score`: a model number
     names its product exactly, and fusion ranks a word only BM25 finds low. None without one."""
-    models = tuple(f" {' '.join(title_tokens(model))} " for model in (parsed.model_numbers if parsed else ()))
+    models = tuple(
+        f" {' '.join(title_tokens(form))} "
+        for model in (parsed.model_numbers if parsed else ())
+        for form in written_forms(model)
+    )
     if not models:
         return None
     needed = field_words(*parsed.beside_models)

@@ -195,6 +195,7 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
 
     alternatives = spelling_alternatives(spelling, words_out)
     alternatives += unit_alternatives(lexical_tokens, extractions)
+    alternatives += model_alternatives(lexical_tokens, extractions)
     if SYNONYMS in parts and lexical_tokens:
         alternatives += guarded(SYNONYMS, lambda: get_synonym_table(config.locale).expand(lexical_tokens), [])
 
@@ -252,6 +253,20 @@ def unit_alternatives(tokens: tuple[str, ...], extractions: list[Extraction]) ->
             text = " ".join((*tokens[:position], written, *tokens[position + 1 :]))
             found.append(Alternative(text, 1.0, token, written, kind=UNIT))
     return found
+
+
+def model_alternatives(tokens: tuple[str, ...], extractions: list[Extraction]) -> list[Alternative]:
+    """The query with a model number typed joined ("dmp340") or apart as titles write it
+    ("dmp-340"), at the weight of the query itself: no indexed word is "dmp340", so without
+    it the product was not even a candidate for the model number to put first."""
+    padded = f" {' '.join(tokens)} "
+    return [
+        Alternative(
+            padded.replace(f" {e.text} ", f" {e.value} ", 1).strip(), 1.0, e.text, e.value, kind=MODEL_NUMBER
+        )
+        for e in extractions
+        if e.rule == MODEL_NUMBER and e.text != e.value and f" {e.text} " in padded
+    ]
 
 
 def predict_intent(

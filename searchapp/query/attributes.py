@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from catalog.taxonomy import categorize
 from indexing.backends.base import Range
@@ -30,6 +31,7 @@ MAX_BRAND_WORDS = 3
 # A model number names a product exactly: what holds it comes first (PreRank), whatever
 # fusion made of it ("canon tn-2110" had Brother's TN-2110 12th: only BM25 found it).
 MODEL_NUMBER_MAX_TITLES = 20
+LETTERS_THEN_DIGITS = re.compile(r"^([a-z]+)-?(\d+)$")
 MODEL_NUMBER_CONFIDENCE = 1.0
 # A model number the catalog's titles give only to other brands outweighs a brand word: "hp
 # tn-2110" (a Brother toner, or a compatible one) is not asking for HP's other products, so
@@ -227,16 +229,39 @@ def extract_brands(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extrac
 def extract_model_numbers(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
     """Words that name a few products exactly: letters and digits (`is_model_number`) that
     1 to MODEL_NUMBER_MAX_TITLES titles hold ("tn-2110", "nc4400"; not "ddr4" or "i5": specs
-    hundreds of titles share)."""
-    candidates = [(position, token) for position, token in enumerate(tokens) if is_model_number(token)]
-    if not candidates:
-        return []
-    return [
-        Extraction(MODEL_NUMBER, "title", token, MODEL_NUMBER_CONFIDENCE, token, positions=(position,))
-        for position, token in candidates
-        if token not in vocabulary.brand_words  # "c2g" names a brand, not a product
-        and 0 < len(vocabulary.title_postings.get(token, ())) <= MODEL_NUMBER_MAX_TITLES
+    hundreds of titles share), typed as titles write them, joined ("dmp340" for DMP-340) or
+    as two words ("tn 3170" for TN-3170: BM25 read "tn" and "3170" as two common words, and
+    Brother's TN650 came first). Not a brand ("c2g"), nor a number after one ("hp 60" is how
+    HP names it)."""
+    typed = [
+        ((position,), token)
+        for position, token in enumerate(tokens)
+        if is_model_number(token) and token not in vocabulary.brand_words
     ]
+    typed += [
+        ((position, position + 1), f"{letters} {digits}")
+        for position, (letters, digits) in enumerate(pairwise(tokens))
+        if letters.isalpha() and digits.isdigit() and letters not in vocabulary.brand_words
+    ]
+    found = []
+    for positions, text in typed:
+        forms = written_forms(text.replace(" ", ""))
+        written = next((form for form in forms if names_few_titles(form, vocabulary)), None)
+        if written:
+            found.append(Extraction(MODEL_NUMBER, "title", written, MODEL_NUMBER_CONFIDENCE, text, positions))
+    return found
+
+
+def written_forms(code: str) -> tuple[str, ...]:
+    """How titles may write a model number: a letters-then-digits code hyphenated and joined
+    ("tn3170" -> ("tn-3170", "tn3170"): Brother titles its toner "TN-3170", a compatible one
+    says "equivalent to Brother TN3170"), any other as it is."""
+    match = LETTERS_THEN_DIGITS.match(code)
+    return (f"{match[1]}-{match[2]}", f"{match[1]}{match[2]}") if match else (code,)
+
+
+def names_few_titles(token: str, vocabulary: Vocabulary) -> bool:
+    return 0 < len(vocabulary.title_postings.get(token, ())) <= MODEL_NUMBER_MAX_TITLES
 
 
 def words_beside_models(
@@ -246,7 +271,8 @@ def words_beside_models(
     the model numbers, brand names and function words. "tn-2110 toner" -> ("toner",), "canon
     tn-2110" -> (); "battery for nc4400" -> ("battery",): the nc4400 notebook itself is not
     what is asked for."""
-    models = {e.value for e in extractions if e.rule == MODEL_NUMBER}
+    # A model typed as two words ("tn 3170") leaves both out.
+    models = {word for e in extractions if e.rule == MODEL_NUMBER for word in (e.value, *e.text.split())}
     if not models:
         return ()
     left_out = models | vocabulary.brand_words | STOPWORDS

@@ -1,6 +1,8 @@
 """GET /api/search with query understanding: what the response says was understood, filters
 read from the query, synonyms from the admin, and the zero-result recovery ladder."""
 
+from catalog.models import Brand, Product
+from indexing.indexer import index_objects
 from searchapp.models import Synonym
 
 SEARCH = "/api/search"
@@ -64,6 +66,33 @@ def test_a_model_number_finds_its_product_first_whatever_brand_is_typed_with_it(
     assert body["understood"]["filters"]["brand"] == ["Sony"] and ids(body)[0] == headphones
     # a brand with no model number beside it filters as before
     assert search(client, q="hp headphones")["understood"]["filters"]["brand"] == ["HP"]
+
+
+def test_a_model_number_typed_apart_or_joined_finds_its_product_first(client, small_catalog):
+    # given two Brother toners, TN-650 the shorter title
+    toner = small_catalog["toner"]
+    brother = Brand.objects.create(name="Brother", slug="brother")
+    tn3170, tn650 = (
+        Product.objects.create(
+            external_id=f"p-{code}",
+            title=title,
+            brand=brother,
+            category=toner.category,
+            shop=toner.shop,
+            price="60.00",
+        )
+        for code, title in (
+            ("tn3170", "Brother TN-3170 toner cartridge Original Black 1 pc(s)"),
+            ("tn650", "Brother TN650"),
+        )
+    )
+    index_objects("product", [tn3170.pk, tn650.pk])
+
+    for typed in ("brother tn 3170", "tn3170 toner"):
+        body = search(client, q=typed)
+        # then the code is read as titles write it, and its holder leads
+        assert body["understood"]["model_numbers"] == ["tn-3170"], typed
+        assert ids(body)[0] == f"product:{tn3170.pk}", typed
 
 
 def test_a_filter_given_as_a_parameter_wins_over_one_read_from_the_query(client, small_catalog):

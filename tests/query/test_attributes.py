@@ -142,6 +142,8 @@ def with_models(vocabulary):
             "tn-2110": [3],
             "tn": [3, 4],
             "2110": [3],
+            "dmp-340": [6],
+            "rj-45": list(range(30)),
             "ddr4": list(range(40)),
             "16gb": [1, 2],
             "c2g": [5],
@@ -154,6 +156,16 @@ def test_model_numbers_are_rare_title_words_of_letters_and_digits(with_models):
     found = extract_model_numbers(tokens("c2g brother tn-2110 toner ddr4 16gb x9"), with_models)
     # "c2g" is a brand, "ddr4" a spec 40 titles share, "16gb" a capacity, "x9" no title holds
     assert [(e.value, e.positions) for e in found] == [("tn-2110", (2,))]
+
+
+def test_a_model_number_typed_joined_or_apart_is_read_as_titles_write_it(with_models):
+    def models(query):
+        return [(e.value, e.text, e.positions) for e in extract_model_numbers(tokens(query), with_models)]
+
+    assert models("brother tn 2110 toner") == [("tn-2110", "tn 2110", (1, 2))]
+    assert models("dmp340") == [("dmp-340", "dmp340", (0,))]
+    # a code 30 titles share is a standard, not a model; a brand and a number are the brand's name
+    assert models("rj 45 cable") == models("hp 2110") == []
 
 
 @pytest.mark.django_db
@@ -176,4 +188,5 @@ def test_a_model_numbers_holder_needs_the_other_words_but_brand_names(with_model
     assert beside("tn-2110 toner") == ("toner",)
     assert beside("toner for the tn-2110") == ("toner",)
     assert beside("hp tn-2110") == ()
+    assert beside("tn 2110 toner") == ("toner",)  # both words of a code typed apart are the code
     assert beside("hp toner") == ()  # no model number: nothing to hold
