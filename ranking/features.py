@@ -24,6 +24,7 @@ from indexing.schema import DOC_TYPES, PRODUCT
 
 from .accessories import accessory_targets, component_words, product_head
 from .sizes import Sizes, sizes_in, title_sizes
+from .stated import title_colours
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
 
@@ -111,8 +112,9 @@ class QueryFeatures:
     category_intent: Mapping[str, float] = field(default_factory=dict)  # category path -> probability
     brand: str | None = None
     colour: str | None = None
-    # The sizes the query asks for (ranking/sizes.py): family -> values.
+    # The sizes the query asks for (ranking/sizes.py): family -> values; its colours.
     sizes: Sizes = field(default_factory=dict)
+    colours: frozenset[str] = frozenset()
     # The shopper's interest profile (personalization.profiles.InterestProfile), if any.
     profile: object | None = None
     # product doc id -> its relevance to this query (0..1), what videos and live streams
@@ -132,6 +134,7 @@ class QueryFeatures:
             brand=extracted.get("brand"),
             colour=extracted.get("colour"),
             sizes=wanted_sizes(parsed.extractions),
+            colours=frozenset(e.value for e in parsed.extractions if e.field == "colour"),
             **context,
         )
 
@@ -203,6 +206,7 @@ class DocumentTerms:
     shop: str
     category: str
     sizes: Sizes  # the sizes its title states (ranking/sizes.py)
+    colours: frozenset[str]  # the colours it states (ranking/stated.py)
     # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
     # live now: what document_features derives its columns from.
     values: tuple[float, ...]
@@ -241,6 +245,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         shop=shop_of(hit),
         category=leaf_category(hit),
         sizes=title_sizes(title),
+        colours=title_colours(tokens),
         values=(
             first_of(numbers, PRICE_FIELDS),
             first_of(numbers, TIME_FIELDS),

@@ -25,7 +25,7 @@ from ranking.exploration import choose_explorations, exploration_rng
 from ranking.features import FEATURE_INDEX, MEDIA_TYPES, QueryFeatures, document_terms
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.objective import TypeUtilities, combine, type_utilities
-from ranking.sizes import size_factor
+from ranking.stated import attribute_factor
 from ranking.stats import get_ranking_stats
 
 from .boost_rules import boost_factors
@@ -56,13 +56,14 @@ PRICE_PERCENTILE = FEATURE_INDEX["price_percentile"]
 class Blend:
     name = "blend"
 
-    def __init__(self, marketplace: MarketplaceConfig | None = None, size_demotion: float = 1.0):
+    def __init__(self, marketplace: MarketplaceConfig | None = None, attribute_demotion: float = 1.0):
         # None: the merchandisers' settings (admin), re-read when they change.
         self.marketplace = marketplace
-        # What a candidate of another size than the query asks for is multiplied by, in the
-        # first stage and again here (PipelineConfig.size_demotion): the blend reorders the
-        # ranker's order by value, and lifted a 40" TV over a 55" one for "samsung tv 55 inch".
-        self.size_demotion = size_demotion
+        # What a candidate stating another size or colour than the query asks for is multiplied
+        # by, in the first stage and again here (PipelineConfig.attribute_demotion): the blend
+        # reorders the ranker's order by value, and lifted a 40" TV over a 55" one for
+        # "samsung tv 55 inch".
+        self.attribute_demotion = attribute_demotion
 
     def config(self) -> MarketplaceConfig:
         return self.marketplace or marketplace_config.get()
@@ -125,7 +126,7 @@ class Blend:
                 config.objective,
                 affinity,
                 features[:rows] if rows else None,
-                query_fit(ctx, hits[:rows], features[:rows], self.size_demotion) if rows else None,
+                query_fit(ctx, hits[:rows], features[:rows], self.attribute_demotion) if rows else None,
             )
         utilities = combine(parts, config.objective)
         if len(ctx.candidates) > 1:
@@ -188,15 +189,16 @@ class Blend:
         return [pooled[page * budget : (page + 1) * budget] for page in range(pages)]
 
 
-def query_fit(ctx, hits: list[Hit], features: np.ndarray, size_demotion: float) -> np.ndarray | None:
+def query_fit(ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float) -> np.ndarray | None:
     """How well each hit fits what the query asked for beyond its words: its price wish
-    (price_fit) times its sizes' factor (ranking/sizes.py); None when it asked for neither."""
+    (price_fit) times its stated sizes' and colours' factor (ranking/stated.py); None when it
+    asked for none of them."""
     if ctx.parsed is None:
         return None
     fit = price_fit(features, ctx.parsed.price_preference)
-    sizes = QueryFeatures.from_parsed(ctx.query, ctx.parsed).sizes if size_demotion != 1 else None
-    if sizes:
-        factors = np.array([size_factor(sizes, document_terms(hit).sizes, size_demotion) for hit in hits])
+    query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
+    if attribute_demotion != 1 and (query.sizes or query.colours):
+        factors = np.array([attribute_factor(query, document_terms(hit), attribute_demotion) for hit in hits])
         fit = factors if fit is None else fit * factors
     return fit
 

@@ -52,7 +52,7 @@ from ranking.features import (
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import LoadedRanker, unusable_ranker_problem
 from ranking.rerank import rank_candidates
-from ranking.sizes import size_factor
+from ranking.stated import attribute_factor
 from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
@@ -121,10 +121,10 @@ class PipelineConfig:
     # the intent is split and accessories are what there is to show.
     accessory_demotion: float = 0.5
     accessory_intent: float = 0.6
-    # ... and a candidate whose title states another size than the query asks for (a 40" TV
-    # for "samsung tv 55 inch", ranking/sizes.py) by this (1 = off): it still follows the
-    # sizes asked for when they run out.
-    size_demotion: float = 0.5
+    # ... and a candidate whose title states another size or colour than the query asks for
+    # (a 40" TV for "samsung tv 55 inch", a black mouse for "red mouse"; ranking/stated.py) by
+    # this (1 = off), in the first stage and the blend: it still follows those that fit.
+    attribute_demotion: float = 0.5
     # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
     marketplace: MarketplaceConfig | None = None
 
@@ -152,7 +152,7 @@ class PipelineConfig:
             "use_ranker": getattr(settings, "RANKING_ENABLED", cls.use_ranker),
             "accessory_demotion": getattr(settings, "SEARCH_ACCESSORY_DEMOTION", cls.accessory_demotion),
             "accessory_intent": getattr(settings, "SEARCH_ACCESSORY_INTENT", cls.accessory_intent),
-            "size_demotion": getattr(settings, "SEARCH_SIZE_DEMOTION", cls.size_demotion),
+            "attribute_demotion": getattr(settings, "SEARCH_ATTRIBUTE_DEMOTION", cls.attribute_demotion),
         }
         return cls(**{**values, **overrides})
 
@@ -471,23 +471,23 @@ class PreRank:
     candidate is an accessory named after the query's product (a shopper typing "laptops"
     wants laptops before laptop sleeves; see PipelineConfig) or a product of another category
     that holds it as a sized part ("ssd": SSDs before PCs "... 256 GB SSD Tower"), and by
-    `size_demotion` when its title states another size than the query asks for ("samsung tv
-    55 inch": a 40" TV; ranking/sizes.py); `Rank` then reorders the top of this order with
+    `attribute_demotion` when its title states another size or colour than the query asks for
+    ("samsung tv 55 inch": a 40" TV; ranking/stated.py); `Rank` then reorders the top of this order with
     the learned model."""
 
     name = "prerank"
 
-    def __init__(self, demotion: float, intent: float, size_demotion: float = 1.0):
+    def __init__(self, demotion: float, intent: float, attribute_demotion: float = 1.0):
         self.demotion = demotion
         self.intent = intent
-        self.size_demotion = size_demotion
+        self.attribute_demotion = attribute_demotion
 
     def run(self, ctx: SearchContext) -> None:
-        demotion, size_demotion = self.demotion, self.size_demotion
+        demotion, attribute_demotion = self.demotion, self.attribute_demotion
         query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
         intent = self.confident_intent(ctx) if demotion != 1 else None
         head = query.product_head if intent else None
-        sizes = query.sizes if size_demotion != 1 else None
+        attributes = attribute_demotion != 1 and bool(query.sizes or query.colours)
 
         def first_stage_score(hit: Hit) -> float:
             terms = document_terms(hit)
@@ -497,11 +497,11 @@ class PreRank:
                 or (head in terms.component_words and is_other_product(hit, intent))
             ):
                 score *= demotion
-            if sizes:
-                score *= size_factor(sizes, terms.sizes, size_demotion)
+            if attributes:
+                score *= attribute_factor(query, terms, attribute_demotion)
             return score
 
-        key = first_stage_score if head or sizes else score_of
+        key = first_stage_score if head or attributes else score_of
         key = holders_first(ctx.parsed, key) or key
         for hits in ctx.candidates.values():
             hits.sort(key=key, reverse=True)
@@ -739,10 +739,10 @@ class SearchPipeline:
             recovery.Recover(backend, config),
             Curate(backend),
             Boost(),
-            PreRank(config.accessory_demotion, config.accessory_intent, config.size_demotion),
+            PreRank(config.accessory_demotion, config.accessory_intent, config.attribute_demotion),
             Rank(backend, config),
             SortResults(),
-            Blend(config.marketplace, config.size_demotion),
+            Blend(config.marketplace, config.attribute_demotion),
             Facets(recall, fuse),
             Present(),
         ]

@@ -177,9 +177,9 @@ SEARCH_QUERY_BOOST_SCALE = env.float("SEARCH_QUERY_BOOST_SCALE", default=1.0)
 SEARCH_ACCESSORY_DEMOTION = env.float("SEARCH_ACCESSORY_DEMOTION", default=0.5)
 SEARCH_ACCESSORY_INTENT = env.float("SEARCH_ACCESSORY_INTENT", default=0.6)
 # What the first stage and the blend multiply a candidate by whose title states another size
-# than the query asks for ("samsung tv 55 inch": a 40" TV; ranking/sizes.py); nearer sizes
-# are demoted less; 1 turns it off. `manage.py evaluate_sizes` measures it.
-SEARCH_SIZE_DEMOTION = env.float("SEARCH_SIZE_DEMOTION", default=0.5)
+# or colour than the query asks for ("samsung tv 55 inch": a 40" TV; ranking/stated.py);
+# nearer sizes are demoted less; 1 turns it off. `manage.py evaluate_attributes` measures it.
+SEARCH_ATTRIBUTE_DEMOTION = env.float("SEARCH_ATTRIBUTE_DEMOTION", default=0.5)
 # How often a process checks whether synonyms or query rules changed (one cache read).
 SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SECONDS", default=1.0)
 # Fewer results than this starts the recovery ladder (relax filters, terms, dense only, suggest).

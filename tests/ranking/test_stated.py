@@ -1,9 +1,10 @@
-"""Sizes a query asks for against the sizes a title states (ranking/sizes.py)."""
+"""Sizes and colours a query asks for against those a title states (ranking/sizes.py, stated.py)."""
 
 import pytest
 
-from ranking.features import QueryFeatures
+from ranking.features import QueryFeatures, document_terms, title_tokens
 from ranking.sizes import size_distance, size_factor, sizes_in, title_sizes
+from ranking.stated import attribute_factor, title_colours
 from searchapp.pipeline import PreRank, SearchContext
 from searchapp.query.analyzer import ParsedQuery
 from searchapp.query.attributes import Extraction
@@ -74,7 +75,41 @@ def test_the_first_stage_puts_the_size_asked_for_first_then_the_nearest():
     ]
 
     # When the first stage orders them
-    PreRank(demotion=0.5, intent=0.6, size_demotion=0.5).run(ctx)
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
 
     # Then the 55" sets come first, the 58" next and the 40" last
     assert [hit.display["title"] for hit in ctx.candidates["product"]] == [TV_55, TV_55_CLASS, TV_58, TV_40]
+
+
+RED_MOUSE = "HP Wireless Optical (Red) mouse"
+BLACK_MOUSE = "HP mouse Black"
+PLAIN_MOUSE = "HP USB Optical 3-button Mouse"
+
+
+def test_a_title_stating_only_other_colours_is_demoted_one_stating_none_is_not():
+    assert title_colours(title_tokens("Philips headset Black,Gray")) == {"black", "grey"}
+    red = QueryFeatures("red mouse", colours=frozenset({"red"}))
+
+    def factor(title):
+        return attribute_factor(red, document_terms(make_hit(1, title=title)), 0.5)
+
+    assert factor(RED_MOUSE) == factor(PLAIN_MOUSE) == factor("NGS mouse Black,Red") == 1.0
+    assert factor(BLACK_MOUSE) == 0.5
+
+
+def test_the_first_stage_puts_the_colour_asked_for_before_other_colours():
+    query = "red mouse"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = parsed_with(query, Extraction("colour", "colour", "red", 0.7, "red", positions=(0,)))
+    titles = [BLACK_MOUSE, PLAIN_MOUSE, RED_MOUSE]
+    ctx.candidates["product"] = [
+        make_hit(pk, title=title, rank=pk) for pk, title in enumerate(titles, start=1)
+    ]
+
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
+
+    assert [hit.display["title"] for hit in ctx.candidates["product"]] == [
+        PLAIN_MOUSE,
+        RED_MOUSE,
+        BLACK_MOUSE,
+    ]

@@ -1,4 +1,4 @@
-"""A size the shopper names comes first, then the nearest sizes (ranking/sizes.py)."""
+"""A size or colour the shopper names comes first, then the nearest sizes (ranking/stated.py)."""
 
 import io
 import json
@@ -50,23 +50,23 @@ def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_cat
     assert [hit for hit in ids if hit in expected] == expected
 
 
-def test_evaluate_sizes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
+def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
     add_tvs(small_catalog)
     call_command("train_intent", stdout=io.StringIO())
     reset_caches()
     report = tmp_path / "sizes.json"
 
     call_command(
-        "evaluate_sizes", "--k", "3", "--min-products", "1", "--json", str(report), stdout=io.StringIO()
+        "evaluate_attributes", "--k", "3", "--min-products", "1", "--json", str(report), stdout=io.StringIO()
     )
     with_sizes = json.loads(report.read_text())
     call_command(
-        "evaluate_sizes",
+        "evaluate_attributes",
         "--k",
         "3",
         "--min-products",
         "1",
-        "--size-demotion",
+        "--attribute-demotion",
         "1",
         "--json",
         str(report),
@@ -74,8 +74,9 @@ def test_evaluate_sizes_reports_how_many_results_fit_the_size_asked_for(small_ca
     )
     without = json.loads(report.read_text())
 
-    # "tv 40in", "tv 55in", "tv 58in": one TV of each size, so a third of the first 3 can fit
-    assert set(with_sizes["per_query"]) == {"tv 40in", "tv 55in", "tv 58in"}
-    assert with_sizes["ideal"] == 1 / 3
-    assert with_sizes["fit"] == with_sizes["ideal"] and with_sizes["off"] == 2 / 3
-    assert without["size_demotion"] == 1.0
+    # the toner stating its colour asks "black toner"; one toner, so a third of 3 can fit
+    assert {"tv 40in", "tv 55in", "tv 58in", "black toner"} <= set(with_sizes["per_query"])
+    assert with_sizes["colour"]["ideal"] == 1 / 3
+    # one TV of each size: a third of the first 3 can fit, and all three TVs are among them
+    assert with_sizes["size"] == {"queries": 3, "fit": 1 / 3, "off": 2 / 3, "ideal": 1 / 3}
+    assert without["attribute_demotion"] == 1.0
