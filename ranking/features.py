@@ -133,8 +133,8 @@ class QueryFeatures:
             category_intent=dict(parsed.category_intent),
             brand=extracted.get("brand"),
             colour=extracted.get("colour"),
-            sizes=wanted_sizes(parsed.extractions),
-            colours=frozenset(e.value for e in parsed.extractions if e.field == "colour"),
+            sizes=sizes_in(unbranded_values(parsed.extractions, "unit")),
+            colours=frozenset(unbranded_values(parsed.extractions, "colour")),
             **context,
         )
 
@@ -150,13 +150,12 @@ class QueryFeatures:
         return product_head([stem(word) for word in self.tokens], brand_words)
 
 
-def wanted_sizes(extractions) -> Sizes:
-    """The sizes among attribute extractions, but for a token also read as a brand: "3m
-    privacy filter" asks for 3M's filters, not three-metre ones."""
+def unbranded_values(extractions, field_name: str) -> list[str]:
+    """The values extracted for a field (a size, a colour), but from a token also read as a
+    brand: "3m privacy filter" asks for 3M's filters, not three-metre ones; "black box
+    cable" for Black Box's cables, whatever their colour."""
     branded = {position for e in extractions if e.field == "brand" for position in e.positions}
-    return sizes_in(
-        e.value for e in extractions if e.field == "unit" and not branded.intersection(e.positions)
-    )
+    return [e.value for e in extractions if e.field == field_name and not branded.intersection(e.positions)]
 
 
 def inherited_relevance(hit: Hit, product_relevance: Mapping[str, float]) -> float:

@@ -53,15 +53,20 @@ def parsed_with(query: str, *extractions: Extraction) -> ParsedQuery:
     return ParsedQuery(original=query, normalized=query, extractions=tuple(extractions))
 
 
-def test_a_token_also_read_as_a_brand_asks_for_no_size():
+def test_a_token_also_read_as_a_brand_asks_for_no_size_or_colour():
     unit = Extraction("unit", "unit", "3m", 0.6, "3m", positions=(0,))
     brand = Extraction("brand", "brand", "3M", 0.15, "3m", positions=(0,))
+    colour = Extraction("colour", "colour", "black", 0.7, "black", positions=(0,))
+    black_box = Extraction("brand", "brand", "Black Box", 0.9, "black box", positions=(0, 1))
 
-    assert (
-        QueryFeatures.from_parsed("3m privacy filter", parsed_with("3m privacy filter", unit, brand)).sizes
-        == {}
-    )
-    assert QueryFeatures.from_parsed("cable 3m", parsed_with("cable 3m", unit)).sizes == {"length": (300.0,)}
+    def understood(query, *extractions):
+        features = QueryFeatures.from_parsed(query, parsed_with(query, *extractions))
+        return features.sizes, features.colours
+
+    assert understood("3m privacy filter", unit, brand) == ({}, frozenset())
+    assert understood("black box cable", colour, black_box) == ({}, frozenset())
+    assert understood("cable 3m", unit) == ({"length": (300.0,)}, frozenset())
+    assert understood("black cable", colour) == ({}, {"black"})
 
 
 def test_the_first_stage_puts_the_size_asked_for_first_then_the_nearest():
