@@ -13,7 +13,10 @@ everything loosened before, until it finds enough:
 4. `suggest`: nothing helped; the response offers the spelling suggestion and completions.
 
 `ctx.recovery` names the step whose results are shown (or `suggest`); a step that does not
-apply (nothing extracted, one word only, no embedder) is skipped. Results that no word found,
+apply (nothing extracted, one word only, no embedder) is skipped. Filters read from the query
+are also dropped when, however many results they leave, none is of the kind the query clearly
+asks for and dropping them finds some: Logitech sells no webcam here, and "logitech webcam"
+listed its mice; now it lists webcams, `relax_filters` telling the shopper why. Results that no word found,
 only their meaning, are `dense_only` whichever recall produced them: "lawnmower" in an
 electronics catalog is answered by its nearest products (shavers), and the shopper is told
 they are related items, not matches, as the merchandisers' report of unmet searches counts it.
@@ -22,6 +25,7 @@ they are related items, not matches, as the merchandisers' report of unmet searc
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from indexing.backends.base import BaseSearchBackend
 
@@ -36,6 +40,9 @@ RECOVERY_STEPS = (RELAX_FILTERS, RELAX_TERMS, DENSE_ONLY, SUGGEST)
 MAX_SUGGESTIONS = 5
 # Completions are looked up for at most this many of the query's words, longest first.
 SUGGEST_WORDS = 3
+# The probability from which the query's top category intent is the kind of product it asks
+# for, which filters read from it must leave some of (the accessory rule's bar, PipelineConfig).
+KIND_INTENT = 0.6
 
 
 class Recover:
@@ -52,7 +59,9 @@ class Recover:
         if RECOVERY in ctx.request.disabled_understanding:
             return
         if ctx.total >= minimum:
-            if self.found_by_meaning_only(ctx):
+            if self.kind_filtered_away(ctx):
+                self.search_kind_unfiltered(ctx)
+            if ctx.recovery is None and self.found_by_meaning_only(ctx):
                 ctx.recovery = DENSE_ONLY
             return
         filters = pipeline.request_filters(ctx)
@@ -60,10 +69,16 @@ class Recover:
         channels = self.config.channels
         for step in (RELAX_FILTERS, RELAX_TERMS, DENSE_ONLY):
             if step == RELAX_FILTERS:
-                if filters == ctx.request.filters:
+                looser = self.looser_filters(ctx)
+                if not looser:
                     continue
-                filters = ctx.request.filters
-            elif step == RELAX_TERMS:
+                # The kind the query asks for first ("sony tv": TVs of other brands), then
+                # the shopper's own filters alone; later steps keep the loosest.
+                for filters in looser:
+                    if self.found_with(ctx, filters, text, channels, step):
+                        return
+                continue
+            if step == RELAX_TERMS:
                 loosened_text, loosened_channels = optional_terms_dropped(text, channels)
                 if (loosened_text, loosened_channels) == (text, channels):
                     continue
@@ -72,13 +87,50 @@ class Recover:
                 if not self.embed(ctx):
                     continue
                 channels = (pipeline.DENSE,)
-            self.recall.recall(ctx, filters, text, channels)
-            self.fuse.run(ctx)
-            if ctx.total >= minimum:
-                ctx.recovery = DENSE_ONLY if self.found_by_meaning_only(ctx) else step
+            if self.found_with(ctx, filters, text, channels, step):
                 return
         ctx.recovery = SUGGEST
         ctx.suggestions = self.suggestions(ctx)
+
+    def found_with(self, ctx, filters, text: str, channels: tuple[str, ...], step: str) -> bool:
+        """Recall and fuse again; True (and `ctx.recovery` set) when that finds enough."""
+        self.recall.recall(ctx, filters, text, channels)
+        self.fuse.run(ctx)
+        if ctx.total < self.config.recovery_min_results:
+            return False
+        ctx.recovery = DENSE_ONLY if self.found_by_meaning_only(ctx) else step
+        return True
+
+    def looser_filters(self, ctx: pipeline.SearchContext) -> list:
+        """Filters to try in turn once those read from the query are dropped: the shopper's own
+        with the kind the query clearly asks for, then the shopper's own alone."""
+        own = ctx.request.filters
+        kind = clear_kind(ctx)
+        tries = [replace(own, category=kind)] if kind and own.category is None else []
+        tries.append(own)
+        read = pipeline.request_filters(ctx)
+        return [filters for filters in dict.fromkeys(tries) if filters != read]
+
+    def kind_filtered_away(self, ctx: pipeline.SearchContext) -> bool:
+        """Whether filters read from the query (a brand, a price) left no candidate of the
+        kind it clearly asks for."""
+        if ctx.parsed is None or pipeline.request_filters(ctx) == ctx.request.filters:
+            return False
+        kind = clear_kind(ctx)
+        return kind is not None and not has_kind(ctx.candidates, kind)
+
+    def search_kind_unfiltered(self, ctx: pipeline.SearchContext) -> None:
+        """The kind the query asks for under the shopper's own filters, shown when it holds
+        anything ("logitech webcam": webcams); else the results stand."""
+        own = ctx.request.filters
+        filters = replace(own, category=own.category or clear_kind(ctx))
+        unfiltered = replace(ctx, channel_hits={}, capped={}, candidates={}, product_relevance={})
+        self.recall.recall(unfiltered, filters, ctx.query, self.config.channels)
+        self.fuse.run(unfiltered)
+        if unfiltered.total >= self.config.recovery_min_results:
+            ctx.channel_hits, ctx.capped = unfiltered.channel_hits, unfiltered.capped
+            ctx.candidates, ctx.product_relevance = unfiltered.candidates, unfiltered.product_relevance
+            ctx.recovery = RELAX_FILTERS
 
     def found_by_meaning_only(self, ctx: pipeline.SearchContext) -> bool:
         """Whether the query has words, the pipeline searches words, and no word channel
@@ -111,6 +163,19 @@ class Recover:
             if len(found) >= MAX_SUGGESTIONS:
                 break
         return list(found)[:MAX_SUGGESTIONS]
+
+
+def clear_kind(ctx: pipeline.SearchContext) -> str | None:
+    """The query's top category intent when it reaches KIND_INTENT."""
+    intent = ctx.parsed.category_intent if ctx.parsed else ()
+    kind, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
+    return kind if probability >= KIND_INTENT else None
+
+
+def has_kind(candidates: dict[str, list], category: str) -> bool:
+    return any(
+        category in hit.keywords.get("category_path", ()) for hits in candidates.values() for hit in hits
+    )
 
 
 def optional_terms_dropped(text: str, channels: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

@@ -302,10 +302,11 @@ class UnderstoodSerializer(serializers.Serializer):
         choices=RECOVERY_STEPS,
         allow_null=True,
         help_text="Null when the query found results as understood; else the recovery step whose "
-        "results are shown: relax_filters (filters read from the query dropped), relax_terms "
-        "(unknown words dropped, any word may match), dense_only (no word matched: the "
-        "nearest results by meaning, to show as related items rather than matches), suggest "
-        "(nothing found: see suggestions).",
+        "results are shown: relax_filters (filters read from the query, a brand or a price, dropped "
+        "because nothing passed them or nothing that did was of the kind asked for: 'logitech "
+        "webcam' shows webcams when Logitech sells none), relax_terms (unknown words dropped, any "
+        "word may match), dense_only (no word matched: the nearest results by meaning, to show as "
+        "related items rather than matches), suggest (nothing found: see suggestions).",
     )
     suggestions = serializers.ListField(
         child=serializers.CharField(), help_text="Queries to offer when nothing was found."

@@ -1,9 +1,14 @@
 """GET /api/search with query understanding: what the response says was understood, filters
 read from the query, synonyms from the admin, and the zero-result recovery ladder."""
 
+import io
+
+from django.core.management import call_command
+
 from catalog.models import Brand, Product
 from indexing.indexer import index_objects
 from searchapp.models import Synonym
+from searchapp.query.analyzer import reset_caches
 
 SEARCH = "/api/search"
 
@@ -131,6 +136,25 @@ def test_filters_read_from_the_query_are_relaxed_when_nothing_passes_them(client
     # then the price read from the query is dropped, and the response says so
     assert body["understood"]["recovery"] == "relax_filters"
     assert ids(body)[0] == f"product:{small_catalog['toner'].pk}"
+
+
+def test_a_brand_read_from_the_query_that_sells_none_of_the_kind_asked_for_is_dropped(client, small_catalog):
+    # given an intent model that reads "headphones" and "toner" as kinds of product
+    call_command("train_intent", stdout=io.StringIO())
+    reset_caches()
+    headphones, toner = (f"product:{small_catalog[name].pk}" for name in ("headphones", "toner"))
+
+    # when HP, which sells no headphones here, is asked for headphones
+    body = search(client, q="hp headphones")
+    # then the headphones there are come first instead of HP's toner and printer, and the
+    # response says the brand was dropped
+    assert body["understood"]["recovery"] == "relax_filters"
+    assert ids(body)[0] == headphones
+
+    # when nothing passes Sony and toner together, the toner shows, not Sony's other products
+    body = search(client, q="sony toner")
+    assert body["understood"]["recovery"] == "relax_filters"
+    assert ids(body) == [toner]
 
 
 def test_when_nothing_can_be_found_the_response_suggests(client, small_catalog):
