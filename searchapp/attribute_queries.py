@@ -1,13 +1,15 @@
-"""Shopper queries naming a size or a colour, drawn from the loaded catalog ("tv 55in",
-"memory card 32gb", "red mouse"), to measure whether search honours what the shopper names:
-no judged query names either.
+"""Shopper queries naming a size, a colour or a brand, drawn from the loaded catalog ("tv
+55in", "memory card 32gb", "red mouse", "logitech webcam"), to measure whether search honours
+what the shopper names: no judged query names a size or colour.
 
 Each noun is searched with the sizes (in the noun's units) or colours its products' titles
 state; its products are those of the category query understanding reads for the noun (its
 top intent), and a value is asked for when at least `min_products` of them state it, the
 `PER_NOUN` most stated. A query's score is the share of its first k results that fit (see
 ranking/stated.py), that state another value, and that could fit: its category's products
-that do, up to k.
+that do, up to k. Brand queries pair a noun with the catalog's largest brands that sell none
+of its kind ("logitech webcam" where Logitech sells no webcam): what fits is a product of the
+kind, whatever its brand.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from catalog.models import Product
 from ranking.features import title_tokens
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
@@ -23,7 +27,7 @@ from ranking.stated import title_colours
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
 
-SIZE, COLOUR = "size", "colour"
+SIZE, COLOUR, BRAND = "size", "colour", "brand"
 # noun -> the units its shoppers name sizes in
 SIZED_NOUNS = {
     "tv": ("in",),
@@ -42,13 +46,14 @@ COLOURED_NOUNS = (
     "usb flash drive", "ink cartridge", "toner",
 )  # fmt: skip
 PER_NOUN = 4
+BRANDS_PER_NOUN = 2
 
 
 @dataclass(frozen=True)
 class AttributeQuery:
     text: str
     kind: str  # SIZE or COLOUR
-    value: str  # the size token ("55in") or colour ("red") asked for
+    value: str  # the size token ("55in"), colour ("red") or, for a brand query, the kind's category
     fitting: int  # active products of the noun's category that fit it
 
 
@@ -57,7 +62,28 @@ def attribute_queries(min_products: int = 3) -> list[AttributeQuery]:
     coloured = queries_for(
         dict.fromkeys(COLOURED_NOUNS), COLOUR, min_products, lambda noun, colour: f"{colour} {noun}"
     )
-    return sized + coloured
+    return sized + coloured + brand_queries()
+
+
+def brand_queries() -> list[AttributeQuery]:
+    """ "<brand> <noun>" for the BRANDS_PER_NOUN largest brands selling none of the noun's kind."""
+    active = Product.objects.filter(status=Product.Status.ACTIVE, brand__isnull=False)
+    by_size = list(
+        active.values_list("brand__name", flat=True)
+        .annotate(products=Count("id"))
+        .order_by("-products", "brand__name")
+    )
+    queries = []
+    for noun in dict.fromkeys((*SIZED_NOUNS, *COLOURED_NOUNS)):
+        intent = analyze(noun).category_intent
+        if not intent:
+            continue
+        kind = intent[0][0]
+        of_kind = active.filter(category__path=kind)
+        sellers = set(of_kind.values_list("brand__name", flat=True))
+        for brand in [name for name in by_size if name not in sellers][:BRANDS_PER_NOUN]:
+            queries.append(AttributeQuery(f"{brand.casefold()} {noun}", BRAND, kind, of_kind.count()))
+    return queries
 
 
 def queries_for(
@@ -78,7 +104,7 @@ def queries_for(
             (value for value, count in stated.items() if count >= min_products), key=lambda v: (-stated[v], v)
         )
         for value in common[:PER_NOUN]:
-            fitting = sum(fit_of(kind, value, title) is True for title in titles)
+            fitting = sum(fit_of(kind, value, title, intent[0][0]) is True for title in titles)
             queries.append(AttributeQuery(text(noun, value), kind, value, fitting))
     return queries
 
@@ -89,9 +115,11 @@ def stated_values(kind: str, title: str, units: Iterable[str] | None) -> Iterabl
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 
-def fit_of(kind: str, value: str, title: str) -> bool | None:
-    """True when the title fits the value, False when it states only others, None when it
-    states none of its kind."""
+def fit_of(kind: str, value: str, title: str, category: str) -> bool | None:
+    """True when the product fits the value, False when its title states only others (or, for
+    a brand query, it is filed elsewhere), None when it states none of its kind."""
+    if kind == BRAND:
+        return category == value
     if kind == COLOUR:
         colours = title_colours(title_tokens(title))
         return value in colours if colours else None
@@ -106,8 +134,9 @@ class AttributeScore:
     ideal: float  # share that could fit: min(fitting products, k) / k
 
 
-def score_results(query: AttributeQuery, titles: list[str], k: int) -> AttributeScore:
-    fits = [fit_of(query.kind, query.value, title) for title in titles[:k]]
+def score_results(query: AttributeQuery, products: list[tuple[str, str]], k: int) -> AttributeScore:
+    """`products`: (title, category path) of the results in order."""
+    fits = [fit_of(query.kind, query.value, title, category) for title, category in products[:k]]
     return AttributeScore(
         fit=sum(fit is True for fit in fits) / k,
         off=sum(fit is False for fit in fits) / k,

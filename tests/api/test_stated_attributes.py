@@ -79,4 +79,6 @@ def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(sma
     assert with_sizes["colour"]["ideal"] == 1 / 3
     # one TV of each size: a third of the first 3 can fit, and all three TVs are among them
     assert with_sizes["size"] == {"queries": 3, "fit": 1 / 3, "off": 2 / 3, "ideal": 1 / 3}
+    # HP sells no TV here: "hp tv" is a brand query, and the TVs are what fits it
+    assert with_sizes["per_query"]["hp tv"]["fit"] == 1.0
     assert without["attribute_demotion"] == 1.0

@@ -1,6 +1,7 @@
-"""How well search honours a size or colour the shopper names, on queries drawn from the
-loaded catalog (searchapp/attribute_queries.py): per query and per kind, the share of the first
-`--k` results that fit, that state another size or colour only, and that could fit.
+"""How well search honours a size, colour or brand the shopper names, on queries drawn from
+the loaded catalog (searchapp/attribute_queries.py): per query and per kind, the share of the
+first `--k` results that fit, that state another size or colour only (or, for a brand query,
+are of another kind), and that could fit.
 `--attribute-demotion 1` shows the order without the preference (PipelineConfig)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SHARES = ("fit", "off", "ideal")
 
 
 class Command(BaseCommand):
-    help = "Share of the first k results fitting the size or colour a generated query names."
+    help = "Share of the first k results fitting the size, colour or brand a generated query names."
 
     def add_arguments(self, parser):
         parser.add_argument("--k", type=int, default=10)
@@ -44,15 +45,20 @@ class Command(BaseCommand):
         pipeline = SearchPipeline(config)
         queries = attribute_queries(options["min_products"])
         if not queries:
-            raise CommandError("the loaded catalog states no sizes or colours for the queries' nouns")
+            raise CommandError("the loaded catalog states no sizes, colours or brands for the queries' nouns")
         scores: dict[str, AttributeScore] = {}
         for query in queries:
             request = SearchRequest(
                 query=query.text, type="product", page_size=k, session_id=EVALUATION_SESSION
             )
             pks = [int(parse_document_id(hit.id)[1]) for hit in pipeline.run(request).page_hits]
-            titles = dict(Product.objects.filter(pk__in=pks).values_list("pk", "title"))
-            scores[query.text] = score_results(query, [titles[pk] for pk in pks], k)
+            found = {
+                pk: (title, path or "")
+                for pk, title, path in Product.objects.filter(pk__in=pks).values_list(
+                    "pk", "title", "category__path"
+                )
+            }
+            scores[query.text] = score_results(query, [found[pk] for pk in pks], k)
             self.stdout.write(self.row(query.text, scores[query.text]))
         report = {"k": k, "attribute_demotion": config.attribute_demotion, "per_query": {}}
         self.stdout.write("-" * 72)
