@@ -32,6 +32,7 @@ from .boost_rules import boost_factors
 from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
 from .mixed_row import SELLER_LOOKAHEAD, Slot, SlotAllocator
+from .model_holders import model_holder
 from .query.attributes import LOW
 from .search_request import Sort, sort_key
 
@@ -191,16 +192,26 @@ class Blend:
 
 def query_fit(ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float) -> np.ndarray | None:
     """How well each hit fits what the query asked for beyond its words: its price wish
-    (price_fit) times its stated sizes' and colours' factor (ranking/stated.py); None when it
-    asked for none of them."""
+    (price_fit) times its stated sizes' and colours' factor (ranking/stated.py), and
+    `attribute_demotion` for a hit not holding a model number the query names when others do
+    (model_holders.py); None when it asked for none of them."""
     if ctx.parsed is None:
         return None
     fit = price_fit(features, ctx.parsed.price_preference)
+    if attribute_demotion == 1:
+        return fit
+    factors = np.ones(len(hits))
     query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-    if attribute_demotion != 1 and (query.sizes or query.colours):
-        factors = np.array([attribute_factor(query, document_terms(hit), attribute_demotion) for hit in hits])
-        fit = factors if fit is None else fit * factors
-    return fit
+    if query.sizes or query.colours:
+        factors *= [attribute_factor(query, document_terms(hit), attribute_demotion) for hit in hits]
+    holds = model_holder(ctx.parsed)
+    if holds is not None:
+        held = np.array([holds(hit) for hit in hits], dtype=bool)
+        if held.any():
+            factors[~held] *= attribute_demotion
+    if fit is None:
+        return factors if (factors != 1).any() else None
+    return fit * factors
 
 
 def price_fit(features: np.ndarray, preference: str | None) -> np.ndarray | None:

@@ -45,9 +45,7 @@ from ranking.features import (
     FEATURE_NAMES,
     QueryFeatures,
     document_terms,
-    field_words,
     inherited_relevance,
-    title_tokens,
 )
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import LoadedRanker, unusable_ranker_problem
@@ -62,8 +60,8 @@ from .curations import Curate
 from .facets import compute_facets, disjunctive_facets, filtered_facets, without_facet_filters
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
+from .model_holders import model_holder
 from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
-from .query.attributes import written_forms
 from .query.normalize import normalize
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 from .sort_floor import sortable
@@ -514,24 +512,13 @@ class PreRank:
 
 
 def holders_first(parsed, score: Callable[[Hit], float]) -> Callable[[Hit], tuple] | None:
-    """Order by whether the hit holds one of the query's model numbers in its title and every
-    other word of the query (`ParsedQuery.beside_models`), then by `score`: a model number
-    names its product exactly, and fusion ranks a word only BM25 finds low. None without one."""
-    models = tuple(
-        f" {' '.join(title_tokens(form))} "
-        for model in (parsed.model_numbers if parsed else ())
-        for form in written_forms(model)
-    )
-    if not models:
+    """Order by whether the hit holds one of the query's model numbers (model_holders.py), then
+    by `score`: a model number names its product exactly, and fusion ranks a word only BM25
+    finds low. None without one."""
+    holds = model_holder(parsed)
+    if holds is None:
         return None
-    needed = field_words(*parsed.beside_models)
-
-    def key(hit: Hit) -> tuple[bool, float]:
-        terms = document_terms(hit)
-        holds = any(model in terms.title_phrase for model in models) and needed <= terms.words_anywhere
-        return holds, score(hit)
-
-    return key
+    return lambda hit: (holds(hit), score(hit))
 
 
 def is_other_product(hit: Hit, category: str) -> bool:

@@ -74,7 +74,8 @@ def test_a_model_number_finds_its_product_first_whatever_brand_is_typed_with_it(
 
 
 def test_a_model_number_typed_apart_or_joined_finds_its_product_first(client, small_catalog):
-    # given two Brother toners, TN-650 the shorter title
+    # given two Brother toners, TN650 the shorter title and the dearer (the blend's value term
+    # would lift it)
     toner = small_catalog["toner"]
     brother = Brand.objects.create(name="Brother", slug="brother")
     tn3170, tn650 = (
@@ -84,11 +85,11 @@ def test_a_model_number_typed_apart_or_joined_finds_its_product_first(client, sm
             brand=brother,
             category=toner.category,
             shop=toner.shop,
-            price="60.00",
+            price=price,
         )
-        for code, title in (
-            ("tn3170", "Brother TN-3170 toner cartridge Original Black 1 pc(s)"),
-            ("tn650", "Brother TN650"),
+        for code, title, price in (
+            ("tn3170", "Brother TN-3170 toner cartridge Original Black 1 pc(s)", "60.00"),
+            ("tn650", "Brother TN650", "6000.00"),
         )
     )
     index_objects("product", [tn3170.pk, tn650.pk])
