@@ -99,3 +99,35 @@ def small_catalog(db, local_index_dir):
     index_objects("video", [video.pk])
     index_objects("live", [live.pk])
     return {**products, "video": video, "live": live}
+
+
+def add_products(like: Product, category: Category, rows, brand: Brand | None = None) -> dict[str, Product]:
+    """Indexed products in `category`, sold by `like`'s shop under `brand` (else `like`'s), in
+    stock: `rows` of (key, title, description, price)."""
+    made = {
+        key: Product.objects.create(
+            external_id=f"p-{key}",
+            title=title,
+            description=description,
+            brand=brand or like.brand,
+            category=category,
+            shop=like.shop,
+            price=price,
+            stock=5,
+        )
+        for key, title, description, price in rows
+    }
+    index_objects("product", [product.pk for product in made.values()])
+    return made
+
+
+@pytest.fixture
+def brother_toners(small_catalog):
+    """Two Brother toners beside the small catalog: TN-3170, and TN650 with the shorter title
+    and the far dearer price (BM25 and the blend's value term would both favour it)."""
+    toner = small_catalog["toner"]
+    rows = (
+        ("tn3170", "Brother TN-3170 toner cartridge Original Black 1 pc(s)", "", "60.00"),
+        ("tn650", "Brother TN650", "", "6000.00"),
+    )
+    return add_products(toner, toner.category, rows, Brand.objects.create(name="Brother", slug="brother"))

@@ -5,8 +5,6 @@ import json
 
 from django.core.management import call_command
 
-from catalog.models import Brand, Product
-from indexing.indexer import index_objects
 from searchapp.model_queries import holds_code
 
 
@@ -16,24 +14,7 @@ def test_a_code_is_held_however_a_title_writes_it():
     assert not holds_code("Brother TN-31700 toner", "tn", "3170")
 
 
-def test_evaluate_models_finds_each_code_first_however_it_is_typed(small_catalog, tmp_path):
-    toner = small_catalog["toner"]
-    brother = Brand.objects.create(name="Brother", slug="brother")
-    made = [
-        Product.objects.create(
-            external_id=f"p-{code}",
-            title=title,
-            brand=brother,
-            category=toner.category,
-            shop=toner.shop,
-            price="60.00",
-        )
-        for code, title in (
-            ("tn3170", "Brother TN-3170 toner cartridge Black"),
-            ("tn650", "Brother TN650 toner"),
-        )
-    ]
-    index_objects("product", [product.pk for product in made])
+def test_evaluate_models_finds_each_code_first_however_it_is_typed(brother_toners, tmp_path):
     report = tmp_path / "models.json"
 
     call_command("evaluate_models", "--json", str(report), stdout=io.StringIO())

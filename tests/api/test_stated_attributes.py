@@ -6,8 +6,9 @@ import json
 from django.core.management import call_command
 
 from catalog.models import Category, Product
-from indexing.indexer import index_objects
 from searchapp.query.analyzer import reset_caches
+
+from .conftest import add_products
 
 SEARCH = "/api/search"
 
@@ -17,26 +18,13 @@ def add_tvs(small_catalog) -> dict[str, Product]:
     # Filed where the taxonomy files TVs: query understanding's rule reads "tv" as this path.
     tv_video = Category.objects.create(name="TV & video", slug="tv-video")
     tvs = Category.objects.create(name="TVs & displays", slug="tvs-displays", parent=tv_video)
-    made = {
-        inches: Product.objects.create(
-            external_id=f"p-tv-{inches}",
-            title=title,
-            description=description,
-            brand=sony.brand,
-            category=tvs,
-            shop=sony.shop,
-            price=price,
-            stock=5,
-        )
-        for inches, title, description, price in (
-            # The 40" set's short title and its description's 55 inch stand make BM25 prefer it.
-            ("40", 'Sony TV (40")', "Fits the stand of the 55 inch model.", "399.00"),
-            ("55", 'Sony Bravia KD-55X85J 4K Ultra HD Smart TV Wi-Fi Black (55")', "", "899.00"),
-            ("58", 'Sony Bravia KD-58X80J 4K Ultra HD Smart TV Wi-Fi Black (58")', "", "999.00"),
-        )
-    }
-    index_objects("product", [tv.pk for tv in made.values()])
-    return made
+    rows = (
+        # The 40" set's short title and its description's 55 inch stand make BM25 prefer it.
+        ("tv-40", 'Sony TV (40")', "Fits the stand of the 55 inch model.", "399.00"),
+        ("tv-55", 'Sony Bravia KD-55X85J 4K Ultra HD Smart TV Wi-Fi Black (55")', "", "899.00"),
+        ("tv-58", 'Sony Bravia KD-58X80J 4K Ultra HD Smart TV Wi-Fi Black (58")', "", "999.00"),
+    )
+    return {key.removeprefix("tv-"): tv for key, tv in add_products(sony, tvs, rows).items()}
 
 
 def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_catalog):

@@ -5,8 +5,6 @@ import io
 
 from django.core.management import call_command
 
-from catalog.models import Brand, Product
-from indexing.indexer import index_objects
 from searchapp.models import Synonym
 from searchapp.query.analyzer import reset_caches
 
@@ -73,27 +71,8 @@ def test_a_model_number_finds_its_product_first_whatever_brand_is_typed_with_it(
     assert search(client, q="hp headphones")["understood"]["filters"]["brand"] == ["HP"]
 
 
-def test_a_model_number_typed_apart_or_joined_finds_its_product_first(client, small_catalog):
-    # given two Brother toners, TN650 the shorter title and the dearer (the blend's value term
-    # would lift it)
-    toner = small_catalog["toner"]
-    brother = Brand.objects.create(name="Brother", slug="brother")
-    tn3170, tn650 = (
-        Product.objects.create(
-            external_id=f"p-{code}",
-            title=title,
-            brand=brother,
-            category=toner.category,
-            shop=toner.shop,
-            price=price,
-        )
-        for code, title, price in (
-            ("tn3170", "Brother TN-3170 toner cartridge Original Black 1 pc(s)", "60.00"),
-            ("tn650", "Brother TN650", "6000.00"),
-        )
-    )
-    index_objects("product", [tn3170.pk, tn650.pk])
-
+def test_a_model_number_typed_apart_or_joined_finds_its_product_first(client, brother_toners):
+    tn3170 = brother_toners["tn3170"]
     for typed in ("brother tn 3170", "tn3170 toner"):
         body = search(client, q=typed)
         # then the code is read as titles write it, and its holder leads
