@@ -483,7 +483,7 @@ class PreRank:
     def run(self, ctx: SearchContext) -> None:
         demotion, attribute_demotion = self.demotion, self.attribute_demotion
         query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-        intent = self.confident_intent(ctx) if demotion != 1 else None
+        intent = confident_category(ctx.parsed, self.intent) if demotion != 1 else None
         head = query.product_head if intent else None
         attributes = attribute_demotion != 1 and bool(query.sizes or query.colours)
 
@@ -504,11 +504,12 @@ class PreRank:
         for hits in ctx.candidates.values():
             hits.sort(key=key, reverse=True)
 
-    def confident_intent(self, ctx: SearchContext) -> str | None:
-        """The query's top category when its intent reaches `intent`."""
-        intent = ctx.parsed.category_intent if ctx.parsed else ()
-        path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
-        return path if probability >= self.intent else None
+
+def confident_category(parsed: ParsedQuery | None, threshold: float) -> str | None:
+    """The query's top category when its intent reaches `threshold`."""
+    intent = parsed.category_intent if parsed else ()
+    path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
+    return path if probability >= threshold else None
 
 
 def holders_first(parsed, score: Callable[[Hit], float]) -> Callable[[Hit], tuple] | None:

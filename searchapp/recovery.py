@@ -16,8 +16,9 @@ everything loosened before, until it finds enough:
 apply (nothing extracted, one word only, no embedder) is skipped. Filters read from the query
 are also dropped when, however many results they leave, none is of the kind the query clearly
 asks for and dropping them finds some: Logitech sells no webcam here, and "logitech webcam"
-listed its mice; now it lists webcams, `relax_filters` telling the shopper why. Results that no word found,
-only their meaning, are `dense_only` whichever recall produced them: "lawnmower" in an
+listed its mice; now it lists webcams, `relax_filters` telling the shopper why. Dropping them,
+the ladder keeps that kind first ("sony tv": TVs, not Sony's projector lamps). Results that no
+word found, only their meaning, are `dense_only` whichever recall produced them: "lawnmower" in an
 electronics catalog is answered by its nearest products (shavers), and the shopper is told
 they are related items, not matches, as the merchandisers' report of unmet searches counts it.
 """
@@ -31,6 +32,7 @@ from indexing.backends.base import BaseSearchBackend
 
 from . import pipeline  # the stages this one re-runs; imported as a module (cycle)
 from .query.vocabulary import get_vocabulary
+from .search_request import SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,14 @@ class Recover:
         ctx.recovery = SUGGEST
         ctx.suggestions = self.suggestions(ctx)
 
-    def found_with(self, ctx, filters, text: str, channels: tuple[str, ...], step: str) -> bool:
+    def found_with(
+        self,
+        ctx: pipeline.SearchContext,
+        filters: SearchFilters,
+        text: str,
+        channels: tuple[str, ...],
+        step: str,
+    ) -> bool:
         """Recall and fuse again; True (and `ctx.recovery` set) when that finds enough."""
         self.recall.recall(ctx, filters, text, channels)
         self.fuse.run(ctx)
@@ -101,7 +110,7 @@ class Recover:
         ctx.recovery = DENSE_ONLY if self.found_by_meaning_only(ctx) else step
         return True
 
-    def looser_filters(self, ctx: pipeline.SearchContext) -> list:
+    def looser_filters(self, ctx: pipeline.SearchContext) -> list[SearchFilters]:
         """Filters to try in turn once those read from the query are dropped: the shopper's own
         with the kind the query clearly asks for, then the shopper's own alone."""
         own = ctx.request.filters
@@ -122,8 +131,7 @@ class Recover:
     def search_kind_unfiltered(self, ctx: pipeline.SearchContext) -> None:
         """The kind the query asks for under the shopper's own filters, shown when it holds
         anything ("logitech webcam": webcams); else the results stand."""
-        own = ctx.request.filters
-        filters = replace(own, category=own.category or clear_kind(ctx))
+        filters = self.looser_filters(ctx)[0]  # the kind, under the shopper's own filters
         unfiltered = replace(ctx, channel_hits={}, capped={}, candidates={}, product_relevance={})
         self.recall.recall(unfiltered, filters, ctx.query, self.config.channels)
         self.fuse.run(unfiltered)
@@ -166,10 +174,7 @@ class Recover:
 
 
 def clear_kind(ctx: pipeline.SearchContext) -> str | None:
-    """The query's top category intent when it reaches KIND_INTENT."""
-    intent = ctx.parsed.category_intent if ctx.parsed else ()
-    kind, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
-    return kind if probability >= KIND_INTENT else None
+    return pipeline.confident_category(ctx.parsed, KIND_INTENT)
 
 
 def has_kind(candidates: dict[str, list], category: str) -> bool:
