@@ -60,10 +60,10 @@ class Blend:
     def __init__(self, marketplace: MarketplaceConfig | None = None, attribute_demotion: float = 1.0):
         # None: the merchandisers' settings (admin), re-read when they change.
         self.marketplace = marketplace
-        # What a candidate stating another size or colour than the query asks for is multiplied
-        # by, in the first stage and again here (PipelineConfig.attribute_demotion): the blend
-        # reorders the ranker's order by value, and lifted a 40" TV over a 55" one for
-        # "samsung tv 55 inch".
+        # What a candidate stating another size or colour than the query asks for, or not
+        # holding a model number it names when others do, is multiplied by here, as in the
+        # first stage (PipelineConfig.attribute_demotion): the blend reorders the ranker's order
+        # by value, and lifted a 40" TV over a 55" one for "samsung tv 55 inch".
         self.attribute_demotion = attribute_demotion
 
     def config(self) -> MarketplaceConfig:

@@ -121,7 +121,8 @@ class PipelineConfig:
     accessory_intent: float = 0.6
     # ... and a candidate whose title states another size or colour than the query asks for
     # (a 40" TV for "samsung tv 55 inch", a black mouse for "red mouse"; ranking/stated.py) by
-    # this (1 = off), in the first stage and the blend: it still follows those that fit.
+    # this (1 = off), in the first stage and the blend: it still follows those that fit. The
+    # blend also applies it to hits not holding a model number the query names when others do.
     attribute_demotion: float = 0.5
     # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
     marketplace: MarketplaceConfig | None = None

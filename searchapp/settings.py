@@ -178,7 +178,8 @@ SEARCH_ACCESSORY_DEMOTION = env.float("SEARCH_ACCESSORY_DEMOTION", default=0.5)
 SEARCH_ACCESSORY_INTENT = env.float("SEARCH_ACCESSORY_INTENT", default=0.6)
 # What the first stage and the blend multiply a candidate by whose title states another size
 # or colour than the query asks for ("samsung tv 55 inch": a 40" TV; ranking/stated.py);
-# nearer sizes are demoted less; 1 turns it off. `manage.py evaluate_attributes` measures it.
+# nearer sizes are demoted less; the blend also demotes hits not holding a model number the
+# query names. 1 turns it off. `manage.py evaluate_attributes` and `evaluate_models` measure it.
 SEARCH_ATTRIBUTE_DEMOTION = env.float("SEARCH_ATTRIBUTE_DEMOTION", default=0.5)
 # How often a process checks whether synonyms or query rules changed (one cache read).
 SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SECONDS", default=1.0)
