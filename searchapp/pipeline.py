@@ -470,9 +470,9 @@ class PreRank:
     candidate is an accessory named after the query's product (a shopper typing "laptops"
     wants laptops before laptop sleeves; see PipelineConfig) or a product of another category
     that holds it as a sized part ("ssd": SSDs before PCs "... 256 GB SSD Tower"), and by
-    `attribute_demotion` when its title states another size or colour than the query asks for
-    ("samsung tv 55 inch": a 40" TV; ranking/stated.py); `Rank` then reorders the top of this order with
-    the learned model."""
+    `attribute_demotion` when its title states another size or colour than the query asks
+    for ("samsung tv 55 inch": a 40" TV; ranking/stated.py); `Rank` then reorders the top of
+    this order with the learned model."""
 
     name = "prerank"
 
