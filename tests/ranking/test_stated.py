@@ -32,6 +32,9 @@ def test_titles_state_sizes_in_one_scale_per_family():
 def test_a_title_fits_a_size_within_tolerance_or_spanning_it_and_is_otherwise_as_far_as_its_nearest():
     assert size_distance(INCHES_55, title_sizes(TV_55)) == 0
     assert size_distance(INCHES_55, title_sizes(TV_55_CLASS)) == 0  # a "55-inch class" set
+    # capacities come in classes 4% apart; a 23" monitor is no 24" one
+    assert size_distance(sizes_in(["1tb"]), title_sizes("Lenovo internal solid state drive 960 GB")) == 0
+    assert size_distance(sizes_in(["24in"]), title_sizes('AOC monitor 58.4 cm (23")')) > 0
     assert size_distance(INCHES_55, title_sizes(TV_40)) == pytest.approx(15 / 55)
     assert size_distance(INCHES_55, title_sizes(TV_UNSIZED)) is None
     # Sizes of one family that span the size asked for say nothing sure against it.
