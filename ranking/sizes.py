@@ -8,9 +8,8 @@ capacities in GB, each other unit on its own scale.
 
 A title fits a query's size when it states one within its family's tolerance of it (TV makers
 list a "55-inch class" set as 54.6"; drive makers sell a "1 TB class" as 960, 1000 or 1024 GB),
-or when its sizes of that
-family span it (a mount "for 32-55 inch TVs" fits "43 inch"; a laptop's 8 GB RAM and 1 TB
-drive say nothing sure about "256gb"). A title stating sizes of the family, none of which
+or when its sizes of that family span it (a mount "for 32-55 inch TVs" fits "43 inch"; a
+laptop's 8 GB RAM and 1 TB drive say nothing sure about "256gb"). A title stating sizes of the family, none of which
 fits, is demoted the more the further off its nearest is. A title stating none is left alone:
 many never state the size (descriptions do, as sizes of other things: compatible mounts,
 cables in the box).

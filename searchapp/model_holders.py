@@ -18,9 +18,7 @@ def model_holder(parsed) -> Callable[[Hit], bool] | None:
     beside_models`: "nc4400 battery" wants a battery naming the nc4400, not the notebook).
     None when the query names no model number."""
     models = tuple(
-        f" {' '.join(title_tokens(form))} "
-        for model in (parsed.model_numbers if parsed else ())
-        for form in written_forms(model)
+        phrase for model in (parsed.model_numbers if parsed else ()) for phrase in written_phrases(model)
     )
     if not models:
         return None
@@ -31,3 +29,9 @@ def model_holder(parsed) -> Callable[[Hit], bool] | None:
         return any(model in terms.title_phrase for model in models) and needed <= terms.words_anywhere
 
     return holds
+
+
+def written_phrases(model: str) -> tuple[str, ...]:
+    """The model number as a title's padded word phrase (`DocumentTerms.title_phrase`) holds
+    it, in each way titles write it: "tn-3170" -> (" tn 3170 ", " tn3170 ")."""
+    return tuple(f" {' '.join(title_tokens(form))} " for form in written_forms(model))

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 
 from ranking.features import title_tokens
-from searchapp.query.attributes import names_few_titles, written_forms
+from searchapp.model_holders import written_phrases
+from searchapp.query.attributes import names_few_titles
 from searchapp.query.vocabulary import Vocabulary
 
 HYPHENATED_CODE = re.compile(r"^([a-z]{1,5})-(\d{2,6})$")
@@ -36,7 +37,7 @@ def model_codes(vocabulary: Vocabulary, limit: int) -> list[tuple[str, str]]:
 def holds_code(title: str, letters: str, digits: str) -> bool:
     """The title writes the code, hyphenated, apart or joined."""
     phrase = f" {' '.join(title_tokens(title))} "
-    return any(f" {' '.join(title_tokens(form))} " in phrase for form in written_forms(letters + digits))
+    return any(written in phrase for written in written_phrases(letters + digits))
 
 
 def reciprocal_rank(titles: list[str], letters: str, digits: str) -> float:
