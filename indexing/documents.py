@@ -8,6 +8,7 @@ or a product that is not active) is simply absent from the result; the indexer d
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from catalog.colours import product_colours
 from catalog.models import Category, LiveStream, Product, Video
 
 from .backends.base import SearchDocument
@@ -138,6 +139,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
                 "brand": [brand],
                 "category": [category],
                 "category_path": ancestor_paths(product.category.path) if product.category else [],
+                "colour": product_colours(product.title, product.attributes),
                 "shop": [product.shop.slug] if product.shop else [],
                 "status": [product.status],
                 "currency": [product.currency],
@@ -256,14 +258,16 @@ def _live_document(live: LiveStream, products: list[Product], categories: Catego
 
 
 def _tagged_product_keywords(products: Sequence[Product], categories: CategoryChains) -> dict[str, list[str]]:
-    """Brand, category and category-path filters on a video or live match its products', and
-    `product` holds their document ids (relevance propagates from a product to its videos)."""
+    """Brand, category, category-path and colour filters on a video or live match its
+    products', and `product` holds their document ids (relevance propagates from a product to
+    its videos)."""
     with_category = [p.category for p in products if p.category]
     return {
         "product": [document_id("product", p.pk) for p in products],
         "brand": _unique(p.brand.name for p in products if p.brand),
         "category": _unique(c.name for c in with_category),
         "category_path": _unique(path for c in with_category for path in ancestor_paths(c.path)),
+        "colour": _unique(colour for p in products for colour in product_colours(p.title, p.attributes)),
     }
 
 

@@ -43,7 +43,8 @@ class DocTypeSchema:
 PRODUCT = DocTypeSchema(
     name="product",
     text_fields={"title": 3.0, "brand": 2.0, "category": 2.0, "attributes": 1.0, "description": 0.5},
-    keyword_fields=("brand", "category", "category_path", "shop", "status", "currency", "in_stock"),
+    # `colour`: what the title or the colour attributes state (catalog/colours.py).
+    keyword_fields=("brand", "category", "category_path", "colour", "shop", "status", "currency", "in_stock"),
     numeric_fields=("price", "rating", "review_count", "sales_count", "stock", "created_ts", "released_ts"),
     display_fields=("title", "description", "image_url", "price", "currency", "brand", "category", "shop"),
     suggest_fields=("title", "brand", "category"),
@@ -55,7 +56,7 @@ VIDEO = DocTypeSchema(
     text_fields={"title": 3.0, "hashtags": 2.0, "caption": 1.5, "product_titles": 1.5, "transcript": 0.5},
     # `product`: the tagged products' document ids, so the videos of relevant products are
     # found by a filter (relevance propagated from products).
-    keyword_fields=("creator", "shop", "brand", "category", "category_path", "kind", "product"),
+    keyword_fields=("creator", "shop", "brand", "category", "category_path", "colour", "kind", "product"),
     numeric_fields=("views", "likes", "duration_seconds", "published_ts", "min_product_price"),
     display_fields=("title", "caption", "image_url", "creator", "shop", "product_ids"),
     suggest_fields=("title",),
@@ -65,7 +66,7 @@ VIDEO = DocTypeSchema(
 LIVE = DocTypeSchema(
     name="live",
     text_fields={"title": 3.0, "product_titles": 1.5, "shop_name": 1.5, "description": 1.0},
-    keyword_fields=("shop", "brand", "category", "category_path", "status", "product"),
+    keyword_fields=("shop", "brand", "category", "category_path", "colour", "status", "product"),
     numeric_fields=("viewer_count", "scheduled_ts", "started_ts", "min_product_price"),
     display_fields=("title", "description", "host", "shop", "status", "scheduled_at", "product_ids"),
     suggest_fields=("title",),

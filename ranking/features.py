@@ -24,7 +24,7 @@ from indexing.schema import DOC_TYPES, PRODUCT
 
 from .accessories import accessory_targets, component_words, product_head
 from .sizes import Sizes, sizes_in, title_sizes
-from .stated import title_colours
+from .stated import document_colours
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
 
@@ -244,7 +244,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         shop=shop_of(hit),
         category=leaf_category(hit),
         sizes=title_sizes(title),
-        colours=title_colours(tokens),
+        colours=document_colours(tokens, keywords.get("colour", ())),
         values=(
             first_of(numbers, PRICE_FIELDS),
             first_of(numbers, TIME_FIELDS),

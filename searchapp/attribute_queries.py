@@ -2,8 +2,8 @@
 55in", "memory card 32gb", "red mouse", "logitech webcam"), to measure whether search honours
 what the shopper names: no judged query names a size or colour.
 
-Each noun is searched with the sizes (in the noun's units) or colours its products' titles
-state; its products are those of the category query understanding reads for the noun (its
+Each noun is searched with the sizes (in the noun's units) its products' titles state, or
+the colours their titles or colour attributes state (catalog/colours.py); its products are those of the category query understanding reads for the noun (its
 top intent), and a value is asked for when at least `min_products` of them state it, the
 `PER_NOUN` most stated. A query's score is the share of its first k results that fit (see
 ranking/stated.py), that state another value, and that could fit: its category's products
@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from catalog.colours import product_colours
 from catalog.models import Product
-from ranking.features import title_tokens
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
-from ranking.stated import title_colours
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
 
@@ -94,34 +93,36 @@ def queries_for(
         intent = analyze(noun).category_intent
         if not intent:
             continue
-        titles = list(
+        products = list(
             Product.objects.filter(status=Product.Status.ACTIVE, category__path=intent[0][0]).values_list(
-                "title", flat=True
+                "title", "attributes"
             )
         )
-        stated = Counter(value for title in titles for value in set(stated_values(kind, title, units)))
+        stated = Counter(value for product in products for value in set(stated_values(kind, *product, units)))
         common = sorted(
             (value for value, count in stated.items() if count >= min_products), key=lambda v: (-stated[v], v)
         )
         for value in common[:PER_NOUN]:
-            fitting = sum(fit_of(kind, value, title, intent[0][0]) is True for title in titles)
+            fitting = sum(fit_of(kind, value, *product, intent[0][0]) is True for product in products)
             queries.append(AttributeQuery(text(noun, value), kind, value, fitting))
     return queries
 
 
-def stated_values(kind: str, title: str, units: Iterable[str] | None) -> Iterable[str]:
+def stated_values(
+    kind: str, title: str, attributes: dict | None, units: Iterable[str] | None
+) -> Iterable[str]:
     if kind == COLOUR:
-        return title_colours(title_tokens(title))
+        return product_colours(title, attributes)
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 
-def fit_of(kind: str, value: str, title: str, category: str) -> bool | None:
-    """True when the product fits the value, False when its title states only others (or, for
-    a brand query, it is filed elsewhere), None when it states none of its kind."""
+def fit_of(kind: str, value: str, title: str, attributes: dict | None, category: str) -> bool | None:
+    """True when the product fits the value, False when it states only others (or, for a brand
+    query, it is filed elsewhere), None when it states none of its kind."""
     if kind == BRAND:
         return category == value
     if kind == COLOUR:
-        colours = title_colours(title_tokens(title))
+        colours = product_colours(title, attributes)
         return value in colours if colours else None
     distance = size_distance(sizes_in([value]), title_sizes(title))
     return None if distance is None else distance == 0
@@ -134,9 +135,11 @@ class AttributeScore:
     ideal: float  # share that could fit: min(fitting products, k) / k
 
 
-def score_results(query: AttributeQuery, products: list[tuple[str, str]], k: int) -> AttributeScore:
-    """`products`: (title, category path) of the results in order."""
-    fits = [fit_of(query.kind, query.value, title, category) for title, category in products[:k]]
+def score_results(
+    query: AttributeQuery, products: list[tuple[str, dict | None, str]], k: int
+) -> AttributeScore:
+    """`products`: (title, attributes, category path) of the results in order."""
+    fits = [fit_of(query.kind, query.value, *product) for product in products[:k]]
     return AttributeScore(
         fit=sum(fit is True for fit in fits) / k,
         off=sum(fit is False for fit in fits) / k,

@@ -7,9 +7,9 @@ are bounded by the recall depth.
 
 Facets are disjunctive: with brand=X selected, the brand facet still counts the other brands
 (what the shopper can add to the selection: brand is multi-valued), over the candidates that
-pass every filter but the brand one. The same holds for category and price. Those counts come
-from one more recall without the facet filters (the pipeline's Facets stage); each facet then
-re-applies the other facets' filters to it, with the backends' own filter semantics.
+pass every filter but the brand one. The same holds for category, colour and price. Those
+counts come from one more recall without the facet filters (the pipeline's Facets stage); each
+facet then re-applies the other facets' filters to it, with the backends' own filter semantics.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from .search_request import PRICE_FIELD, SearchFilters
 PRICE_EDGES = (0, 10, 25, 50, 100, 250, 500, 1000, 2500)
 MAX_BRAND_VALUES = 20
 MAX_CATEGORY_VALUES = 30
+MAX_COLOUR_VALUES = 20
 # Each disjunctive facet, and the request filters that constrain it (cleared value).
 FACET_FILTERS = {
     "brand": {"brands": ()},
     "category": {"category": None},
+    "colour": {"colours": ()},
     "price": {"price_min": None, "price_max": None},
 }
 
@@ -73,6 +75,7 @@ def price_facet(hits: Sequence[Hit]) -> list[dict]:
 FACET_COUNTS = {
     "brand": lambda hits: top_values(keyword_counts(hits, "brand"), MAX_BRAND_VALUES),
     "category": lambda hits: top_values(keyword_counts(hits, "category_path"), MAX_CATEGORY_VALUES),
+    "colour": lambda hits: top_values(keyword_counts(hits, "colour"), MAX_COLOUR_VALUES),
     "price": price_facet,
 }
 

@@ -56,6 +56,8 @@ def normalize_category(value: str) -> str:
 class SearchFilters:
     brands: tuple[str, ...] = ()
     category: str | None = None
+    # Canonical colour names (catalog/colours.py): a document fits stating any of them.
+    colours: tuple[str, ...] = ()
     price_min: float | None = None
     price_max: float | None = None
     # Products only: videos and live streams have no stock of their own and ignore it.
@@ -72,6 +74,7 @@ class SearchFilters:
         return SearchFilters(
             brands=user.brands or self.brands,
             category=user.category or self.category,
+            colours=user.colours or self.colours,
             price_min=user.price_min if user_price else self.price_min,
             price_max=user.price_max if user_price else self.price_max,
             in_stock=self.in_stock if user.in_stock is None else user.in_stock,
@@ -85,6 +88,8 @@ class SearchFilters:
         if self.category:
             # Documents index every ancestor path in category_path, so one term is a subtree.
             terms["category_path"] = (normalize_category(self.category),)
+        if self.colours:
+            terms["colour"] = self.colours
         if self.shop:
             terms["shop"] = (self.shop,)
         if self.in_stock is not None and doc_type == "product":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ from tantivy import FieldType, Occur, Query
 from ..schema import DocTypeSchema
 from ..units import indexed_inch_sizes
 from .base import Filters, Hit, LexicalQuery, SearchDocument, TermBoost, in_id_order
+
+logger = logging.getLogger(__name__)
 
 # Mirrors tantivy's built-in "en_stem" analyzer so query terms match indexed terms exactly;
 # building the query from analysed terms means no user text is ever parsed as query syntax.
@@ -147,6 +150,16 @@ def analyse(text: str) -> list[str]:
     return list(dict.fromkeys(QUERY_ANALYZER.analyze(text)))[:MAX_QUERY_TERMS]
 
 
+def keyword_filter(tantivy_schema: tantivy.Schema, name: str, values: Sequence[str]) -> Query:
+    try:
+        return Query.term_set_query(tantivy_schema, keyword_field(name), [str(v) for v in values])
+    except ValueError:
+        # An index built before the schema declared this field knows no document's value of
+        # it, so none matches, until `rebuild_index` writes the field.
+        logger.warning("the index lacks keyword field %r (built before it existed): run rebuild_index", name)
+        return Query.empty_query()
+
+
 def filter_query(tantivy_schema: tantivy.Schema, schema: DocTypeSchema, filters: Filters) -> Query | None:
     """Filters (already validated against the schema) as one non-scoring query: constant
     score 0 keeps the BM25 score pure."""
@@ -154,7 +167,7 @@ def filter_query(tantivy_schema: tantivy.Schema, schema: DocTypeSchema, filters:
         return None
     clauses = []
     for name, values in filters.terms.items():
-        clauses.append(Query.term_set_query(tantivy_schema, keyword_field(name), [str(v) for v in values]))
+        clauses.append(keyword_filter(tantivy_schema, name, values))
     for name, bounds in filters.ranges.items():
         clauses.append(
             Query.range_query(tantivy_schema, numeric_field(name), FieldType.Float, bounds.gte, bounds.lte)

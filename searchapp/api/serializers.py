@@ -12,6 +12,7 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
+from catalog.colours import COLOURS
 from indexing.schema import DOC_TYPES
 from searchapp.query.attributes import HIGH, LOW
 from searchapp.recovery import RECOVERY_STEPS
@@ -72,6 +73,13 @@ class SearchParamsSerializer(ParamsSerializer):
         help_text='A category path as the category facet returns it ("printing" or '
         '"printing/toner-cartridges"); matches that category and everything below it.',
     )
+    colour = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        help_text="Colour facet values (black, red, grey...: what a title or the colour attributes "
+        "state); repeat the parameter or separate values with commas. Products stating any of "
+        "them; videos and live streams tagging such a product.",
+    )
     price_min = serializers.FloatField(required=False, min_value=0)
     price_max = serializers.FloatField(required=False, min_value=0)
     in_stock = serializers.BooleanField(
@@ -96,7 +104,17 @@ class SearchParamsSerializer(ParamsSerializer):
     )
 
     # Parameters that may be repeated; every other one takes its last value.
-    multi_valued = ("brand",)
+    multi_valued = ("brand", "colour")
+
+    def validate_colour(self, values: list[str]) -> list[str]:
+        """Colours as the colour facet names them; the catalog's spellings are accepted too
+        ("Gray" is grey). A name the catalog never states is refused, naming those it does:
+        as a filter it could only empty the page."""
+        unknown = [value for value in values if value.casefold() not in COLOURS]
+        if unknown:
+            known = ", ".join(sorted(set(COLOURS.values())))
+            raise serializers.ValidationError(f"Unknown colour {unknown[0]!r}; one of: {known}.")
+        return list(dict.fromkeys(COLOURS[value.casefold()] for value in values))
 
     def validate(self, attrs):
         price_min, price_max = attrs.get("price_min"), attrs.get("price_max")
@@ -109,6 +127,7 @@ class SearchParamsSerializer(ParamsSerializer):
         filters = SearchFilters(
             brands=tuple(data.get("brand", ())),
             category=data.get("category"),
+            colours=tuple(data.get("colour", ())),
             price_min=data.get("price_min"),
             price_max=data.get("price_max"),
             in_stock=data.get("in_stock"),
@@ -210,11 +229,14 @@ class TypeCountsSerializer(serializers.Serializer):
 
 
 class FacetsSerializer(serializers.Serializer):
-    """Counts over the candidates. Brand, category and price are disjunctive: a facet the
-    request filters on counts the candidates passing every filter but its own."""
+    """Counts over the candidates. Brand, category, colour and price are disjunctive: a facet
+    the request filters on counts the candidates passing every filter but its own."""
 
     brand = FacetValueSerializer(many=True)
     category = FacetValueSerializer(many=True, help_text="Category paths, ancestors included.")
+    colour = FacetValueSerializer(
+        many=True, help_text="Colours stated (a product stating two counts for each)."
+    )
     price = PriceBucketSerializer(many=True)
     type = TypeCountsSerializer()
 

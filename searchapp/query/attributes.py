@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from catalog.colours import COLOURS
 from catalog.taxonomy import categorize
 from indexing.backends.base import Range
 from ranking.words import STOPWORDS
@@ -56,13 +57,6 @@ PRICE_PREFERENCE_WORDS = {
     "premium": HIGH, "luxury": HIGH, "expensive": HIGH, "high-end": HIGH,
 }  # fmt: skip
 
-COLOURS = {
-    "black": "black", "white": "white", "grey": "grey", "gray": "grey", "silver": "silver",
-    "gold": "gold", "red": "red", "blue": "blue", "green": "green", "yellow": "yellow",
-    "orange": "orange", "pink": "pink", "purple": "purple", "violet": "violet", "brown": "brown",
-    "beige": "beige", "turquoise": "turquoise", "cyan": "cyan", "magenta": "magenta",
-    "transparent": "transparent", "navy": "navy", "ivory": "ivory", "rose": "rose",
-}  # fmt: skip
 
 _AMOUNT = r"[$€£]?(\d+(?:\.\d+)?)(?![\w.])(?:\s+(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp))?"
 _UPPER_WORDS = (

@@ -6,16 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tantivy
 from tantivy import Query
 
 from indexing.backends import get_backend, local_lexical
 from indexing.backends.base import BackendUnavailable, Filters, LexicalQuery, VectorQuery
 from indexing.backends.local import SearchBackend
 from indexing.backends.local_vectors import best_first
+from indexing.schema import get_schema
 
 from .contract import DOC_TYPE, BackendContract, brute_force, ids, product, unit_vector
 
@@ -395,3 +398,24 @@ def test_best_first_is_the_head_of_a_stable_descending_sort(wanted):
     expected = np.argsort(-scores, kind="stable")
     assert head[:wanted].tolist() == expected[:wanted].tolist()
     assert head.tolist() == expected[: len(head)].tolist()
+
+
+def test_a_filter_on_a_keyword_field_the_index_predates_matches_nothing(tmp_path):
+    # An index written before the schema declared `colour` (a deployment not yet rebuilt).
+    current = get_schema(DOC_TYPE)
+    older = replace(
+        current, keyword_fields=tuple(name for name in current.keyword_fields if name != "colour")
+    )
+    index = tantivy.Index(local_lexical.build_tantivy_schema(older), path=str(tmp_path))
+    writer = index.writer()
+    writer.add_document(local_lexical.to_tantivy_document(older, product(1, brand="HP")))
+    writer.commit()
+    index.reload()
+
+    def matches(**terms) -> int:
+        query = local_lexical.filter_query(index.schema, current, Filters(terms=terms))
+        return index.searcher().search(query, 10).count
+
+    assert matches(brand=("HP",)) == 1
+    # It knows no document's colour: the filter empties the results instead of failing the search.
+    assert matches(brand=("HP",), colour=("red",)) == 0

@@ -28,6 +28,7 @@ def test_product_document_follows_the_schema(catalog):
         "brand": ["Sony"],
         "category": ["Headphones"],
         "category_path": ["electronics", "electronics/audio", "electronics/audio/headphones"],
+        "colour": ["black"],
         "shop": ["audio-shop"],
         "status": ["active"],
         "currency": ["USD"],
@@ -66,6 +67,8 @@ def test_video_document_carries_its_active_products(catalog):
     assert doc.text["hashtags"] == "headphones anc"
     assert "Unreleased prototype" not in doc.text["product_titles"]
     assert doc.keywords["brand"] == ["Sony", "Bose"]
+    # A video shows its products' colours: a colour filter keeps the videos of such products.
+    assert doc.keywords["colour"] == ["black", "white"]
     assert doc.keywords["category_path"] == [
         "electronics",
         "electronics/audio",

@@ -4,7 +4,7 @@ import pytest
 
 from ranking.features import QueryFeatures, document_terms, title_tokens
 from ranking.sizes import size_distance, size_factor, sizes_in, title_sizes
-from ranking.stated import attribute_factor, title_colours
+from ranking.stated import attribute_factor, document_colours
 from searchapp.pipeline import PreRank, SearchContext
 from searchapp.query.analyzer import ParsedQuery
 from searchapp.query.attributes import Extraction
@@ -94,15 +94,21 @@ BLACK_MOUSE = "HP mouse Black"
 PLAIN_MOUSE = "HP USB Optical 3-button Mouse"
 
 
-def test_a_title_stating_only_other_colours_is_demoted_one_stating_none_is_not():
-    assert title_colours(title_tokens("Philips headset Black,Gray")) == {"black", "grey"}
+def test_a_product_stating_only_other_colours_is_demoted_one_stating_none_is_not():
+    assert document_colours(title_tokens("Philips headset Black,Gray"), ()) == {"black", "grey"}
     red = QueryFeatures("red mouse", colours=frozenset({"red"}))
 
-    def factor(title):
-        return attribute_factor(red, document_terms(make_hit(1, title=title)), 0.5)
+    def factor(title, indexed=()):
+        hit = make_hit(1, title=title)
+        if indexed:
+            hit.keywords["colour"] = list(indexed)
+        return attribute_factor(red, document_terms(hit), 0.5)
 
     assert factor(RED_MOUSE) == factor(PLAIN_MOUSE) == factor("NGS mouse Black,Red") == 1.0
     assert factor(BLACK_MOUSE) == 0.5
+    # The colours the index holds (the catalog's colour attributes) count as the title's do.
+    assert factor(PLAIN_MOUSE, indexed=("black",)) == 0.5
+    assert factor(PLAIN_MOUSE, indexed=("black", "red")) == 1.0
 
 
 def test_the_first_stage_puts_the_colour_asked_for_before_other_colours():

@@ -53,9 +53,9 @@ class Command(BaseCommand):
             )
             pks = [int(parse_document_id(hit.id)[1]) for hit in pipeline.run(request).page_hits]
             found = {
-                pk: (title, path or "")
-                for pk, title, path in Product.objects.filter(pk__in=pks).values_list(
-                    "pk", "title", "category__path"
+                pk: (title, attributes, path or "")
+                for pk, title, attributes, path in Product.objects.filter(pk__in=pks).values_list(
+                    "pk", "title", "attributes", "category__path"
                 )
             }
             scores[query.text] = score_results(query, [found[pk] for pk in pks], k)
