@@ -33,8 +33,8 @@ RANKER_FIELD, FIRST_STAGE = "ranker", "first-stage"
 RANKER_CHOICES = 20  # the latest product versions offered
 # The form's fields: the request's, less the ones a preview fixes (debug) or pages through.
 FORM_FIELDS = (
-    "q", "type", "sort", "brand", "category", "price_min", "price_max", "in_stock", "shop",
-    "page_size", "shopper_id",
+    "q", "type", "sort", "brand", "category", "colour", "price_min", "price_max", "in_stock",
+    "shop", "page_size", "shopper_id",
 )  # fmt: skip
 
 

@@ -32,6 +32,17 @@ def test_filters_and_recovery_are_shown_and_previews_are_not_counted_as_searches
     assert not UnmetQuery.objects.exists()
 
 
+def test_a_colour_narrows_the_preview_as_it_narrows_the_api(admin_client, client, small_catalog):
+    shown = client.get("/api/search", {"q": "hp", "colour": "black"}).json()
+
+    page = admin_client.get(PREVIEW, {"q": "hp", "colour": "Black"})
+
+    assert page.context["form"]["colour"] == "Black"
+    # The small catalog's one black product: "HP 305 black toner cartridge".
+    assert [row["id"] for row in page.context["rows"]] == [hit["id"] for hit in shown["results"]]
+    assert [row["id"] for row in page.context["rows"]] == [f"product:{small_catalog['toner'].pk}"]
+
+
 def test_bad_input_is_shown_beside_the_form_not_a_server_error(admin_client, small_catalog):
     page = admin_client.get(PREVIEW, {"q": "toner", "price_min": "cheap", "page_size": "1000"})
     assert page.status_code == 200
