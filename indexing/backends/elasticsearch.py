@@ -37,6 +37,7 @@ from .es_mappings import (
     document_source,
     index_mappings,
     index_settings,
+    keyword_mappings,
     live_settings,
 )
 from .es_queries import (
@@ -66,6 +67,8 @@ class SearchBackend(BaseSearchBackend):
         super().__init__(alias, params)
         self.client = Elasticsearch(self.params["URLS"], request_timeout=self.params.get("TIMEOUT", 10.0))
         self.replicas = int(self.params.get("NUMBER_OF_REPLICAS", 1))
+        # Doc types whose live index this process has given every keyword field (ensure_index).
+        self.mapped_keywords: set[str] = set()
         # None: Elasticsearch takes the dimensions from the first vector indexed.
         self.vector_dims = int(self.params["VECTOR_DIMS"]) if self.params.get("VECTOR_DIMS") else None
         self.visual_dims = (
@@ -80,6 +83,15 @@ class SearchBackend(BaseSearchBackend):
             if not self.client.indices.exists_alias(name=alias):
                 # The alias is created with the index, in one request.
                 self._create_index(doc_type, index_settings(self.replicas), aliases={alias: {}})
+            elif doc_type not in self.mapped_keywords:
+                # An index created before the schema gained a keyword field (`colour`) maps
+                # strictly: it would reject every document carrying one. A new field is an
+                # additive change Elasticsearch applies to a live index; the documents already
+                # there get it when re-indexed (rebuild_index).
+                self.client.indices.put_mapping(
+                    index=alias, properties={"keywords": keyword_mappings(get_schema(doc_type))}
+                )
+        self.mapped_keywords.add(doc_type)
 
     def _create_index(self, doc_type: str, settings: dict, aliases: dict | None = None) -> str:
         name = versioned_index_name(self.index_name(doc_type))

@@ -109,7 +109,7 @@ def index_mappings(
                     for name in schema.text_fields
                 }
             },
-            "keywords": {"properties": {name: {"type": "keyword"} for name in schema.keyword_fields}},
+            "keywords": keyword_mappings(schema),
             "numbers": {"properties": {name: {"type": "double"} for name in schema.numeric_fields}},
             # Stored in _source only: rendering data is never searched.
             "display": {"type": "object", "enabled": False},
@@ -117,6 +117,10 @@ def index_mappings(
             **spaces,
         },
     }
+
+
+def keyword_mappings(schema: DocTypeSchema) -> dict:
+    return {"properties": {name: {"type": "keyword"} for name in schema.keyword_fields}}
 
 
 def _text_field(with_raw: bool) -> dict:

@@ -811,6 +811,8 @@ def test_live_writes_reach_a_rebuild_in_progress_before_the_live_index(backend):
     def answer(method, path, body):
         if method == "HEAD":  # both the live alias and the rebuild alias exist
             return 200, None
+        if path.endswith("/_mapping"):  # the live index is given the schema's keyword fields
+            return 200, {"acknowledged": True}
         items = [{"index": {"_id": json.loads(line)["index"]["_id"], "status": 201}} for line in body[::2]]
         return 200, {"errors": False, "items": items}
 
@@ -872,3 +874,16 @@ def test_commit_restores_settings_moves_both_aliases_at_once_then_drops_the_old_
 def test_open_rebuild_refuses_an_index_of_another_doc_type(backend):
     with pytest.raises(ValueError):
         backend.open_rebuild("product", "t-video_20240101")
+
+
+def test_an_existing_index_is_given_the_keyword_fields_the_schema_gained_once_per_process(backend):
+    # The alias exists (every request answers 200): an index created before `colour` existed.
+    transport = backend.client.transport
+
+    backend.ensure_index("product")
+    backend.ensure_index("product")
+
+    puts = [(target, body) for method, target, body in transport.requests if method == "PUT"]
+    keywords = {name: {"type": "keyword"} for name in PRODUCT.keyword_fields}
+    assert puts == [("/t-product/_mapping", {"properties": {"keywords": {"properties": keywords}}})]
+    assert "colour" in keywords
