@@ -28,8 +28,8 @@ def document_colours(title_words: Iterable[str], indexed: Iterable[str]) -> froz
 
 def attribute_factor(query: QueryFeatures, terms: DocumentTerms, demotion: float) -> float:
     """What a hit's first-stage score and P(engage) are multiplied by: `demotion` for a
-    document stating colours, none of them asked for (1: none stated or one fits), times its sizes'
-    factor."""
+    document stating colours, none of them asked for (1: none stated or one fits), times its
+    sizes' factor."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion

@@ -3,13 +3,13 @@
 what the shopper names: no judged query names a size or colour.
 
 Each noun is searched with the sizes (in the noun's units) its products' titles state, or
-the colours their titles or colour attributes state (catalog/colours.py); its products are those of the category query understanding reads for the noun (its
-top intent), and a value is asked for when at least `min_products` of them state it, the
-`PER_NOUN` most stated. A query's score is the share of its first k results that fit (see
-ranking/stated.py), that state another value, and that could fit: its category's products
-that do, up to k. Brand queries pair a noun with the catalog's largest brands that sell none
-of its kind ("logitech webcam" where Logitech sells no webcam): what fits is a product of the
-kind, whatever its brand.
+the colours their titles or colour attributes state (catalog/colours.py); its products are
+those of the category query understanding reads for the noun (its top intent), and a value is
+asked for when at least `min_products` of them state it, the `PER_NOUN` most stated. A
+query's score is the share of its first k results that fit (see ranking/stated.py), that state
+another value, and that could fit: its category's products that do, up to k. Brand queries
+pair a noun with the catalog's largest brands that sell none of its kind ("logitech webcam"
+where Logitech sells no webcam): what fits is a product of the kind, whatever its brand.
 """
 
 from __future__ import annotations
