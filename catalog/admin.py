@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from .admin_autocomplete import SafeAutocompleteAdmin
+from .colours import product_colours
 from .models import Brand, Category, LiveStream, Product, Shop, SuspectedMisfile, Video
 
 
@@ -110,7 +111,7 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_select_related = ["brand", "category", "shop"]
     search_fields = ["title", "external_id", "brand__name", "category__name"]
     autocomplete_fields = ["brand", "category", "shop"]
-    readonly_fields = ["image_preview", "in_stock", "created_at", "updated_at"]
+    readonly_fields = ["image_preview", "in_stock", "colours", "created_at", "updated_at"]
     list_per_page = 50
     formfield_overrides = URL_FIELDS
     show_full_result_count = False  # exact counts over large catalogs are slow on PostgreSQL
@@ -119,7 +120,10 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     inlines = [ProductVideoInline, ProductLiveStreamInline]
     fieldsets = [
         (None, {"fields": ["external_id", "title", "description", "status"]}),
-        ("Classification", {"fields": ["brand", "category", "category_source", "shop", "attributes"]}),
+        (
+            "Classification",
+            {"fields": ["brand", "category", "category_source", "shop", "attributes", "colours"]},
+        ),
         ("Offer", {"fields": ["price", "currency", "stock", "in_stock"]}),
         ("Signals", {"fields": ["rating", "review_count", "sales_count", "released_at"]}),
         ("Media", {"fields": ["image_url", "image_preview"]}),
@@ -142,6 +146,12 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     @admin.display(boolean=True)
     def in_stock(self, obj):
         return obj.in_stock
+
+    @admin.display(description="colours search reads")
+    def colours(self, obj):
+        # What the colour facet and filter will say of it once saved and re-indexed: read from
+        # the title and the colour attributes, so an edit to either shows here after saving.
+        return ", ".join(product_colours(obj.title, obj.attributes)) or "none stated"
 
 
 @admin.register(Video)

@@ -45,6 +45,18 @@ def test_change_pages_show_the_links_between_media_and_products(admin_client, ca
         assert admin_client.get(reverse(f"admin:catalog_{name}_change", args=[obj.pk])).status_code == 200
 
 
+def test_a_product_page_shows_the_colours_search_reads_from_its_title_and_attributes(
+    admin_client, small_catalog
+):
+    product = Product.objects.first()
+    product.title, product.attributes = "HP mouse Gray", {"product_colour": "Black,Silver"}
+    product.save()
+
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk])).content.decode()
+
+    assert "colours search reads" in page.casefold() and "black, grey, silver" in page
+
+
 def test_product_search_finds_by_external_id(admin_client, small_catalog):
     response = admin_client.get(reverse("admin:catalog_product_changelist"), {"q": "SKU-3"})
     assert [p.external_id for p in response.context["cl"].result_list] == ["SKU-3"]
