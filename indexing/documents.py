@@ -274,10 +274,14 @@ def _tagged_product_keywords(products: Sequence[Product], categories: CategoryCh
 def flatten_attributes(attributes: dict) -> list[str]:
     """{"screen_size": 15.6, "ports": ["usb", "hdmi"]} -> ["ports usb hdmi", "screen size 15.6"].
 
+    A feature flagged false is left out: "bluetooth no" would match "bluetooth headphones"
+    with wired ones (4,570 Chorus products flag a feature they lack: Wi-Fi, touchscreen...).
     Sorted by key: PostgreSQL's jsonb does not keep insertion order, and the same product must
-    give the same text (and embedding-cache key) on every database."""
+    give the same text on every database."""
     flattened = []
     for key, value in sorted(attributes.items()):
+        if value is False:
+            continue
         values = value if isinstance(value, list) else [value]
         rendered = " ".join(_attribute_value(v) for v in values if v is not None and v != "")
         if rendered:

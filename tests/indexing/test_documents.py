@@ -130,3 +130,5 @@ def test_ancestor_paths_and_attributes():
         "ports usb hdmi",
         "weight kg 1.5",
     ]
+    # A feature the product lacks is not searchable text: "bluetooth" must not find it.
+    assert flatten_attributes({"bluetooth": False, "wi_fi": True}) == ["wi fi yes"]
