@@ -1,11 +1,13 @@
-"""Shopper queries naming a size, a colour or a brand, drawn from the loaded catalog ("tv
-55in", "memory card 32gb", "red mouse", "logitech webcam"), to measure whether search honours
-what the shopper names: no judged query names a size or colour.
+"""Shopper queries naming a size, a colour, a feature or a brand, drawn from the loaded catalog
+("tv 55in", "memory card 32gb", "red mouse", "bluetooth headphones", "logitech webcam"), to
+measure whether search honours what the shopper names: no judged query names a size or colour.
 
 Each noun is searched with the sizes (in the noun's units) its products' titles state, or
-the colours their titles or colour attributes state (catalog/colours.py); its products are
-those of the category query understanding reads for the noun (its top intent), and a value is
-asked for when at least `min_products` of them state it, the `PER_NOUN` most stated. A
+the colours their titles or colour attributes state (catalog/colours.py), or the one-word
+features their yes/no attributes flag true ("bluetooth"; a product flagging it false states
+another value: it lacks the feature); its products are those of the category query
+understanding reads for the noun (its top intent), and a value is asked for when at least
+`min_products` of them state it, the `PER_NOUN` most stated. A
 query's score is the share of its first k results that fit (see ranking/stated.py), that state
 another value, and that could fit: its category's products that do, up to k. Brand queries
 pair a noun with the catalog's largest brands that sell none of its kind ("logitech webcam"
@@ -26,7 +28,7 @@ from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_size
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
 
-SIZE, COLOUR, BRAND = "size", "colour", "brand"
+SIZE, COLOUR, BRAND, FEATURE = "size", "colour", "brand", "feature"
 # noun -> the units its shoppers name sizes in
 SIZED_NOUNS = {
     "tv": ("in",),
@@ -44,6 +46,9 @@ COLOURED_NOUNS = (
     "mouse", "keyboard", "headphones", "speaker", "laptop", "laptop bag", "phone case",
     "usb flash drive", "ink cartridge", "toner",
 )  # fmt: skip
+# Nouns whose products flag features (Icecat's yes/no attributes named by one word, the word a
+# shopper types: "bluetooth", "touchscreen", "wireless", "nfc").
+FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "printer", "phone")
 PER_NOUN = 4
 BRANDS_PER_NOUN = 2
 
@@ -51,8 +56,10 @@ BRANDS_PER_NOUN = 2
 @dataclass(frozen=True)
 class AttributeQuery:
     text: str
-    kind: str  # SIZE or COLOUR
-    value: str  # the size token ("55in"), colour ("red") or, for a brand query, the kind's category
+    kind: str  # SIZE, COLOUR, FEATURE or BRAND
+    # the size token ("55in"), colour ("red"), feature ("bluetooth") or, for a brand query, the
+    # kind's category
+    value: str
     fitting: int  # active products of the noun's category that fit it
 
 
@@ -61,7 +68,10 @@ def attribute_queries(min_products: int = 3) -> list[AttributeQuery]:
     coloured = queries_for(
         dict.fromkeys(COLOURED_NOUNS), COLOUR, min_products, lambda noun, colour: f"{colour} {noun}"
     )
-    return sized + coloured + brand_queries()
+    featured = queries_for(
+        dict.fromkeys(FEATURED_NOUNS), FEATURE, min_products, lambda noun, feature: f"{feature} {noun}"
+    )
+    return sized + coloured + featured + brand_queries()
 
 
 def brand_queries() -> list[AttributeQuery]:
@@ -113,6 +123,8 @@ def stated_values(
 ) -> Iterable[str]:
     if kind == COLOUR:
         return product_colours(title, attributes)
+    if kind == FEATURE:
+        return [name for name, flag in (attributes or {}).items() if flag is True and name.isalpha()]
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 
@@ -124,6 +136,9 @@ def fit_of(kind: str, value: str, title: str, attributes: dict | None, category:
     if kind == COLOUR:
         colours = product_colours(title, attributes)
         return value in colours if colours else None
+    if kind == FEATURE:  # flagged true, flagged false (it lacks the feature), or not flagged
+        flag = (attributes or {}).get(value)
+        return flag if isinstance(flag, bool) else None
     distance = size_distance(sizes_in([value]), title_sizes(title))
     return None if distance is None else distance == 0
 

@@ -6,6 +6,7 @@ import json
 from django.core.management import call_command
 
 from catalog.models import Category, Product
+from indexing.indexer import index_objects
 from searchapp.query.analyzer import reset_caches
 
 from .conftest import add_products
@@ -40,6 +41,10 @@ def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_cat
 
 def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
     add_tvs(small_catalog)
+    headphones = small_catalog["headphones"]
+    headphones.attributes = {"bluetooth": True}
+    headphones.save()
+    index_objects("product", [headphones.pk])
     call_command("train_intent", stdout=io.StringIO())
     reset_caches()
     report = tmp_path / "sizes.json"
@@ -67,6 +72,8 @@ def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(sma
     assert with_sizes["colour"]["ideal"] == 1 / 3
     # one TV of each size: a third of the first 3 can fit, and all three TVs are among them
     assert with_sizes["size"] == {"queries": 3, "fit": 1 / 3, "off": 2 / 3, "ideal": 1 / 3}
+    # the headphones flag Bluetooth: "bluetooth headphones" asks for it, and they come first
+    assert with_sizes["per_query"]["bluetooth headphones"] == {"fit": 1 / 3, "off": 0.0, "ideal": 1 / 3}
     # HP sells no TV here: "hp tv" is a brand query, and the TVs are what fits it
     assert with_sizes["per_query"]["hp tv"]["fit"] == 1.0
     assert without["attribute_demotion"] == 1.0

@@ -1,7 +1,7 @@
-"""How well search honours a size, colour or brand the shopper names, on queries drawn from
-the loaded catalog (searchapp/attribute_queries.py): per query and per kind, the share of the
-first `--k` results that fit, that state another size or colour only (or, for a brand query,
-are of another kind), and that could fit.
+"""How well search honours a size, colour, feature or brand the shopper names, on queries drawn
+from the loaded catalog (searchapp/attribute_queries.py): per query and per kind, the share of
+the first `--k` results that fit, that state another size or colour only or lack the feature
+(or, for a brand query, are of another kind), and that could fit.
 `--attribute-demotion 1` shows the order without the preference (PipelineConfig)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SHARES = ("fit", "off", "ideal")
 
 
 class Command(BaseCommand):
-    help = "Share of the first k results fitting the size, colour or brand a generated query names."
+    help = "Share of the first k results fitting the size, colour, feature or brand a generated query names."
 
     def add_arguments(self, parser):
         parser.add_argument("--k", type=int, default=10)
@@ -45,7 +45,9 @@ class Command(BaseCommand):
         pipeline = SearchPipeline(config)
         queries = attribute_queries(options["min_products"])
         if not queries:
-            raise CommandError("the loaded catalog states no sizes, colours or brands for the queries' nouns")
+            raise CommandError(
+                "the loaded catalog states no sizes, colours, features or brands for the queries' nouns"
+            )
         scores: dict[str, AttributeScore] = {}
         for query in queries:
             request = SearchRequest(
