@@ -49,6 +49,8 @@ COLOURED_NOUNS = (
 # Nouns whose products flag features (Icecat's yes/no attributes named by one word, the word a
 # shopper types: "bluetooth", "touchscreen", "wireless", "nfc").
 FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "printer", "phone")
+# Flags that are no feature a shopper asks for ("manual": a printed manual comes in the box).
+NOT_FEATURES = frozenset({"manual"})
 PER_NOUN = 4
 BRANDS_PER_NOUN = 2
 
@@ -124,7 +126,11 @@ def stated_values(
     if kind == COLOUR:
         return product_colours(title, attributes)
     if kind == FEATURE:
-        return [name for name, flag in (attributes or {}).items() if flag is True and name.isalpha()]
+        return [
+            name
+            for name, flag in (attributes or {}).items()
+            if flag is True and name.isalpha() and name not in NOT_FEATURES
+        ]
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 
