@@ -266,11 +266,10 @@ def exploration_seed(ctx) -> tuple[str, ...]:
     """Same query, filters, shopper and session -> the same draws (a reload or the next page
     shows the same choices); another session explores other documents. Without a session id
     the hour stands in for it. Filters count by the ones set, so a filter added to the API
-    does not reshuffle every search's draws (s38's colour did, through the dataclass repr)."""
+    does not reshuffle every search's draws (adding `colour` did, through the dataclass repr)."""
     request = ctx.request
     session = request.session_id or timezone.now().strftime("%Y%m%d%H")
-    chosen = {name: value for name, value in vars(request.filters).items() if value not in (None, ())}
-    return (request.query, repr(sorted(chosen.items())), request.shopper_id, session)
+    return (request.query, repr(sorted(request.filters.chosen().items())), request.shopper_id, session)
 
 
 def merge_sorted(candidates: dict[str, list[Hit]], sort: Sort) -> list[Hit]:

@@ -65,7 +65,11 @@ class SearchFilters:
     shop: str | None = None
 
     def __bool__(self):
-        return any(value not in (None, ()) for value in vars(self).values())
+        return bool(self.chosen())
+
+    def chosen(self) -> dict[str, object]:
+        """The filters set, by field name."""
+        return {name: value for name, value in vars(self).items() if value not in (None, ())}
 
     def under(self, user: SearchFilters) -> SearchFilters:
         """These (extracted) filters with the user's on top: where both constrain the same
