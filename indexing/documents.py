@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from catalog.colours import product_colours
+from catalog.features import product_features
 from catalog.models import Category, LiveStream, Product, Video
 
 from .backends.base import SearchDocument
@@ -124,6 +125,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
     category_names = categories.names(product.category) if product.category else []
     attributes = flatten_attributes(product.attributes)
     price = float(product.price)
+    having, lacking = product_features(product.attributes)
     return SearchDocument(
         id=document_id("product", product.pk),
         doc_type="product",
@@ -140,6 +142,8 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
                 "category": [category],
                 "category_path": ancestor_paths(product.category.path) if product.category else [],
                 "colour": product_colours(product.title, product.attributes),
+                "feature": having,
+                "lacking": lacking,
                 "shop": [product.shop.slug] if product.shop else [],
                 "status": [product.status],
                 "currency": [product.currency],

@@ -43,8 +43,20 @@ class DocTypeSchema:
 PRODUCT = DocTypeSchema(
     name="product",
     text_fields={"title": 3.0, "brand": 2.0, "category": 2.0, "attributes": 1.0, "description": 0.5},
-    # `colour`: what the title or the colour attributes state (catalog/colours.py).
-    keyword_fields=("brand", "category", "category_path", "colour", "shop", "status", "currency", "in_stock"),
+    # `colour`: what the title or the colour attributes state (catalog/colours.py); `feature`
+    # and `lacking`: the yes/no attributes it flags true and false (catalog/features.py).
+    keyword_fields=(
+        "brand",
+        "category",
+        "category_path",
+        "colour",
+        "feature",
+        "lacking",
+        "shop",
+        "status",
+        "currency",
+        "in_stock",
+    ),
     numeric_fields=("price", "rating", "review_count", "sales_count", "stock", "created_ts", "released_ts"),
     display_fields=("title", "description", "image_url", "price", "currency", "brand", "category", "shop"),
     suggest_fields=("title", "brand", "category"),

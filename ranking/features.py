@@ -24,7 +24,7 @@ from indexing.schema import DOC_TYPES, PRODUCT
 
 from .accessories import accessory_targets, component_words, product_head
 from .sizes import Sizes, sizes_in, title_sizes
-from .stated import document_colours
+from .stated import StatedFeatures, document_colours
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
 
@@ -115,6 +115,7 @@ class QueryFeatures:
     # The sizes the query asks for (ranking/sizes.py): family -> values; its colours.
     sizes: Sizes = field(default_factory=dict)
     colours: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset()  # the yes/no features it names (catalog/features.py)
     # The shopper's interest profile (personalization.profiles.InterestProfile), if any.
     profile: object | None = None
     # product doc id -> its relevance to this query (0..1), what videos and live streams
@@ -135,6 +136,7 @@ class QueryFeatures:
             colour=extracted.get("colour"),
             sizes=sizes_in(unbranded_values(parsed.extractions, "unit")),
             colours=frozenset(unbranded_values(parsed.extractions, "colour")),
+            features=frozenset(unbranded_values(parsed.extractions, "feature")),
             **context,
         )
 
@@ -206,6 +208,7 @@ class DocumentTerms:
     category: str
     sizes: Sizes  # the sizes its title states (ranking/sizes.py)
     colours: frozenset[str]  # the colours it states (ranking/stated.py)
+    features: StatedFeatures | None  # the features a product flags (None: not a product)
     # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
     # live now: what document_features derives its columns from.
     values: tuple[float, ...]
@@ -245,6 +248,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         category=leaf_category(hit),
         sizes=title_sizes(title),
         colours=document_colours(tokens, keywords.get("colour", ())),
+        features=StatedFeatures.of(keywords) if hit.doc_type == PRODUCT.name else None,
         values=(
             first_of(numbers, PRICE_FIELDS),
             first_of(numbers, TIME_FIELDS),

@@ -1,19 +1,28 @@
-"""What a title states against what the query asks for: a size (ranking/sizes.py) or a
-colour. A shopper typing "red mouse" or "samsung tv 55 inch" names what they want; BM25 weighs
-the word as one of several, so products stating another colour or size outranked those that
-fit. A product stating only other colours or sizes is demoted (a nearer size less); one
-stating none is left alone: many never state them. Sizes are read from titles; colours from
-titles and, where the index holds them, the catalog's colour attributes (catalog/colours.py).
+"""What a document states against what the query asks for: a size (ranking/sizes.py), a
+colour or a feature. A shopper typing "red mouse", "samsung tv 55 inch" or "bluetooth speaker"
+names what they want; BM25 weighs the word as one of several, so products stating another
+colour or size, or lacking the feature, outranked those that fit. A product stating only other
+colours or sizes, or flagging the feature false, is demoted (a nearer size less); one stating
+no colour or size is left alone: many never state them. Sizes are read from titles; colours
+from titles and, where the index holds them, the catalog's colour attributes
+(catalog/colours.py); features from the yes/no attributes (catalog/features.py) and the words.
+
+A feature is binary, and catalogs flag it for the kinds of products that may have it: a
+speaker flagging neither way, among speakers that do, is less likely to have it, so it is
+demoted by half as much (in log terms). Only among those kinds: "box" is flagged by boxed
+processors, and "tv box" must not put TV boxes behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from catalog.colours import colours_in
 
 from .sizes import size_factor
+from .words import stem
 
 if TYPE_CHECKING:  # features.py builds DocumentTerms with document_colours
     from .features import DocumentTerms, QueryFeatures
@@ -26,11 +35,59 @@ def document_colours(title_words: Iterable[str], indexed: Iterable[str]) -> froz
     return colours_in(title_words) | frozenset(indexed)
 
 
-def attribute_factor(query: QueryFeatures, terms: DocumentTerms, demotion: float) -> float:
+@dataclass(frozen=True, slots=True)
+class StatedFeatures:
+    """The features a document flags true and false (its `feature` and `lacking` keywords)."""
+
+    having: frozenset[str]
+    lacking: frozenset[str]
+    stated: frozenset[str]
+
+    @classmethod
+    def of(cls, keywords: Mapping[str, Sequence[str]]) -> StatedFeatures:
+        having, lacking = frozenset(keywords.get("feature", ())), frozenset(keywords.get("lacking", ()))
+        return cls(having, lacking, having | lacking)
+
+    def fit(self, feature: str, words: frozenset[str]) -> bool | None:
+        """True when it flags the feature true or its words name it ("... Bluetooth Speaker"),
+        False when it flags it false, None when it says nothing."""
+        if feature in self.having:
+            return True
+        if feature in self.lacking:
+            return False
+        return True if all(stem(word) in words for word in feature.split("_")) else None
+
+
+def asks_for_attributes(query: QueryFeatures) -> bool:
+    return bool(query.sizes or query.colours or query.features)
+
+
+def featured_kinds(query: QueryFeatures, documents: Iterable[DocumentTerms]) -> frozenset[str]:
+    """The categories of the documents flagging one of the query's features either way."""
+    if not query.features:
+        return frozenset()
+    return frozenset(
+        terms.category
+        for terms in documents
+        if terms.features is not None and not query.features.isdisjoint(terms.features.stated)
+    )
+
+
+def attribute_factor(
+    query: QueryFeatures, terms: DocumentTerms, demotion: float, kinds: frozenset[str] = frozenset()
+) -> float:
     """What a hit's first-stage score and P(engage) are multiplied by: `demotion` for a
     document stating colours, none of them asked for (1: none stated or one fits), times its
-    sizes' factor."""
+    sizes' factor, times its features': `demotion` for each it flags false, its square root
+    for each it does not state when its category (in `kinds`, featured_kinds) flags it."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
+    if query.features and terms.features is not None:
+        for feature in query.features:
+            fits = terms.features.fit(feature, terms.words_anywhere)
+            if fits is False:
+                factor *= demotion
+            elif fits is None and terms.category in kinds:
+                factor *= demotion**0.5
     return factor

@@ -25,7 +25,7 @@ from ranking.exploration import choose_explorations, exploration_rng
 from ranking.features import FEATURE_INDEX, MEDIA_TYPES, QueryFeatures, document_terms
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.objective import TypeUtilities, combine, type_utilities
-from ranking.stated import attribute_factor
+from ranking.stated import asks_for_attributes, attribute_factor, featured_kinds
 from ranking.stats import get_ranking_stats
 
 from .boost_rules import boost_factors
@@ -202,8 +202,10 @@ def query_fit(ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: fl
         return fit
     factors = np.ones(len(hits))
     query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-    if query.sizes or query.colours:
-        factors *= [attribute_factor(query, document_terms(hit), attribute_demotion) for hit in hits]
+    if asks_for_attributes(query):
+        documents = [document_terms(hit) for hit in hits]
+        kinds = featured_kinds(query, documents)
+        factors *= [attribute_factor(query, terms, attribute_demotion, kinds) for terms in documents]
     holds = model_holder(ctx.parsed)
     if holds is not None:
         held = np.array([holds(hit) for hit in hits], dtype=bool)

@@ -65,6 +65,10 @@ class QueryRule(models.Model):
             "model_number",
             "Model numbers (tn-2110): exact matches first, over a contradicting brand",
         )
+        FEATURE = (
+            "feature",
+            "Features (bluetooth, wifi): products flagging them first, those flagging them false last",
+        )
 
     name = models.CharField(max_length=50, unique=True, choices=Name.choices)
     enabled = models.BooleanField(default=True)

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import chain
 from time import perf_counter
 
 import numpy as np
@@ -50,7 +51,7 @@ from ranking.features import (
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.registry import LoadedRanker, unusable_ranker_problem
 from ranking.rerank import rank_candidates
-from ranking.stated import attribute_factor
+from ranking.stated import asks_for_attributes, attribute_factor, featured_kinds
 from ranking.stats import RankingStats, get_ranking_stats, shop_of
 
 from . import recovery
@@ -486,7 +487,8 @@ class PreRank:
         query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
         intent = confident_category(ctx.parsed, self.intent) if demotion != 1 else None
         head = query.product_head if intent else None
-        attributes = attribute_demotion != 1 and bool(query.sizes or query.colours)
+        attributes = attribute_demotion != 1 and asks_for_attributes(query)
+        kinds = featured_kinds(query, map(document_terms, chain.from_iterable(ctx.candidates.values())))
 
         def first_stage_score(hit: Hit) -> float:
             terms = document_terms(hit)
@@ -497,7 +499,7 @@ class PreRank:
             ):
                 score *= demotion
             if attributes:
-                score *= attribute_factor(query, terms, attribute_demotion)
+                score *= attribute_factor(query, terms, attribute_demotion, kinds)
             return score
 
         key = first_stage_score if head or attributes else score_of

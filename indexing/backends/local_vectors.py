@@ -16,6 +16,7 @@ They are searched exactly: at most a few vectors per document, tens of thousands
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import secrets
@@ -30,6 +31,8 @@ from usearch.index import Index as AnnIndex
 from ..schema import TEXT_SPACE, DocTypeSchema
 from .base import Filters, SearchDocument
 from .local_storage import fsync_directory
+
+logger = logging.getLogger(__name__)
 
 # Passing sets up to this size, or under this share of the index, are scored exactly: it is
 # exact, and at this scale cheaper than an over-sampled graph search (8,192 rows scored whole:
@@ -117,6 +120,21 @@ def secondary_spaces(schema: DocTypeSchema) -> tuple[str, ...]:
     return tuple(space for space in schema.vector_spaces if space != TEXT_SPACE)
 
 
+def no_keyword_values() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, codes, rows) of a keyword field no document holds."""
+    return np.array([], dtype=str), np.array([], np.int32), np.array([], np.int32)
+
+
+def stored_keyword(archive, name: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A keyword field's arrays; none for a field the generation predates (written before the
+    schema declared it): the documents hold no value there until `rebuild_index` writes them
+    again, and a filter on it matches nothing, rather than every search failing."""
+    if f"{name}.values" not in archive:
+        logger.warning("%s predates keyword field %r: run rebuild_index to fill it", path, name)
+        return no_keyword_values()
+    return archive[f"{name}.values"], archive[f"{name}.codes"], archive[f"{name}.rows"]
+
+
 class VectorSnapshot:
     """One generation opened for reading; arrays are memory-mapped (shared page cache across
     worker processes)."""
@@ -145,16 +163,12 @@ class VectorSnapshot:
 
     @classmethod
     def empty(cls, schema: DocTypeSchema) -> VectorSnapshot:
-        empty_keywords = {
-            name: (np.array([], dtype=str), np.array([], np.int32), np.array([], np.int32))
-            for name in schema.keyword_fields
-        }
         return cls(
             schema,
             np.array([], dtype=str),
             np.zeros((0, 0), np.float32),
             np.zeros((0, len(schema.numeric_fields))),
-            empty_keywords,
+            {name: no_keyword_values() for name in schema.keyword_fields},
             None,
         )
 
@@ -162,10 +176,7 @@ class VectorSnapshot:
     def load(cls, schema: DocTypeSchema, path: Path) -> VectorSnapshot:
         meta = json.loads((path / "meta.json").read_bytes())
         with np.load(path / "keywords.npz") as archive:
-            keywords = {
-                name: (archive[f"{name}.values"], archive[f"{name}.codes"], archive[f"{name}.rows"])
-                for name in schema.keyword_fields
-            }
+            keywords = {name: stored_keyword(archive, name, path) for name in schema.keyword_fields}
         ann = AnnIndex.restore(str(path / "ann.usearch"), view=True) if meta["ann"] else None
         if ann is not None:
             ann.expansion_search = ANN_SEARCH_EXPANSION

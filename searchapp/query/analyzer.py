@@ -22,6 +22,7 @@ from .attributes import (
     BRAND,
     COLOUR,
     COMPONENT_SPEC,
+    FEATURE,
     MODEL_NUMBER,
     PRICE,
     PRICE_PREFERENCE,
@@ -51,6 +52,8 @@ NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT = (
     "intent",
 )
 PARTS = (NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT)
+# How likely the query must ask for kinds of products flagging a feature it names.
+FEATURE_KIND_PROBABILITY = 0.5
 CATEGORY_INTENT_RULE = "category_intent"
 # Text fields a colour or a size is looked for in (fields a doc type lacks are skipped).
 DESCRIPTIVE_TEXT_FIELDS = ("title", "attributes")
@@ -204,6 +207,10 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         product_type = next((e.value for e in extractions if e.rule == PRODUCT_TYPE), None)
         intent = guarded(INTENT, lambda: predict_intent(tokens, product_type, config), [])
 
+    if intent:
+        extractions = guarded(
+            ATTRIBUTES, lambda: features_of_the_kind(extractions, intent, get_vocabulary()), extractions
+        )
     filters = build_filters(applied, intent, config)
     beside_models: tuple[str, ...] = ()
     if any(e.rule == MODEL_NUMBER for e in extractions):
@@ -227,6 +234,20 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         beside_models=beside_models,
         degraded=tuple(degraded),
     )
+
+
+def features_of_the_kind(
+    extractions: list[Extraction], intent: list[tuple[str, float]], vocabulary
+) -> list[Extraction]:
+    """A feature word names a feature only when the query most likely asks for a kind of
+    product flagging it: "bluetooth speaker" asks for Bluetooth, but "tv box" no boxed
+    processor and "iphone charger" no phone sold with a charger."""
+
+    def of_the_kind(feature: str) -> bool:
+        kinds = vocabulary.feature_kinds.get(feature, ())
+        return sum(probability for path, probability in intent if path in kinds) >= FEATURE_KIND_PROBABILITY
+
+    return [e for e in extractions if e.rule != FEATURE or of_the_kind(e.value)]
 
 
 def spelling_alternatives(spelling: SpellingResult, applied: list[Extraction]) -> list[Alternative]:
@@ -319,6 +340,8 @@ def build_boosts(
             add("brand", extraction.value, extraction.confidence, BRAND)
         elif extraction.rule == PRODUCT_TYPE:
             add("category_path", extraction.value, extraction.confidence, PRODUCT_TYPE)
+        elif extraction.rule == FEATURE:
+            add("feature", extraction.value, extraction.confidence, FEATURE)
         elif extraction.rule in (COLOUR, UNIT):
             for text_field in DESCRIPTIVE_TEXT_FIELDS:
                 for phrase in surface_forms(extraction.value):

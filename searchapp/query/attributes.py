@@ -22,10 +22,11 @@ from ranking.words import STOPWORDS
 
 from .normalize import split_unit
 from .rules import disabled_rules
-from .vocabulary import Vocabulary, is_model_number
+from .vocabulary import MAX_FEATURE_WORDS, Vocabulary, is_model_number, joined_form
 
 PRICE, BRAND, COLOUR, UNIT, PRODUCT_TYPE = "price", "brand", "colour", "unit", "product_type"
 PRICE_PREFERENCE, COMPONENT_SPEC, MODEL_NUMBER = "price_preference", "component_spec", "model_number"
+FEATURE = "feature"
 
 # Brand aliases are at most this many words ("allied telesis", "backyard discovery").
 MAX_BRAND_WORDS = 3
@@ -43,6 +44,9 @@ PRODUCT_TYPE_CONFIDENCE = 0.7
 # A colour word is usually the colour wanted ("red jbl speaker") but also occurs in names.
 COLOUR_CONFIDENCE = 0.6
 UNIT_CONFIDENCE = 0.6
+# A feature word ("bluetooth speaker") names what the product must do; some also name parts
+# of other products ("bluetooth adapter"), which their own flags then do not state.
+FEATURE_CONFIDENCE = 0.6
 # A component named after a capacity ("16gb ram") in a query naming another product ("laptop")
 # is a spec of that product: titles say "16 GB DDR4-SDRAM", and "ram" alone finds memory
 # modules. Searched as "laptop 16gb", the query finds laptops with 16 GB.
@@ -96,6 +100,7 @@ def extract_attributes(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Ex
         PRICE_PREFERENCE: extract_price_preference,
         COMPONENT_SPEC: extract_component_spec,
         MODEL_NUMBER: extract_model_numbers,
+        FEATURE: extract_features,
     }
     disabled = disabled_rules()  # read once: each read may be a cache round trip
     extractions = [
@@ -290,6 +295,22 @@ def extract_colours(tokens: Sequence[str], vocabulary: Vocabulary | None = None)
         for position, token in enumerate(tokens)
         if token in COLOURS
     ]
+
+
+def extract_features(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
+    """The catalog's yes/no features the query names, written apart, joined or hyphenated:
+    "wifi", "wi fi" and "wi-fi" all name "wi_fi" (catalog/features.py)."""
+    found: dict[str, Extraction] = {}
+    for start in range(len(tokens)):
+        for end in range(start + 1, min(start + MAX_FEATURE_WORDS, len(tokens)) + 1):
+            words = tokens[start:end]
+            for form in (" ".join(words), joined_form(words)):
+                name = vocabulary.features.get(form)
+                if name is not None and name not in found:
+                    text = " ".join(words)
+                    positions = tuple(range(start, end))
+                    found[name] = Extraction(FEATURE, "feature", name, FEATURE_CONFIDENCE, text, positions)
+    return list(found.values())
 
 
 def extract_units(tokens: Sequence[str], vocabulary: Vocabulary | None = None) -> list[Extraction]:

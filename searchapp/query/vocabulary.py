@@ -23,6 +23,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from catalog.features import feature_forms, product_features
+
 from .file_cached import FileCached
 from .normalize import normalize, split_unit
 from .relatedness import Progress, catalog_related_words
@@ -42,6 +44,12 @@ COMMON_WORD_MIN_COUNT = 100_000
 # A common word the catalog uses less often than this stays listed as one (the corrector
 # needs it as a target: "microwave" is a word even where a few titles mention it).
 COMMON_IN_CATALOG = 4
+# A yes/no attribute is a feature shoppers search by ("bluetooth speaker", "wifi printer") when
+# this many active products flag it true and its name is a few words (catalog/features.py)...
+FEATURE_MIN_PRODUCTS = 10
+MAX_FEATURE_WORDS = 3
+# ...for the kinds of products (categories) where this many flag it either way.
+FEATURE_MIN_KIND_PRODUCTS = 3
 # Suffixes that brand names carry in feeds but shoppers do not type.
 _BRAND_SUFFIXES = re.compile(
     r"\s+(?:technology|technologies|inc|corporation|corp|europe|international|electronics)$"
@@ -83,6 +91,11 @@ class Vocabulary:
     related_words: list[str] | None = None
     # normalised query -> how often shoppers searched it successfully (the query log, if any)
     queries: dict[str, int] = field(default_factory=dict)
+    # how a query writes a feature ("wifi", "wi fi") -> the yes/no attribute naming it ("wi_fi")
+    features: dict[str, str] = field(default_factory=dict)
+    # feature -> the category paths whose products flag it: "box" is a boxed processor's
+    # feature, and "tv box" asks for no boxed anything
+    feature_kinds: dict[str, list[str]] = field(default_factory=dict)
 
     @cached_property
     def brand_words(self) -> frozenset[str]:
@@ -133,12 +146,14 @@ def build_vocabulary(
     title_postings: defaultdict[str, list[int]] = defaultdict(list)
     model_brands: defaultdict[str, set[str]] = defaultdict(set)
     titles_by_brand: list[tuple[str, str]] = []
+    flagged: Counter[str] = Counter()
+    flagged_in: Counter[tuple[str, str]] = Counter()
     rows = (
         Product.objects.filter(status=Product.Status.ACTIVE)
-        .values_list("title", "description", "attributes", "brand__name")
+        .values_list("title", "description", "attributes", "brand__name", "category__path")
         .iterator(chunk_size=2000)
     )
-    for row, (title, description, attributes, brand) in enumerate(rows):
+    for row, (title, description, attributes, brand, category) in enumerate(rows):
         title_tokens = normalize(title).split()
         add_tokens(terms, title_tokens, TITLE_WEIGHT)
         bigrams.update(f"{a} {b}" for a, b in pairwise(title_tokens))
@@ -149,6 +164,9 @@ def build_vocabulary(
         add_tokens(terms, normalize(description).split(), DESCRIPTION_WEIGHT)
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
+        having, lacking = product_features(attributes)
+        flagged.update(having)
+        flagged_in.update((name, category) for name in (*having, *lacking) if category)
         titles_by_brand.append((f" {' '.join(title_tokens)} ", brand or ""))
 
     brands = {
@@ -179,7 +197,27 @@ def build_vocabulary(
         common_words=common_words,
         related_words=catalog_related_words(common_words, progress) if relatedness else None,
         queries=dict(queries),
+        features=feature_forms_of(flagged),
+        feature_kinds=feature_kinds_of(flagged_in),
     )
+
+
+def feature_forms_of(flagged: Counter[str]) -> dict[str, str]:
+    """Query form -> feature for the features enough products flag true; a form two names
+    share goes to the more often flagged."""
+    forms: dict[str, str] = {}
+    for name, count in sorted(flagged.items(), key=lambda item: (item[1], item[0])):
+        if count >= FEATURE_MIN_PRODUCTS and len(name.split("_")) <= MAX_FEATURE_WORDS:
+            forms.update(dict.fromkeys(feature_forms(name), name))
+    return forms
+
+
+def feature_kinds_of(flagged_in: Counter[tuple[str, str]]) -> dict[str, list[str]]:
+    kinds: defaultdict[str, list[str]] = defaultdict(list)
+    for (name, category), count in sorted(flagged_in.items()):
+        if count >= FEATURE_MIN_KIND_PRODUCTS:
+            kinds[name].append(category)
+    return dict(kinds)
 
 
 def titles_holding(postings: dict[str, list[int]], words: Iterable[str]) -> set[int]:
@@ -209,6 +247,11 @@ def title_words(tokens: Iterable[str]) -> set[str]:
     """A title's tokens and the parts of words joined into one ("rf wireless+bluetooth" holds
     "wireless")."""
     return {part for token in tokens for part in (token, *_WORD_JOINERS.split(token)) if part}
+
+
+def joined_form(words: Iterable[str]) -> str:
+    """Words written as one ("wi", "fi" and "wi-fi" as "wifi")."""
+    return _WORD_JOINERS.sub("", "".join(words))
 
 
 def attribute_texts(attributes: dict) -> Iterable[str]:

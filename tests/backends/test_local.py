@@ -419,3 +419,37 @@ def test_a_filter_on_a_keyword_field_the_index_predates_matches_nothing(tmp_path
     assert matches(brand=("HP",)) == 1
     # It knows no document's colour: the filter empties the results instead of failing the search.
     assert matches(brand=("HP",), colour=("red",)) == 0
+
+
+def test_an_index_written_before_a_keyword_field_existed_still_serves_and_takes_writes(backend, monkeypatch):
+    # Given an index written by code whose schema lacked `feature` (a deployment upgraded
+    # without `rebuild_index` yet)...
+    from indexing.backends import local
+
+    current = get_schema(DOC_TYPE)
+    older = replace(
+        current, keyword_fields=tuple(name for name in current.keyword_fields if name != "feature")
+    )
+    monkeypatch.setattr(local, "get_schema", lambda doc_type: older)
+    backend.index_documents(DOC_TYPE, [product(1, "Wool jacket", brand="HP")])
+    monkeypatch.setattr(local, "get_schema", get_schema)
+
+    # ...the current code (a process started after the upgrade) still searches it, by words,
+    # vectors and filters on the fields it holds; a filter on the new field matches nothing
+    # until a rebuild fills it...
+    upgraded = SearchBackend("local", {"PATH": backend.params["PATH"], "INDEX_PREFIX": backend.index_prefix})
+    assert ids(upgraded.search_lexical(DOC_TYPE, LexicalQuery("wool"))) == ["product:1"]
+    assert ids(upgraded.search_vector(DOC_TYPE, VectorQuery(unit_vector(1), limit=1))) == ["product:1"]
+    brand = Filters(terms={"brand": ("HP",)})
+    assert ids(upgraded.search_vector(DOC_TYPE, VectorQuery(unit_vector(1), limit=1, filters=brand))) == [
+        "product:1"
+    ]
+    featured = Filters(terms={"feature": ("bluetooth",)})
+    assert upgraded.search_vector(DOC_TYPE, VectorQuery(unit_vector(1), limit=1, filters=featured)) == []
+
+    # ...and writes to it without losing what it holds.
+    upgraded.index_documents(DOC_TYPE, [product(2, "Linen shirt", brand="HP")])
+    upgraded.refresh(DOC_TYPE)
+    assert ids(upgraded.search_lexical(DOC_TYPE, LexicalQuery("wool"))) == ["product:1"]
+    assert ids(upgraded.search_lexical(DOC_TYPE, LexicalQuery("linen"))) == ["product:2"]
+    assert upgraded.count(DOC_TYPE) == 2

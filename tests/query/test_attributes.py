@@ -9,6 +9,7 @@ from searchapp.query.attributes import (
     extract_brands,
     extract_colours,
     extract_component_spec,
+    extract_features,
     extract_model_numbers,
     extract_price,
     extract_price_preference,
@@ -190,3 +191,43 @@ def test_a_model_numbers_holder_needs_the_other_words_but_brand_names(with_model
     assert beside("hp tn-2110") == ()
     assert beside("tn 2110 toner") == ("toner",)  # both words of a code typed apart are the code
     assert beside("hp toner") == ()  # no model number: nothing to hold
+
+
+@pytest.fixture
+def with_features(vocabulary):
+    return replace(
+        vocabulary,
+        features={
+            "bluetooth": "bluetooth",
+            "wi fi": "wi_fi",
+            "wifi": "wi_fi",
+            "numeric keypad": "numeric_keypad",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("bluetooth speaker", ["bluetooth"]),
+        ("wifi printer", ["wi_fi"]),
+        ("wi fi printer", ["wi_fi"]),
+        ("wi-fi printer", ["wi_fi"]),
+        ("keyboard with numeric keypad and bluetooth", ["numeric_keypad", "bluetooth"]),
+        ("blue speaker", []),
+    ],
+)
+def test_features_are_read_however_the_query_writes_them(with_features, query, named):
+    found = extract_features(tokens(query), with_features)
+
+    assert [e.value for e in found] == named
+    assert all(e.field == "feature" and not e.consumes_text for e in found)  # the words still search
+
+
+@pytest.mark.django_db
+def test_merchandisers_can_switch_feature_reading_off(with_features, django_capture_on_commit_callbacks):
+    assert "feature" in {e.rule for e in extract_attributes(tokens("bluetooth speaker"), with_features)}
+    with django_capture_on_commit_callbacks(execute=True):
+        QueryRule.objects.create(name=QueryRule.Name.FEATURE, enabled=False)
+
+    assert "feature" not in {e.rule for e in extract_attributes(tokens("bluetooth speaker"), with_features)}

@@ -4,7 +4,7 @@ import pytest
 
 from ranking.features import QueryFeatures, document_terms, title_tokens
 from ranking.sizes import size_distance, size_factor, sizes_in, title_sizes
-from ranking.stated import attribute_factor, document_colours
+from ranking.stated import attribute_factor, document_colours, featured_kinds
 from searchapp.pipeline import PreRank, SearchContext
 from searchapp.query.analyzer import ParsedQuery
 from searchapp.query.attributes import Extraction
@@ -127,3 +127,54 @@ def test_the_first_stage_puts_the_colour_asked_for_before_other_colours():
         RED_MOUSE,
         BLACK_MOUSE,
     ]
+
+
+def speaker(pk: int, title: str, having=(), lacking=(), category: str = "audio/speakers"):
+    hit = make_hit(pk, title=title, rank=pk)
+    hit.keywords.update(feature=list(having), lacking=list(lacking), category_path=["audio", category])
+    return hit
+
+
+def test_a_product_flagging_a_feature_false_is_demoted_one_saying_nothing_less_among_kinds_that_flag_it():
+    bluetooth = QueryFeatures("bluetooth speaker", features=frozenset({"bluetooth"}))
+    flagged = speaker(1, "JBL Go 3 speaker", having=("bluetooth",))
+    named = speaker(2, "Sony SRS-XB13 Bluetooth speaker")
+    wired = speaker(3, "Trust Leto 2.0 speaker set", lacking=("bluetooth",))
+    silent = speaker(4, "Logitech Z207 speaker")
+    cabled = speaker(5, "Logitech S150 USB speaker", category="audio/other")
+    hits = [flagged, named, wired, silent, cabled]
+    kinds = featured_kinds(bluetooth, map(document_terms, hits))
+
+    def factor(hit):
+        return attribute_factor(bluetooth, document_terms(hit), 0.5, kinds)
+
+    assert kinds == {"audio/speakers"}
+    # Flagged true or named by its words: it fits.
+    assert factor(flagged) == factor(named) == 1.0
+    assert factor(wired) == 0.5
+    # Saying nothing where speakers flag it: less likely to have it, but not known to lack it.
+    assert factor(silent) == pytest.approx(0.5**0.5)
+    # Saying nothing where no candidate of its kind flags it ("box" flags boxed processors:
+    # "tv box" must not put TV boxes behind them): left alone.
+    assert factor(cabled) == 1.0
+    # A video or live stream states no flags: left alone too.
+    video = make_hit(6, title="JBL Go 3 review")
+    video.doc_type = "video"
+    assert attribute_factor(bluetooth, document_terms(video), 0.5, kinds) == 1.0
+
+
+def test_the_first_stage_puts_products_having_the_feature_first_and_those_lacking_it_last():
+    query = "bluetooth speaker"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = parsed_with(
+        query, Extraction("feature", "feature", "bluetooth", 0.6, "bluetooth", positions=(0,))
+    )
+    ctx.candidates["product"] = [
+        speaker(1, "Trust Leto 2.0 speaker set", lacking=("bluetooth",)),
+        speaker(2, "Logitech Z207 speaker"),
+        speaker(3, "JBL Go 3 speaker", having=("bluetooth",)),
+    ]
+
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
+
+    assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]

@@ -1,0 +1,62 @@
+"""The features a product flags (catalog/features.py) and how queries name them."""
+
+from collections import Counter
+
+import pytest
+
+from catalog.features import feature_forms, product_features
+from searchapp.query.vocabulary import FEATURE_MIN_PRODUCTS, feature_forms_of
+
+
+def test_flags_true_are_features_flags_false_what_it_lacks_and_box_contents_neither():
+    attributes = {
+        "bluetooth": True,
+        "wi_fi": False,
+        "touchscreen": False,
+        "manual": True,  # a printed manual in the box
+        "quick_start_guide": True,
+        "rohs_compliance": True,
+        "colour": "Black",
+        "weight": 1.2,
+    }
+
+    assert product_features(attributes) == (["bluetooth"], ["touchscreen", "wi_fi"])
+    assert product_features(None) == ([], [])
+
+
+def test_a_feature_is_named_apart_or_joined():
+    assert feature_forms("wi_fi") == ("wi fi", "wifi")
+    assert feature_forms("bluetooth") == ("bluetooth",)
+
+
+def test_features_enough_products_flag_true_and_few_words_name_are_searchable():
+    flagged = Counter(
+        {
+            "bluetooth": FEATURE_MIN_PRODUCTS,
+            "wi_fi": 300,
+            "rare": FEATURE_MIN_PRODUCTS - 1,
+            "intel_virtualization_technology_vt_x": 387,  # no shopper types it
+        }
+    )
+
+    assert feature_forms_of(flagged) == {"bluetooth": "bluetooth", "wi fi": "wi_fi", "wifi": "wi_fi"}
+    # A form two features share goes to the more often flagged one.
+    assert feature_forms_of(Counter({"wifi": 20, "wi_fi": 300}))["wifi"] == "wi_fi"
+
+
+@pytest.mark.django_db
+def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
+    from searchapp.query import vocabulary
+    from tests.catalog.factories import SMALL_CATALOG, load_rows, product_row
+
+    monkeypatch.setattr(vocabulary, "FEATURE_MIN_PRODUCTS", 1)
+    printer = product_row(
+        id="SKU-7",
+        title="Canon PIXMA TS5150 printer",
+        brand="Canon",
+        attributes={"wi_fi": True, "fax": False},
+    )
+    load_rows([*SMALL_CATALOG, printer])
+
+    # Flagged true somewhere: searchable; flagged false only: nothing shoppers can ask for here.
+    assert vocabulary.build_vocabulary(relatedness=False).features == {"wi fi": "wi_fi", "wifi": "wi_fi"}
