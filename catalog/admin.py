@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from .admin_autocomplete import SafeAutocompleteAdmin
 from .colours import product_colours
+from .features import product_features
 from .models import Brand, Category, LiveStream, Product, Shop, SuspectedMisfile, Video
 
 
@@ -111,7 +112,7 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_select_related = ["brand", "category", "shop"]
     search_fields = ["title", "external_id", "brand__name", "category__name"]
     autocomplete_fields = ["brand", "category", "shop"]
-    readonly_fields = ["image_preview", "in_stock", "colours", "created_at", "updated_at"]
+    readonly_fields = ["image_preview", "in_stock", "colours", "features", "created_at", "updated_at"]
     list_per_page = 50
     formfield_overrides = URL_FIELDS
     show_full_result_count = False  # exact counts over large catalogs are slow on PostgreSQL
@@ -122,7 +123,7 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
         (None, {"fields": ["external_id", "title", "description", "status"]}),
         (
             "Classification",
-            {"fields": ["brand", "category", "category_source", "shop", "attributes", "colours"]},
+            {"fields": ["brand", "category", "category_source", "shop", "attributes", "colours", "features"]},
         ),
         ("Offer", {"fields": ["price", "currency", "stock", "in_stock"]}),
         ("Signals", {"fields": ["rating", "review_count", "sales_count", "released_at"]}),
@@ -152,6 +153,15 @@ class ProductAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
         # What the colour facet and filter will say of it once saved and re-indexed: read from
         # the title and the colour attributes, so an edit to either shows here after saving.
         return ", ".join(product_colours(obj.title, obj.attributes)) or "none stated"
+
+    @admin.display(description="features search reads")
+    def features(self, obj):
+        # The yes/no attributes a query naming them prefers ("bluetooth speaker") or demotes.
+        having, lacking = product_features(obj.attributes)
+        stated = [f"has {', '.join(having)}"] if having else []
+        if lacking:
+            stated.append(f"lacks {', '.join(lacking)}")
+        return "; ".join(stated) or "none flagged"
 
 
 @admin.register(Video)

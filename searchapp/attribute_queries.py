@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from catalog.colours import product_colours
+from catalog.features import is_feature
 from catalog.models import Product
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
 from searchapp.query.analyzer import analyze
@@ -49,8 +50,6 @@ COLOURED_NOUNS = (
 # Nouns whose products flag features (Icecat's yes/no attributes named by one word, the word a
 # shopper types: "bluetooth", "touchscreen", "wireless", "nfc").
 FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "printer", "phone")
-# Flags that are no feature a shopper asks for ("manual": a printed manual comes in the box).
-NOT_FEATURES = frozenset({"manual"})
 PER_NOUN = 4
 BRANDS_PER_NOUN = 2
 
@@ -129,7 +128,7 @@ def stated_values(
         return [
             name
             for name, flag in (attributes or {}).items()
-            if flag is True and name.isalpha() and name not in NOT_FEATURES
+            if flag is True and name.isalpha() and is_feature(name)
         ]
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 

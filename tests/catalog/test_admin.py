@@ -45,16 +45,19 @@ def test_change_pages_show_the_links_between_media_and_products(admin_client, ca
         assert admin_client.get(reverse(f"admin:catalog_{name}_change", args=[obj.pk])).status_code == 200
 
 
-def test_a_product_page_shows_the_colours_search_reads_from_its_title_and_attributes(
+def test_a_product_page_shows_the_colours_and_features_search_reads_from_its_title_and_attributes(
     admin_client, small_catalog
 ):
     product = Product.objects.first()
-    product.title, product.attributes = "HP mouse Gray", {"product_colour": "Black,Silver"}
+    product.title = "HP mouse Gray"
+    product.attributes = {"product_colour": "Black,Silver", "bluetooth": True, "wi_fi": False, "manual": True}
     product.save()
 
     page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk])).content.decode()
 
     assert "colours search reads" in page.casefold() and "black, grey, silver" in page
+    # ...and the features: what comes in the box is none.
+    assert "features search reads" in page.casefold() and "has bluetooth; lacks wi_fi" in page
 
 
 def test_product_search_finds_by_external_id(admin_client, small_catalog):

@@ -29,6 +29,7 @@ def test_product_document_follows_the_schema(catalog):
         "category": ["Headphones"],
         "category_path": ["electronics", "electronics/audio", "electronics/audio/headphones"],
         "colour": ["black"],
+        "feature": ["wireless"],
         "shop": ["audio-shop"],
         "status": ["active"],
         "currency": ["USD"],
