@@ -165,6 +165,10 @@ def build_vocabulary(
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
         having, lacking = product_features(attributes)
+        # A flag's name is words the catalog knows ("cuda laptop" is no typo of "cauda"), joined
+        # too ("wifi").
+        forms = (form for name in having for form in feature_forms(name))
+        add_tokens(terms, (word for form in forms for word in form.split()), ATTRIBUTE_WEIGHT)
         flagged.update(having)
         flagged_in.update((name, category) for name in (*having, *lacking) if category)
         titles_by_brand.append((f" {' '.join(title_tokens)} ", brand or ""))

@@ -58,5 +58,9 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
     )
     load_rows([*SMALL_CATALOG, printer])
 
+    built = vocabulary.build_vocabulary(relatedness=False)
+
     # Flagged true somewhere: searchable; flagged false only: nothing shoppers can ask for here.
-    assert vocabulary.build_vocabulary(relatedness=False).features == {"wi fi": "wi_fi", "wifi": "wi_fi"}
+    assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi"}
+    # Its words are the catalog's, never corrected ("cuda laptop" is no typo of "cauda").
+    assert built.terms["wifi"] >= 1 and built.terms["fi"] >= 1 and "fax" not in built.terms
