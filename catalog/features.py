@@ -4,16 +4,23 @@ A shopper typing "bluetooth speaker" or "wifi printer" names a feature the catal
 many products only in their attributes, so the title alone cannot tell the speakers that have
 it from those that lack it. The flags a product sets true are its features, those it sets false
 what it lacks, under the attribute's name ("wi_fi"); what comes in the box and compliance
-flags name nothing a shopper searches by.
+flags name nothing a shopper searches by. A few attributes name features in their text
+(NAMED_FEATURES: "Wired" or "Wireless").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 # Flags naming what comes in the box or a certificate, not something the product does: a
 # "manual" flag is a printed manual, and "manual coffee grinder" asks for none.
 NOT_FEATURE_WORDS = frozenset({"manual", "guide", "included", "drivers", "compliance"})
+# Attributes whose text names one or more of a closed set of features: Icecat's
+# `connectivity_technology` is "Wired", "Wireless" or "Wired & Wireless" (854 Chorus products:
+# headphones, mice, keyboards, adapters), and a wired headphone lacks what "wireless
+# headphones" asks for.
+NAMED_FEATURES = {"connectivity_technology": frozenset({"wired", "wireless"})}
 
 
 def is_feature(name: str) -> bool:
@@ -21,12 +28,18 @@ def is_feature(name: str) -> bool:
 
 
 def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
-    """(the features it flags true, those it flags false), sorted attribute names."""
-    having, lacking = [], []
-    for name, flag in (attributes or {}).items():
-        if isinstance(flag, bool) and is_feature(name):
-            (having if flag else lacking).append(name)
-    return sorted(having), sorted(lacking)
+    """(the features it has, those it lacks), sorted: the flags it sets true and false, and
+    the features its NAMED_FEATURES attributes name and do not name."""
+    having, lacking = set(), set()
+    for name, value in (attributes or {}).items():
+        if isinstance(value, bool) and is_feature(name):
+            (having if value else lacking).add(name)
+        elif name in NAMED_FEATURES and isinstance(value, str):
+            named = NAMED_FEATURES[name].intersection(re.split(r"\W+", value.casefold()))
+            if named:
+                having |= named
+                lacking |= NAMED_FEATURES[name] - named
+    return sorted(having), sorted(lacking - having)
 
 
 def feature_forms(name: str) -> tuple[str, ...]:

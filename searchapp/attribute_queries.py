@@ -4,8 +4,8 @@ measure whether search honours what the shopper names: no judged query names a s
 
 Each noun is searched with the sizes (in the noun's units) its products' titles state, or
 the colours their titles or colour attributes state (catalog/colours.py), or the one-word
-features their yes/no attributes flag true ("bluetooth"; a product flagging it false states
-another value: it lacks the feature); its products are those of the category query
+features their attributes say they have ("bluetooth", "wireless"; catalog/features.py: a product
+lacking it states another value); its products are those of the category query
 understanding reads for the noun (its top intent), and a value is asked for when at least
 `min_products` of them state it, the `PER_NOUN` most stated. A
 query's score is the share of its first k results that fit (see ranking/stated.py), that state
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from catalog.colours import product_colours
-from catalog.features import is_feature
+from catalog.features import product_features
 from catalog.models import Product
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
 from searchapp.query.analyzer import analyze
@@ -125,11 +125,7 @@ def stated_values(
     if kind == COLOUR:
         return product_colours(title, attributes)
     if kind == FEATURE:
-        return [
-            name
-            for name, flag in (attributes or {}).items()
-            if flag is True and name.isalpha() and is_feature(name)
-        ]
+        return [name for name in product_features(attributes)[0] if name.isalpha()]
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 
@@ -141,9 +137,9 @@ def fit_of(kind: str, value: str, title: str, attributes: dict | None, category:
     if kind == COLOUR:
         colours = product_colours(title, attributes)
         return value in colours if colours else None
-    if kind == FEATURE:  # flagged true, flagged false (it lacks the feature), or not flagged
-        flag = (attributes or {}).get(value)
-        return flag if isinstance(flag, bool) else None
+    if kind == FEATURE:  # it has the feature, lacks it, or says nothing (catalog/features.py)
+        having, lacking = product_features(attributes)
+        return True if value in having else False if value in lacking else None
     distance = size_distance(sizes_in([value]), title_sizes(title))
     return None if distance is None else distance == 0
 

@@ -24,6 +24,16 @@ def test_flags_true_are_features_flags_false_what_it_lacks_and_box_contents_neit
     assert product_features(None) == ([], [])
 
 
+def test_connectivity_names_wired_or_wireless_and_the_other_is_lacking():
+    def features(value):
+        return product_features({"connectivity_technology": value})
+
+    assert features("Wired") == (["wired"], ["wireless"])
+    assert features("Wireless") == (["wireless"], ["wired"])
+    assert features("Wired & Wireless") == (["wired", "wireless"], [])
+    assert features("Docking") == ([], [])
+
+
 def test_a_feature_is_named_apart_or_joined():
     assert feature_forms("wi_fi") == ("wi fi", "wifi")
     assert feature_forms("bluetooth") == ("bluetooth",)
@@ -60,7 +70,8 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
 
     built = vocabulary.build_vocabulary(relatedness=False)
 
-    # Flagged true somewhere: searchable; flagged false only: nothing shoppers can ask for here.
-    assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi"}
+    # Flagged true somewhere: searchable (the headphones' connectivity says "Wireless"); flagged
+    # false only: nothing shoppers can ask for here.
+    assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "wireless": "wireless"}
     # Its words are the catalog's, never corrected ("cuda laptop" is no typo of "cauda").
     assert built.terms["wifi"] >= 1 and built.terms["fi"] >= 1 and "fax" not in built.terms
