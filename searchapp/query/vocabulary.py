@@ -165,9 +165,9 @@ def build_vocabulary(
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
         having, lacking = product_features(attributes)
-        # A flag's name is words the catalog knows ("cuda laptop" is no typo of "cauda"), joined
-        # too ("wifi").
-        forms = (form for name in having for form in feature_forms(name))
+        # A feature's name is words the catalog knows ("cuda laptop" is no typo of "cauda"),
+        # joined too ("wifi").
+        forms = (form for name in having if is_searchable_feature(name) for form in feature_forms(name))
         add_tokens(terms, (word for form in forms for word in form.split()), ATTRIBUTE_WEIGHT)
         flagged.update(having)
         flagged_in.update((name, category) for name in (*having, *lacking) if category)
@@ -206,12 +206,17 @@ def build_vocabulary(
     )
 
 
+def is_searchable_feature(name: str) -> bool:
+    """Named in a few words: a shopper types "wifi", never "intel virtualization technology vt x"."""
+    return len(name.split("_")) <= MAX_FEATURE_WORDS
+
+
 def feature_forms_of(flagged: Counter[str]) -> dict[str, str]:
     """Query form -> feature for the features enough products flag true; a form two names
     share goes to the more often flagged."""
     forms: dict[str, str] = {}
     for name, count in sorted(flagged.items(), key=lambda item: (item[1], item[0])):
-        if count >= FEATURE_MIN_PRODUCTS and len(name.split("_")) <= MAX_FEATURE_WORDS:
+        if count >= FEATURE_MIN_PRODUCTS and is_searchable_feature(name):
             forms.update(dict.fromkeys(feature_forms(name), name))
     return forms
 
