@@ -11,22 +11,31 @@ from searchapp.models import QueryRule
 from searchapp.query import vocabulary
 
 
-def test_a_feature_flagged_false_does_not_match_the_shopper_asking_for_it(client, small_catalog):
-    like = small_catalog["headphones"]
+def bluetooth_flagged(like: Product, rows: dict) -> dict:
+    """Indexed products beside `like` (its brand, category and shop), key -> (title, Bluetooth
+    flag)."""
     made = {
-        flag: Product.objects.create(
-            external_id=f"p-bt-{flag}",
+        key: Product.objects.create(
+            external_id=f"p-bt-{key}",
             title=title,
             attributes={"bluetooth": flag},
             brand=like.brand,
             category=like.category,
             shop=like.shop,
-            price="99.00",
+            price="49.00",
             stock=5,
         )
-        for flag, title in ((True, "Sony WH-CH510 headphones"), (False, "Sony MDR-ZX110 headphones"))
+        for key, (title, flag) in rows.items()
     }
     index_objects("product", [product.pk for product in made.values()])
+    return made
+
+
+def test_a_feature_flagged_false_does_not_match_the_shopper_asking_for_it(client, small_catalog):
+    made = bluetooth_flagged(
+        small_catalog["headphones"],
+        {True: ("Sony WH-CH510 headphones", True), False: ("Sony MDR-ZX110 headphones", False)},
+    )
 
     response = client.get("/api/search", {"q": "bluetooth headphones", "page_size": 20})
 
@@ -46,25 +55,13 @@ def bluetooth_speakers(small_catalog, monkeypatch):
     # A catalog this small flags each feature on one product or two.
     monkeypatch.setattr(vocabulary, "FEATURE_MIN_PRODUCTS", 1)
     monkeypatch.setattr(vocabulary, "FEATURE_MIN_KIND_PRODUCTS", 1)
-    like = small_catalog["speaker"]
-    made = {
-        key: Product.objects.create(
-            external_id=f"p-{key}",
-            title=title,
-            attributes={"bluetooth": flag},
-            brand=like.brand,
-            category=like.category,
-            shop=like.shop,
-            price="49.00",
-            stock=5,
-        )
-        for key, title, flag in (
-            ("having", "Sony SRS-XB100 portable speaker", True),
-            ("lacking", "Sony SRS-D5 speaker set for Bluetooth transmitters", False),
-        )
-    }
-    index_objects("product", [product.pk for product in made.values()])
-    return made
+    return bluetooth_flagged(
+        small_catalog["speaker"],
+        {
+            "having": ("Sony SRS-XB100 portable speaker", True),
+            "lacking": ("Sony SRS-D5 speaker set for Bluetooth transmitters", False),
+        },
+    )
 
 
 def order_of(client, query: str) -> list[str]:
