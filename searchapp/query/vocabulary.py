@@ -147,6 +147,7 @@ def build_vocabulary(
     model_brands: defaultdict[str, set[str]] = defaultdict(set)
     titles_by_brand: list[tuple[str, str]] = []
     flagged: Counter[str] = Counter()
+    feature_words: Counter[str] = Counter()
     flagged_in: Counter[tuple[str, str]] = Counter()
     rows = (
         Product.objects.filter(status=Product.Status.ACTIVE)
@@ -165,10 +166,8 @@ def build_vocabulary(
         for value in attribute_texts(attributes):
             add_tokens(terms, normalize(value).split(), ATTRIBUTE_WEIGHT)
         having, lacking = product_features(attributes)
-        # A feature's name is words the catalog knows ("cuda laptop" is no typo of "cauda"),
-        # joined too ("wifi").
         forms = (form for name in having if is_searchable_feature(name) for form in feature_forms(name))
-        add_tokens(terms, (word for form in forms for word in form.split()), ATTRIBUTE_WEIGHT)
+        add_tokens(feature_words, (word for form in forms for word in form.split()), ATTRIBUTE_WEIGHT)
         flagged.update(having)
         flagged_in.update((name, category) for name in (*having, *lacking) if category)
         titles_by_brand.append((f" {' '.join(title_tokens)} ", brand or ""))
@@ -188,6 +187,11 @@ def build_vocabulary(
         if normalised:
             queries[normalised] += count
 
+    # A feature's name is words the catalog knows ("cuda laptop" is no typo of "cauda"), joined
+    # too ("wifi"); only as new words: flags counted into words the text uses made "vesa" (153
+    # products flag VESA mounts) outweigh "desk" as the reading of "vesk".
+    for word, count in feature_words.items():
+        terms.setdefault(word, count)
     common_words = [word for word in common_english_words() if terms.get(word, 0) < COMMON_IN_CATALOG]
     return Vocabulary(
         terms=dict(terms),

@@ -75,3 +75,6 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
     assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "wireless": "wireless"}
     # Its words are the catalog's, never corrected ("cuda laptop" is no typo of "cauda").
     assert built.terms["wifi"] >= 1 and built.terms["fi"] >= 1 and "fax" not in built.terms
+    # A word the text uses counts as the text does: two products say "Wireless" in an attribute
+    # and one title says it, whatever their connectivity features.
+    assert built.terms["wireless"] == vocabulary.TITLE_WEIGHT + 2 * vocabulary.ATTRIBUTE_WEIGHT
