@@ -41,12 +41,13 @@ class StatedFeatures:
 
     having: frozenset[str]
     lacking: frozenset[str]
-    stated: frozenset[str]
 
     @classmethod
     def of(cls, keywords: Mapping[str, Sequence[str]]) -> StatedFeatures:
-        having, lacking = frozenset(keywords.get("feature", ())), frozenset(keywords.get("lacking", ()))
-        return cls(having, lacking, having | lacking)
+        return cls(frozenset(keywords.get("feature", ())), frozenset(keywords.get("lacking", ())))
+
+    def states_any(self, features: frozenset[str]) -> bool:
+        return not (features.isdisjoint(self.having) and features.isdisjoint(self.lacking))
 
     def fit(self, feature: str, words: frozenset[str]) -> bool | None:
         """True when it flags the feature true or its words name it ("... Bluetooth Speaker"),
@@ -69,7 +70,7 @@ def featured_kinds(query: QueryFeatures, documents: Iterable[DocumentTerms]) -> 
     return frozenset(
         terms.category
         for terms in documents
-        if terms.features is not None and not query.features.isdisjoint(terms.features.stated)
+        if terms.features is not None and terms.features.states_any(query.features)
     )
 
 

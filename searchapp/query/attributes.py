@@ -304,10 +304,10 @@ def extract_features(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extr
     for start in range(len(tokens)):
         for end in range(start + 1, min(start + MAX_FEATURE_WORDS, len(tokens)) + 1):
             words = tokens[start:end]
-            for form in (" ".join(words), joined_form(words)):
+            text = " ".join(words)
+            for form in (text, joined_form(words)):
                 name = vocabulary.features.get(form)
                 if name is not None and name not in found:
-                    text = " ".join(words)
                     positions = tuple(range(start, end))
                     found[name] = Extraction(FEATURE, "feature", name, FEATURE_CONFIDENCE, text, positions)
     return list(found.values())

@@ -192,6 +192,7 @@ def build_vocabulary(
     # products flag VESA mounts) outweigh "desk" as the reading of "vesk".
     for word, count in feature_words.items():
         terms.setdefault(word, count)
+    features = feature_forms_of(flagged)
     common_words = [word for word in common_english_words() if terms.get(word, 0) < COMMON_IN_CATALOG]
     return Vocabulary(
         terms=dict(terms),
@@ -205,8 +206,8 @@ def build_vocabulary(
         common_words=common_words,
         related_words=catalog_related_words(common_words, progress) if relatedness else None,
         queries=dict(queries),
-        features=feature_forms_of(flagged),
-        feature_kinds=feature_kinds_of(flagged_in),
+        features=features,
+        feature_kinds=feature_kinds_of(flagged_in, set(features.values())),
     )
 
 
@@ -225,10 +226,10 @@ def feature_forms_of(flagged: Counter[str]) -> dict[str, str]:
     return forms
 
 
-def feature_kinds_of(flagged_in: Counter[tuple[str, str]]) -> dict[str, list[str]]:
+def feature_kinds_of(flagged_in: Counter[tuple[str, str]], features: set[str]) -> dict[str, list[str]]:
     kinds: defaultdict[str, list[str]] = defaultdict(list)
     for (name, category), count in sorted(flagged_in.items()):
-        if count >= FEATURE_MIN_KIND_PRODUCTS:
+        if count >= FEATURE_MIN_KIND_PRODUCTS and name in features:
             kinds[name].append(category)
     return dict(kinds)
 

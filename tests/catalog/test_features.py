@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from catalog.features import feature_forms, product_features
+from catalog.models import Product
 from searchapp.query.vocabulary import FEATURE_MIN_PRODUCTS, feature_forms_of
 
 
@@ -60,6 +61,7 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
     from tests.catalog.factories import SMALL_CATALOG, load_rows, product_row
 
     monkeypatch.setattr(vocabulary, "FEATURE_MIN_PRODUCTS", 1)
+    monkeypatch.setattr(vocabulary, "FEATURE_MIN_KIND_PRODUCTS", 1)
     printer = product_row(
         id="SKU-7",
         title="Canon PIXMA TS5150 printer",
@@ -73,6 +75,9 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
     # Flagged true somewhere: searchable (the headphones' connectivity says "Wireless"); flagged
     # false only: nothing shoppers can ask for here.
     assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "wireless": "wireless"}
+    # ...for the kinds of products flagging it (either way).
+    assert set(built.feature_kinds) == {"wi_fi", "wireless"}
+    assert built.feature_kinds["wi_fi"] == [Product.objects.get(external_id="SKU-7").category.path]
     # Its words are the catalog's, never corrected ("cuda laptop" is no typo of "cauda").
     assert built.terms["wifi"] >= 1 and built.terms["fi"] >= 1 and "fax" not in built.terms
     # A word the text uses counts as the text does: two products say "Wireless" in an attribute

@@ -152,3 +152,29 @@ def test_an_unreadable_vocabulary_degrades_the_parts_that_need_it_and_nothing_el
     parsed = analyze("hp tn-2110 toner")
     assert parsed.text_for_lexical == "hp tn-2110 toner"
     assert [entry.split(":")[0] for entry in parsed.degraded] == ["spelling", "attributes"]
+
+
+def test_a_feature_word_counts_only_when_the_query_asks_for_a_kind_flagging_it(vocabulary):
+    from dataclasses import replace
+
+    from searchapp.query.analyzer import features_of_the_kind
+    from searchapp.query.attributes import extract_features
+
+    # "box" is a boxed processor's flag; "bluetooth" speakers' and headphones'.
+    flagging = replace(
+        vocabulary,
+        features={"box": "box", "bluetooth": "bluetooth"},
+        feature_kinds={
+            "box": ["computer-components/processors"],
+            "bluetooth": ["audio/speakers", "audio/headphones"],
+        },
+    )
+
+    def read(query, intent):
+        found = extract_features(query.split(), flagging)
+        return [e.value for e in features_of_the_kind(found, intent, flagging)]
+
+    assert read("bluetooth speaker", [("audio/speakers", 0.9)]) == ["bluetooth"]
+    assert read("tv box", [("tv-video/media-players", 0.8), ("computer-components/processors", 0.1)]) == []
+    # Likely enough over several flagging kinds together.
+    assert read("bluetooth audio", [("audio/speakers", 0.3), ("audio/headphones", 0.3)]) == ["bluetooth"]
