@@ -34,8 +34,12 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
     for name, value in (attributes or {}).items():
         if isinstance(value, bool) and is_feature(name):
             (having if value else lacking).add(name)
-        elif name in NAMED_FEATURES and isinstance(value, str):
-            named = NAMED_FEATURES[name].intersection(re.split(r"\W+", value.casefold()))
+        elif name in NAMED_FEATURES:
+            # A feed may list the values ["Wired", "Wireless"], as colour attributes do.
+            texts = [
+                item for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)
+            ]
+            named = NAMED_FEATURES[name].intersection(re.split(r"\W+", " ".join(texts).casefold()))
             if named:
                 having |= named
                 lacking |= NAMED_FEATURES[name] - named

@@ -33,6 +33,8 @@ def test_connectivity_names_wired_or_wireless_and_the_other_is_lacking():
     assert features("Wireless") == (["wireless"], ["wired"])
     assert features("Wired & Wireless") == (["wired", "wireless"], [])
     assert features("Docking") == ([], [])
+    assert features(["Wired", "Wireless"]) == (["wired", "wireless"], [])
+    assert features(1) == ([], [])
 
 
 def test_a_feature_is_named_apart_or_joined():
