@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from .attribute_values import text_values
+
 COLOURS = {
     "black": "black", "white": "white", "grey": "grey", "gray": "grey", "silver": "silver",
     "gold": "gold", "red": "red", "blue": "blue", "green": "green", "yellow": "yellow",
@@ -37,8 +39,6 @@ def product_colours(title: str, attributes: Mapping | None) -> list[str]:
     and gold, "Multicolour" and "Stainless steel" name none."""
     stated = set(text_colours(title))
     for name in COLOUR_ATTRIBUTES:
-        value = (attributes or {}).get(name)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str):
-                stated |= text_colours(item)
+        for item in text_values((attributes or {}).get(name)):
+            stated |= text_colours(item)
     return sorted(stated)

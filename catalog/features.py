@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from .attribute_values import text_values
+
 # Flags naming what comes in the box or a certificate, not something the product does: a
 # "manual" flag is a printed manual, and "manual coffee grinder" asks for none.
 NOT_FEATURE_WORDS = frozenset({"manual", "guide", "included", "drivers", "compliance"})
@@ -36,10 +38,8 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
             (having if value else lacking).add(name)
         elif name in NAMED_FEATURES:
             # A feed may list the values ["Wired", "Wireless"], as colour attributes do.
-            texts = [
-                item for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)
-            ]
-            named = NAMED_FEATURES[name].intersection(re.split(r"\W+", " ".join(texts).casefold()))
+            words = re.split(r"\W+", " ".join(text_values(value)).casefold())
+            named = NAMED_FEATURES[name].intersection(words)
             if named:
                 having |= named
                 lacking |= NAMED_FEATURES[name] - named

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from catalog.attribute_values import text_values
 from catalog.features import feature_forms, product_features
 
 from .file_cached import FileCached
@@ -271,9 +272,7 @@ def joined_form(words: Iterable[str]) -> str:
 def attribute_texts(attributes: dict) -> Iterable[str]:
     """The string values of a product's attributes (numbers and flags carry no words)."""
     for value in (attributes or {}).values():
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str):
-                yield item
+        yield from text_values(value)
 
 
 def brand_aliases(name: str) -> set[str]:
