@@ -121,6 +121,26 @@ def add_products(like: Product, category: Category, rows, brand: Brand | None = 
     return made
 
 
+def add_attributed_products(like: Product, rows: dict, price: str = "19.99") -> dict[object, Product]:
+    """Indexed products beside `like` (its brand, category and shop), in stock: key -> (title,
+    attributes)."""
+    made = {
+        key: Product.objects.create(
+            external_id=f"p-attributed-{key}",
+            title=title,
+            attributes=attributes,
+            brand=like.brand,
+            category=like.category,
+            shop=like.shop,
+            price=price,
+            stock=5,
+        )
+        for key, (title, attributes) in rows.items()
+    }
+    index_objects("product", [product.pk for product in made.values()])
+    return made
+
+
 @pytest.fixture
 def brother_toners(small_catalog):
     """Two Brother toners beside the small catalog: TN-3170, and TN650 with the shorter title

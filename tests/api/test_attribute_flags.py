@@ -6,29 +6,18 @@ and last where flagged false (catalog/features.py, ranking/stated.py)."""
 import pytest
 
 from catalog.models import Product
-from indexing.indexer import index_objects
 from searchapp.models import QueryRule
 from searchapp.query import vocabulary
+
+from .conftest import add_attributed_products
 
 
 def bluetooth_flagged(like: Product, rows: dict) -> dict:
     """Indexed products beside `like` (its brand, category and shop), key -> (title, Bluetooth
     flag)."""
-    made = {
-        key: Product.objects.create(
-            external_id=f"p-bt-{key}",
-            title=title,
-            attributes={"bluetooth": flag},
-            brand=like.brand,
-            category=like.category,
-            shop=like.shop,
-            price="49.00",
-            stock=5,
-        )
-        for key, (title, flag) in rows.items()
-    }
-    index_objects("product", [product.pk for product in made.values()])
-    return made
+    return add_attributed_products(
+        like, {key: (title, {"bluetooth": flag}) for key, (title, flag) in rows.items()}
+    )
 
 
 def test_a_feature_flagged_false_does_not_match_the_shopper_asking_for_it(client, small_catalog):

@@ -3,8 +3,7 @@ colour attributes state (catalog/colours.py)."""
 
 import pytest
 
-from catalog.models import Product
-from indexing.indexer import index_objects
+from .conftest import add_attributed_products
 
 SEARCH = "/api/search"
 
@@ -21,21 +20,7 @@ def mice(small_catalog):
         "black_attribute": ("HP Mouse", {"product_colour": "Black"}),
         "plain": ("HP X500 Wired Optical Mouse with USB receiver", {"colour": True}),
     }
-    made = {
-        key: Product.objects.create(
-            external_id=f"p-mouse-{key}",
-            title=title,
-            attributes=attributes,
-            brand=like.brand,
-            category=like.category,
-            shop=like.shop,
-            price="19.99",
-            stock=5,
-        )
-        for key, (title, attributes) in rows.items()
-    }
-    index_objects("product", [product.pk for product in made.values()])
-    return {key: f"product:{product.pk}" for key, product in made.items()}
+    return {key: f"product:{product.pk}" for key, product in add_attributed_products(like, rows).items()}
 
 
 def search(client, **params) -> dict:
