@@ -11,7 +11,7 @@ flags name nothing a shopper searches by. A few attributes name features in thei
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .attribute_values import text_values
 
@@ -47,6 +47,12 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
 
 
 def feature_forms(name: str) -> tuple[str, ...]:
-    """How a query writes the feature: "wi_fi" as "wi fi" or "wifi"."""
+    """How a query writes the feature: "wi_fi" as "wi fi" or "wifi"; its words in any order
+    as their sorted form ("keyboard_backlit", typed "backlit keyboard")."""
     words = name.split("_")
-    return tuple(dict.fromkeys((" ".join(words), "".join(words))))
+    return tuple(dict.fromkeys((" ".join(words), "".join(words), unordered_form(words))))
+
+
+def unordered_form(words: Sequence[str]) -> str:
+    """Words in whatever order, as one key: sorted."""
+    return " ".join(sorted(words))

@@ -49,14 +49,23 @@ class StatedFeatures:
     def states_any(self, features: frozenset[str]) -> bool:
         return not (features.isdisjoint(self.having) and features.isdisjoint(self.lacking))
 
-    def fit(self, feature: str, words: frozenset[str]) -> bool | None:
-        """True when it flags the feature true or its words name it ("... Bluetooth Speaker"),
-        False when it flags it false, None when it says nothing."""
-        if feature in self.having:
-            return True
-        if feature in self.lacking:
-            return False
-        return True if all(stem(word) in words for word in feature.split("_")) else None
+
+# Words before a feature's word in a title that deny it: Icecat titles say "Non-Backlit".
+NEGATIONS = ("non", "no", "without")
+
+
+def feature_fit(feature: str, terms: DocumentTerms) -> bool | None:
+    """True when the product flags the feature true or its words name it ("... Bluetooth
+    Speaker"), False when it flags it false or its title denies it ("Keyboard Non-Backlit",
+    which BM25 finds for "backlit keyboard"), None when it says nothing."""
+    if feature in terms.features.having:
+        return True
+    if feature in terms.features.lacking:
+        return False
+    words = [stem(word) for word in feature.split("_")]
+    if any(f" {negation} {word} " in terms.title_phrase for negation in NEGATIONS for word in words):
+        return False
+    return True if all(word in terms.words_anywhere for word in words) else None
 
 
 def asks_for_attributes(query: QueryFeatures) -> bool:
@@ -79,14 +88,14 @@ def attribute_factor(
 ) -> float:
     """What a hit's first-stage score and P(engage) are multiplied by: `demotion` for a
     document stating colours, none of them asked for (1: none stated or one fits), times its
-    sizes' factor, times its features': `demotion` for each it flags false, its square root
+    sizes' factor, times its features': `demotion` for each it lacks (feature_fit), its square root
     for each it does not state when its category (in `kinds`, featured_kinds) flags it."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
     if query.features and terms.features is not None:
         for feature in query.features:
-            fits = terms.features.fit(feature, terms.words_anywhere)
+            fits = feature_fit(feature, terms)
             if fits is False:
                 factor *= demotion
             elif fits is None and terms.category in kinds:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from catalog.colours import COLOURS
+from catalog.features import unordered_form
 from catalog.taxonomy import categorize
 from indexing.backends.base import Range
 from ranking.words import STOPWORDS
@@ -299,13 +300,14 @@ def extract_colours(tokens: Sequence[str], vocabulary: Vocabulary | None = None)
 
 def extract_features(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
     """The catalog's yes/no features the query names, written apart, joined or hyphenated:
-    "wifi", "wi fi" and "wi-fi" all name "wi_fi" (catalog/features.py)."""
+    "wifi", "wi fi" and "wi-fi" all name "wi_fi"; in any order: "backlit keyboard" names
+    "keyboard_backlit" (catalog/features.py)."""
     found: dict[str, Extraction] = {}
     for start in range(len(tokens)):
         for end in range(start + 1, min(start + MAX_FEATURE_WORDS, len(tokens)) + 1):
             words = tokens[start:end]
             text = " ".join(words)
-            for form in (text, joined_form(words)):
+            for form in (text, joined_form(words), unordered_form(words)):
                 name = vocabulary.features.get(form)
                 if name is not None and name not in found:
                     positions = tuple(range(start, end))

@@ -37,8 +37,9 @@ def test_connectivity_names_wired_or_wireless_and_the_other_is_lacking():
     assert features(1) == ([], [])
 
 
-def test_a_feature_is_named_apart_or_joined():
-    assert feature_forms("wi_fi") == ("wi fi", "wifi")
+def test_a_feature_is_named_apart_joined_or_in_any_order():
+    assert feature_forms("wi_fi") == ("wi fi", "wifi", "fi wi")
+    assert feature_forms("keyboard_backlit") == ("keyboard backlit", "keyboardbacklit", "backlit keyboard")
     assert feature_forms("bluetooth") == ("bluetooth",)
 
 
@@ -52,7 +53,12 @@ def test_features_enough_products_flag_true_and_few_words_name_are_searchable():
         }
     )
 
-    assert feature_forms_of(flagged) == {"bluetooth": "bluetooth", "wi fi": "wi_fi", "wifi": "wi_fi"}
+    assert feature_forms_of(flagged) == {
+        "bluetooth": "bluetooth",
+        "wi fi": "wi_fi",
+        "wifi": "wi_fi",
+        "fi wi": "wi_fi",
+    }
     # A form two features share goes to the more often flagged one.
     assert feature_forms_of(Counter({"wifi": 20, "wi_fi": 300}))["wifi"] == "wi_fi"
 
@@ -76,7 +82,7 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
 
     # Flagged true somewhere: searchable (the headphones' connectivity says "Wireless"); flagged
     # false only: nothing shoppers can ask for here.
-    assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "wireless": "wireless"}
+    assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "fi wi": "wi_fi", "wireless": "wireless"}
     # ...for the kinds of products flagging it (either way).
     assert set(built.feature_kinds) == {"wi_fi", "wireless"}
     assert built.feature_kinds["wi_fi"] == [Product.objects.get(external_id="SKU-7").category.path]

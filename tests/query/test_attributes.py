@@ -2,6 +2,7 @@ from dataclasses import replace
 
 import pytest
 
+from catalog.features import feature_forms
 from indexing.backends.base import Range
 from searchapp.models import QueryRule
 from searchapp.query.attributes import (
@@ -198,10 +199,9 @@ def with_features(vocabulary):
     return replace(
         vocabulary,
         features={
-            "bluetooth": "bluetooth",
-            "wi fi": "wi_fi",
-            "wifi": "wi_fi",
-            "numeric keypad": "numeric_keypad",
+            name: feature
+            for feature in ("bluetooth", "wi_fi", "numeric_keypad", "keyboard_backlit")
+            for name in feature_forms(feature)
         },
     )
 
@@ -214,6 +214,7 @@ def with_features(vocabulary):
         ("wi fi printer", ["wi_fi"]),
         ("wi-fi printer", ["wi_fi"]),
         ("keyboard with numeric keypad and bluetooth", ["numeric_keypad", "bluetooth"]),
+        ("backlit keyboard", ["keyboard_backlit"]),
         ("blue speaker", []),
     ],
 )

@@ -178,3 +178,16 @@ def test_the_first_stage_puts_products_having_the_feature_first_and_those_lackin
     PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
 
     assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]
+
+
+def test_a_title_denying_the_feature_lacks_it():
+    # BM25 finds "Non-Backlit" keyboards for "backlit keyboard": their titles say they lack it.
+    backlit = QueryFeatures("backlit keyboard", features=frozenset({"keyboard_backlit"}))
+
+    def factor(title):
+        terms = document_terms(speaker(1, title, category="computers/keyboards-mice"))
+        return attribute_factor(backlit, terms, 0.5, frozenset({"computers/keyboards-mice"}))
+
+    assert factor("Origin Storage Laptop Internal UK Keyboard Non-Backlit") == 0.5
+    assert factor("Logitech K800 Backlit Keyboard") == 1.0
+    assert factor("Cherry G83 keyboard") == pytest.approx(0.5**0.5)
