@@ -7,10 +7,9 @@ colour facet, the colour filter and the ranking's colour preference agree.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
-from .attribute_values import text_values
+from .attribute_values import text_words, words_in
 
 COLOURS = {
     "black": "black", "white": "white", "grey": "grey", "gray": "grey", "silver": "silver",
@@ -22,7 +21,6 @@ COLOURS = {
 # The attributes that name a product's colour in Icecat feeds. "colour" is also a yes/no
 # there (a printer printing in colour: true), which names none.
 COLOUR_ATTRIBUTES = ("product_colour", "colour", "cable_colour")
-WORD = re.compile(r"[^\W\d_]+")
 
 
 def colours_in(words: Iterable[str]) -> frozenset[str]:
@@ -31,7 +29,7 @@ def colours_in(words: Iterable[str]) -> frozenset[str]:
 
 
 def text_colours(text: str) -> frozenset[str]:
-    return colours_in(WORD.findall(text.casefold()))
+    return colours_in(words_in(text))
 
 
 def product_colours(title: str, attributes: Mapping | None) -> list[str]:
@@ -39,6 +37,5 @@ def product_colours(title: str, attributes: Mapping | None) -> list[str]:
     and gold, "Multicolour" and "Stainless steel" name none."""
     stated = set(text_colours(title))
     for name in COLOUR_ATTRIBUTES:
-        for item in text_values((attributes or {}).get(name)):
-            stated |= text_colours(item)
+        stated |= colours_in(text_words((attributes or {}).get(name)))
     return sorted(stated)

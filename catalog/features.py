@@ -10,10 +10,9 @@ flags name nothing a shopper searches by. A few attributes name features in thei
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
-from .attribute_values import text_values
+from .attribute_values import text_words
 
 # Flags naming what comes in the box or a certificate, not something the product does: a
 # "manual" flag is a printed manual, and "manual coffee grinder" asks for none.
@@ -38,8 +37,7 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
             (having if value else lacking).add(name)
         elif name in NAMED_FEATURES:
             # A feed may list the values ["Wired", "Wireless"], as colour attributes do.
-            words = re.split(r"\W+", " ".join(text_values(value)).casefold())
-            named = NAMED_FEATURES[name].intersection(words)
+            named = NAMED_FEATURES[name].intersection(text_words(value))
             if named:
                 having |= named
                 lacking |= NAMED_FEATURES[name] - named
