@@ -10,12 +10,13 @@ switched off (ablation, or an incident); a part that fails is skipped and report
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from indexing.embeddings import normalise_query
+from ranking.words import stem
 from searchapp.search_request import SearchFilters
 
 from .attributes import (
@@ -34,7 +35,7 @@ from .attributes import (
     words_beside_models,
 )
 from .completions import get_query_completer
-from .intent import blend_with_rule, get_intent_model
+from .intent import IntentModel, blend_with_rule, get_intent_model
 from .normalize import in_gigabytes, normalize, split_unit
 from .rules import rule_enabled
 from .scripts import catalog_scripts, unreadable_words
@@ -204,8 +205,9 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
 
     intent: list[tuple[str, float]] = []
     if INTENT in parts and tokens:
-        product_type = next((e.value for e in extractions if e.rule == PRODUCT_TYPE), None)
-        intent = guarded(INTENT, lambda: predict_intent(tokens, product_type, config), [])
+        intent, extractions = guarded(
+            INTENT, lambda: predict_intent(tokens, extractions, config), ([], extractions)
+        )
 
     if intent:
         extractions = guarded(
@@ -291,15 +293,43 @@ def model_alternatives(tokens: tuple[str, ...], extractions: list[Extraction]) -
 
 
 def predict_intent(
-    tokens: tuple[str, ...], product_type: str | None, config: AnalyzerConfig
-) -> list[tuple[str, float]]:
-    """The classifier's categories, blended with the declared taxonomy rule's when one
-    matched the query (then the rule's boost travels with the intent)."""
+    tokens: tuple[str, ...], extractions: list[Extraction], config: AnalyzerConfig
+) -> tuple[list[tuple[str, float]], list[Extraction]]:
+    """(categories, extractions): see query_intent; none while the rule is off."""
     model = get_intent_model()
     if model is None or not rule_enabled(CATEGORY_INTENT_RULE):
-        return []
-    predictions = model.predict_query(tokens, top=config.intent_top)
-    return blend_with_rule(predictions, product_type, top=config.intent_top)
+        return [], extractions
+    return query_intent(model, tokens, extractions, config.intent_top)
+
+
+def query_intent(
+    model: IntentModel, tokens: Sequence[str], extractions: list[Extraction], top: int
+) -> tuple[list[tuple[str, float]], list[Extraction]]:
+    """The classifier's categories, blended with the declared taxonomy rule's when one
+    matched the query (then the rule's boost travels with the intent), and the extractions
+    less that rule's when its category's products only fit what the query names ("hdmi
+    monitor" read as a title names HDMI cables). A brand names no product ("tv samsung" asks
+    for a TV); a feature is a word of the categories flagging it ("hdmi" of monitors)."""
+    brand_words = [word for e in extractions if e.field == "brand" for word in e.text.split()]
+    predictions = model.predict_query(
+        tokens, top, brand_words=brand_words, stated_by=feature_words(extractions)
+    )
+    rule = next((e for e in extractions if e.rule == PRODUCT_TYPE), None)
+    if rule is not None and model.names_elsewhere(rule.value, tokens, brand_words):
+        extractions = [e for e in extractions if e is not rule]
+        rule = None
+    return blend_with_rule(predictions, rule.value if rule else None, top=top), extractions
+
+
+def feature_words(extractions: list[Extraction]) -> dict[str, list[str]]:
+    """Folded word of a feature the query names -> the categories flagging that feature."""
+    kinds = get_vocabulary().feature_kinds
+    return {
+        stem(word): kinds.get(e.value, [])
+        for e in extractions
+        if e.rule == FEATURE
+        for word in e.text.split()
+    }
 
 
 def build_filters(

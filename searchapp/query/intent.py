@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from ranking.accessories import accessory_targets, product_head
 from ranking.words import stem
 
 from .file_cached import FileCached
@@ -45,6 +46,13 @@ RULE_WEIGHT = 0.5
 # "nintendo" or "game". Dev queries' majority categories, served (with the taxonomy rule):
 # accuracy@1 0.656 -> 0.688, @3 0.766 -> 0.813. Held-out titles (`predict`) are unaffected.
 ABSENT_WORD_ODDS = 0.1
+# The word naming the product a query asks for (its head: "monitor" in "hdmi monitor") is
+# read the same way against the categories whose texts use it mostly to say what they fit
+# ("Monitor Cable DVI-HDMI", "Camera Lens", "Phone Case": ranking/accessories.py). Their titles
+# hold the word, so they escaped ABSENT_WORD_ODDS, and "hdmi monitor" read 1.0 HDMI cables,
+# whose titles name "monitor" as a head 23 times in 161 (monitors: 92 in 92).
+HEAD_SHARE = 0.5
+HEAD_ODDS = 0.001
 
 
 @dataclass
@@ -57,25 +65,63 @@ class IntentModel:
     # terms x classes: the term occurs in a training text of the class. None in a model saved
     # before it existed (predict_query then equals predict).
     presence: np.ndarray | None = None
+    # terms x classes: at least HEAD_SHARE of the class's texts holding the word name it as
+    # their product, not as what they fit. None in a model saved before it existed.
+    heads: np.ndarray | None = None
 
     def predict(self, tokens: Sequence[str], top: int = 3) -> list[tuple[str, float]]:
         """The classifier's `top` categories with their probabilities; [] when no token is known."""
         return self.best(self.probabilities(tokens), top)
 
-    def predict_query(self, tokens: Sequence[str], top: int = 3) -> list[tuple[str, float]]:
+    def predict_query(
+        self,
+        tokens: Sequence[str],
+        top: int = 3,
+        brand_words: Iterable[str] = (),
+        stated_by: Mapping[str, Collection[str]] | None = None,
+    ) -> list[tuple[str, float]]:
         """`predict` for a shopper's query: a category lacking one of its words loses
-        ABSENT_WORD_ODDS per missing word."""
+        ABSENT_WORD_ODDS per missing word, unless its products state the word as an attribute
+        (`stated_by`: folded word -> category paths; monitors flag "hdmi", their titles do not
+        say it), and HEAD_ODDS when its texts use the word naming the product (not one of
+        `brand_words`) mostly for what they fit."""
         probabilities = self.probabilities(tokens)
-        words = [
-            self.vocabulary[word] for word in set(folded_words(" ".join(tokens))) if word in self.vocabulary
-        ]
+        if probabilities is None or self.presence is None:
+            return self.best(probabilities, top)
+        folded = folded_words(" ".join(tokens))
+        words = [word for word in set(folded) if word in self.vocabulary]
         # One word cannot outvote itself; penalising its absence would only sharpen its own
         # distribution ("desk": 0.41 -> 0.83 on monitor desk mounts).
-        if len(words) > 1 and self.presence is not None:
-            missing = (~self.presence[words]).sum(axis=0)
-            probabilities = probabilities * ABSENT_WORD_ODDS**missing
-            probabilities /= probabilities.sum()
-        return self.best(probabilities, top)
+        if len(words) > 1:
+            stating = {word: np.isin(self.classes, list(paths)) for word, paths in (stated_by or {}).items()}
+            for word in words:
+                used = self.presence[self.vocabulary[word]] | stating.get(word, False)
+                probabilities = np.where(used, probabilities, probabilities * ABSENT_WORD_ODDS)
+        fitting = self.fitting_only(folded, brand_words)
+        probabilities = np.where(fitting, probabilities * HEAD_ODDS, probabilities)
+        return self.best(probabilities / probabilities.sum(), top)
+
+    def fitting_only(self, folded: Sequence[str], brand_words: Iterable[str]) -> np.ndarray:
+        """Per class: its texts hold the query's product word mostly for what they fit, while
+        another class sells that product. When none does ("ipod": the catalog has docks and
+        cases for iPods, no iPod), what fits it is the best the catalog has."""
+        head = product_head(folded, (stem(word) for word in brand_words))
+        none = np.zeros(len(self.classes), dtype=bool)
+        if self.heads is None or self.presence is None or head not in self.vocabulary:
+            return none
+        column = self.vocabulary[head]
+        if not self.heads[column].any():
+            return none
+        return self.presence[column] & ~self.heads[column]
+
+    def names_elsewhere(self, category: str, tokens: Sequence[str], brand_words: Iterable[str] = ()) -> bool:
+        """The category's texts use the query's product word mostly for what they fit: the
+        declared rule reading "hdmi monitor" as a title ("HDMI" first: cables) is not followed."""
+        if category not in self.classes:
+            return False
+        return bool(
+            self.fitting_only(folded_words(" ".join(tokens)), brand_words)[self.classes.index(category)]
+        )
 
     def probabilities(self, tokens: Sequence[str]) -> np.ndarray | None:
         """The distribution over classes; None when no term is known."""
@@ -107,7 +153,11 @@ class IntentModel:
             idf=self.idf.astype(np.float32),
             coef=self.coef.astype(np.float32),
             intercept=self.intercept.astype(np.float32),
-            **({} if self.presence is None else {"presence": np.packbits(self.presence, axis=1)}),
+            **{
+                name: np.packbits(matrix, axis=1)
+                for name, matrix in (("presence", self.presence), ("heads", self.heads))
+                if matrix is not None
+            },
         )
         temporary.replace(path)
 
@@ -116,16 +166,20 @@ class IntentModel:
         with np.load(path) as data:
             terms = json.loads(str(data["terms"]))
             classes = json.loads(str(data["classes"]))
-            presence = None
-            if "presence" in data:
-                presence = np.unpackbits(data["presence"], axis=1, count=len(classes)).astype(bool)
+
+            def word_matrix(name: str) -> np.ndarray | None:
+                if name not in data:
+                    return None
+                return np.unpackbits(data[name], axis=1, count=len(classes)).astype(bool)
+
             return cls(
                 vocabulary={term: column for column, term in enumerate(terms)},
                 idf=data["idf"],
                 coef=data["coef"],
                 intercept=data["intercept"],
                 classes=classes,
-                presence=presence,
+                presence=word_matrix("presence"),
+                heads=word_matrix("heads"),
             )
 
 
@@ -247,7 +301,27 @@ def train_intent_model(texts: list[str], labels: list[str], weights: list[float]
         intercept=classifier.intercept_,
         classes=[str(label) for label in classifier.classes_],
         presence=(features.T @ membership).toarray() > 0,
+        heads=named_as_product(texts, vectorizer.vocabulary_, features, membership),
     )
+
+
+def named_as_product(texts: list[str], vocabulary: dict[str, int], features, membership) -> np.ndarray:
+    """terms x classes: HEADS (see HEAD_SHARE), from the texts' tf-idf `features` and their
+    (texts x classes) `membership`."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    named = CountVectorizer(analyzer=product_words, vocabulary=vocabulary, binary=True).transform(texts)
+    holding = (features.T > 0).astype(np.float64) @ membership
+    naming = named.T.astype(np.float64) @ membership
+    holding, naming = holding.toarray(), naming.toarray()
+    return (holding > 0) & (naming >= HEAD_SHARE * holding)
+
+
+def product_words(text: str) -> list[str]:
+    """A text's (folded) words less those naming what it fits ("monitor" in "Monitor Cable")."""
+    words = folded_words(text)
+    fitted = accessory_targets(words)
+    return [word for word in words if word not in fitted]
 
 
 def accuracy_at(

@@ -178,3 +178,39 @@ def test_a_feature_word_counts_only_when_the_query_asks_for_a_kind_flagging_it(v
     assert read("tv box", [("tv-video/media-players", 0.8), ("computer-components/processors", 0.1)]) == []
     # Likely enough over several flagging kinds together.
     assert read("bluetooth audio", [("audio/speakers", 0.3), ("audio/headphones", 0.3)]) == ["bluetooth"]
+
+
+def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vocabulary, settings):
+    """ "hdmi monitor": the declared rule reads it as a title, HDMI first (HDMI cables), and
+    the classifier leans the same way; the cables' titles only say "monitor" for what they fit."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from searchapp.query.analyzer import reset_caches
+    from searchapp.query.intent import IntentModel, intent_path
+    from searchapp.query.vocabulary import vocabulary_path
+
+    replace(saved_vocabulary, features={"hdmi": "hdmi"}, feature_kinds={"hdmi": ["computers/monitors"]}).save(
+        vocabulary_path()
+    )
+
+    def intent_with(heads):
+        IntentModel(
+            vocabulary={"hdmi": 0, "monitor": 1},
+            idf=np.ones(2),
+            coef=np.array([[3.0, 0.0], [0.0, 1.0]]),
+            intercept=np.zeros(2),
+            classes=["cables/hdmi-cables", "computers/monitors"],
+            presence=np.array([[True, False], [True, True]]),
+            heads=heads,
+        ).save(intent_path())
+        reset_caches()
+        parsed = analyze("hdmi monitor")
+        return parsed.category_intent[0][0], {b.value for b in parsed.boosts if b.field == "category_path"}
+
+    assert intent_with(None) == ("cables/hdmi-cables", {"cables/hdmi-cables"})
+    assert intent_with(np.array([[True, False], [False, True]])) == (
+        "computers/monitors",
+        {"computers/monitors"},
+    )

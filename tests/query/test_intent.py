@@ -54,6 +54,7 @@ def test_the_model_survives_a_save_and_load(trained, tmp_path, predict):
     before, after = getattr(trained, predict)(query), getattr(loaded, predict)(query)
     assert [path for path, _ in after] == [path for path, _ in before]
     assert [p for _, p in after] == pytest.approx([p for _, p in before], abs=1e-5)
+    assert (loaded.heads == trained.heads).all() and (loaded.presence == trained.presence).all()
 
 
 def test_training_records_which_categories_use_each_word(trained):
@@ -89,6 +90,67 @@ def test_a_one_word_query_keeps_the_classifiers_distribution():
     model = two_word_model(np.array([[True, False], [True, True]]))
     assert model.predict_query(["nintendo"]) == model.predict(["nintendo"])
     assert model.predict_query(["nintendo", "nintendo"]) == model.predict(["nintendo", "nintendo"])
+
+
+def test_a_category_whose_products_state_the_word_keeps_its_odds():
+    model = two_word_model(np.array([[True, False], [True, True]]))
+    query = ["nintendo", "switch"]
+    assert model.predict_query(query, stated_by={"nintendo": ["networking"]}) == model.predict(query)
+
+
+def test_training_records_which_categories_name_a_word_as_their_product():
+    texts = [
+        "sandberg monitor cable dvi hdmi",
+        "startech hdmi cable",
+        "aoc monitor 24 black",
+        "iiyama monitor",
+    ]
+    model = train_intent_model(texts, ["cables", "cables", "monitors", "monitors"], [1.0] * 4)
+
+    def naming(word):
+        return {model.classes[i] for i in model.heads[model.vocabulary[word]].nonzero()[0]}
+
+    assert naming("monitor") == {"monitors"} and naming("hdmi") == {"cables"}
+    assert model.presence[model.vocabulary["monitor"]].all()  # both hold the word
+
+
+def cables_and_monitors(heads) -> IntentModel:
+    """ "hdmi" is strong evidence for cables, whose titles say "Monitor Cable DVI-HDMI";
+    monitors flag HDMI but their titles do not say it."""
+    return IntentModel(
+        vocabulary={"hdmi": 0, "monitor": 1},
+        idf=np.ones(2),
+        coef=np.array([[3.0, 0.0], [0.0, 1.0]]),
+        intercept=np.zeros(2),
+        classes=["cables", "monitors"],
+        presence=np.array([[True, False], [True, True]]),
+        heads=heads,
+    )
+
+
+MONITORS_NAME_MONITORS = np.array([[True, False], [False, True]])
+
+
+def test_a_category_only_fitting_the_product_a_query_names_is_unlikely():
+    query = ["hdmi", "monitor"]
+    assert cables_and_monitors(None).predict_query(query)[0][0] == "cables"
+    (best, probability), _ = cables_and_monitors(MONITORS_NAME_MONITORS).predict_query(query)
+    assert best == "monitors" and probability > 0.9
+
+
+def test_a_brand_is_not_the_product_a_query_names():
+    model = cables_and_monitors(MONITORS_NAME_MONITORS)
+    as_product = model.predict_query(["monitor", "hdmi"])[0]
+    as_brand = model.predict_query(["monitor", "hdmi"], brand_words=["hdmi"])[0]
+    assert as_product[0] == "cables" and as_brand[0] == "monitors"
+
+
+def test_a_product_no_category_sells_leaves_what_fits_it_likely():
+    # "ipod": the catalog sells docks and cases for iPods, no iPod
+    nobody = np.zeros((2, 2), dtype=bool)
+    assert cables_and_monitors(nobody).predict_query(["hdmi", "monitor"]) == cables_and_monitors(
+        None
+    ).predict_query(["hdmi", "monitor"])
 
 
 def test_a_model_saved_before_word_presence_predicts_queries_as_the_classifier_does():

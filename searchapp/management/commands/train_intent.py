@@ -2,7 +2,9 @@
 
 With --judgments, first measures it: a model trained without the held-out 10% of titles is
 scored on those titles and on the judged queries (a query's category is the majority
-category of its documents rated >= 2), then the saved model is trained on everything.
+category of its documents rated >= 2), by the classifier alone and as the analyzer serves it
+(with the declared taxonomy rule, the brands and the features the query names), then the
+saved model is trained on everything.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Category, Product
-from catalog.taxonomy import categorize
+from catalog.models import Product
 from ranking.query_log import clicked_categories
 from searchapp.evaluation import load_judgments
+from searchapp.query.analyzer import query_intent
+from searchapp.query.attributes import extract_attributes
 from searchapp.query.intent import (
     accuracy_at,
-    blend_with_rule,
     catalog_samples,
     intent_path,
     is_held_out,
@@ -28,7 +30,7 @@ from searchapp.query.intent import (
     training_samples,
 )
 from searchapp.query.normalize import normalize
-from searchapp.query.vocabulary import taxonomy_paths
+from searchapp.query.vocabulary import get_vocabulary
 
 RELEVANT_RATING = 2
 
@@ -84,24 +86,19 @@ class Command(BaseCommand):
                 f"note: {seen} of the {len(queries)} judged queries are in the click log, "
                 "so their accuracy is partly in-sample"
             )
-        category_paths = build_vocabulary_paths()
+        vocabulary = get_vocabulary()
 
-        def with_rules(tokens, top):
-            rule = category_paths.get(categorize(" ".join(tokens)) or "")
-            return blend_with_rule(model.predict_query(tokens, top), rule, top)
+        def as_served(tokens, top):
+            return query_intent(model, tokens, extract_attributes(tokens, vocabulary), top)[0]
 
         report = {
             "held_out_titles": accuracy_at(model.predict, held_out),
             "judged_queries": accuracy_at(model.predict_query, queries),
-            "judged_queries_with_taxonomy_rules": accuracy_at(with_rules, queries),
+            "judged_queries_as_served": accuracy_at(as_served, queries),
         }
         for name, scores in report.items():
             self.stdout.write(f"{name}: {scores}")
         return report
-
-
-def build_vocabulary_paths() -> dict[str, str]:
-    return taxonomy_paths(list(Category.objects.values_list("path", "name")))
 
 
 def judged_query_categories(path: Path) -> list[tuple[list[str], str]]:
