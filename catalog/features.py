@@ -44,11 +44,35 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
     return sorted(having), sorted(lacking - having)
 
 
+# Words before a feature's word that deny it: Icecat titles say "Non-Backlit", a shopper may
+# type "non backlit keyboard".
+NEGATIONS = ("non", "no", "without")
+# Words a shopper writes for a word of a feature's name: keyboards flag "backlight", shoppers
+# type "backlit keyboard". Declared here, reviewable like the taxonomy.
+WORD_FORMS = {"backlight": ("backlit",)}
+
+
+def feature_spellings(name: str) -> list[tuple[str, ...]]:
+    """The feature's words as named ("led_backlight": led, backlight) and as shoppers may
+    write them (WORD_FORMS: led, backlit)."""
+    spellings: list[tuple[str, ...]] = [()]
+    for word in name.split("_"):
+        spellings = [
+            (*spelling, form) for spelling in spellings for form in (word, *WORD_FORMS.get(word, ()))
+        ]
+    return spellings
+
+
 def feature_forms(name: str) -> tuple[str, ...]:
     """How a query writes the feature: "wi_fi" as "wi fi" or "wifi"; its words in any order
-    as their sorted form ("keyboard_backlit", typed "backlit keyboard")."""
-    words = name.split("_")
-    return tuple(dict.fromkeys((" ".join(words), "".join(words), unordered_form(words))))
+    as their sorted form ("keyboard_backlit", typed "backlit keyboard"); in any WORD_FORMS."""
+    return tuple(
+        dict.fromkeys(
+            form
+            for words in feature_spellings(name)
+            for form in (" ".join(words), "".join(words), unordered_form(words))
+        )
+    )
 
 
 def unordered_form(words: Sequence[str]) -> str:

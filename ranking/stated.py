@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from catalog.colours import colours_in
+from catalog.features import NEGATIONS, feature_spellings
 
 from .sizes import size_factor
 from .words import stem
@@ -50,8 +52,6 @@ class StatedFeatures:
         return not (features.isdisjoint(self.having) and features.isdisjoint(self.lacking))
 
 
-# Words before a feature's word in a title that deny it: Icecat titles say "Non-Backlit".
-NEGATIONS = ("non", "no", "without")
 
 
 def feature_fit(feature: str, terms: DocumentTerms) -> bool | None:
@@ -60,12 +60,27 @@ def feature_fit(feature: str, terms: DocumentTerms) -> bool | None:
     which BM25 finds for "backlit keyboard"), None when it says nothing."""
     if feature in terms.features.having:
         return True
-    if feature in terms.features.lacking:
+    if feature in terms.features.lacking or title_denies(feature, terms):
         return False
-    words = [stem(word) for word in feature.split("_")]
-    if any(f" {negation} {word} " in terms.title_phrase for negation in NEGATIONS for word in words):
-        return False
-    return True if all(word in terms.words_anywhere for word in words) else None
+    spellings = stemmed_spellings(feature)
+    return True if any(all(word in terms.words_anywhere for word in words) for words in spellings) else None
+
+
+def title_denies(feature: str, terms: DocumentTerms) -> bool:
+    """The title says the product lacks the feature: "Keyboard Non-Backlit"."""
+    phrase = terms.title_phrase
+    return any(
+        f" {negation} {word} " in phrase
+        for negation in NEGATIONS
+        for words in stemmed_spellings(feature)
+        for word in words
+    )
+
+
+@cache
+def stemmed_spellings(feature: str) -> tuple[tuple[str, ...], ...]:
+    """How a text may write the feature's words (catalog.features.feature_spellings), stemmed."""
+    return tuple(tuple(stem(word) for word in words) for words in feature_spellings(feature))
 
 
 def asks_for_attributes(query: QueryFeatures) -> bool:
@@ -88,8 +103,9 @@ def attribute_factor(
 ) -> float:
     """What a hit's first-stage score and P(engage) are multiplied by: `demotion` for a
     document stating colours, none of them asked for (1: none stated or one fits), times its
-    sizes' factor, times its features': `demotion` for each it lacks (feature_fit), its square root
-    for each it does not state when its category (in `kinds`, featured_kinds) flags it."""
+    sizes' factor, times its features': `demotion` for each it lacks (feature_fit; squared when
+    its title denies it), its square root for each it does not state when its category (in
+    `kinds`, featured_kinds) flags it."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
@@ -97,7 +113,9 @@ def attribute_factor(
         for feature in query.features:
             fits = feature_fit(feature, terms)
             if fits is False:
-                factor *= demotion
+                # A title denying it holds the feature's word, which BM25 credited as asked
+                # for: "Non-Backlit" keyboards led "backlit keyboard" through a halving.
+                factor *= demotion**2 if title_denies(feature, terms) else demotion
             elif fits is None and terms.category in kinds:
                 factor *= demotion**0.5
     return factor

@@ -243,13 +243,31 @@ def features_of_the_kind(
 ) -> list[Extraction]:
     """A feature word names a feature only when the query most likely asks for a kind of
     product flagging it: "bluetooth speaker" asks for Bluetooth, but "tv box" no boxed
-    processor and "iphone charger" no phone sold with a charger."""
+    processor and "iphone charger" no phone sold with a charger. Of features read from the
+    same words, the one the likely kinds flag most: "backlit keyboard" names laptops'
+    `keyboard_backlit` and keyboards' `backlight`, and asks for a keyboard."""
+
+    def kinds(feature: str) -> dict[str, int]:
+        return vocabulary.feature_kinds.get(feature, {})
 
     def of_the_kind(feature: str) -> bool:
-        kinds = vocabulary.feature_kinds.get(feature, ())
-        return sum(probability for path, probability in intent if path in kinds) >= FEATURE_KIND_PROBABILITY
+        return (
+            sum(probability for path, probability in intent if path in kinds(feature))
+            >= FEATURE_KIND_PROBABILITY
+        )
 
-    return [e for e in extractions if e.rule != FEATURE or of_the_kind(e.value)]
+    def flagging(extraction: Extraction) -> float:
+        return sum(probability * kinds(extraction.value).get(path, 0) for path, probability in intent)
+
+    read = sorted(
+        (e for e in extractions if e.rule == FEATURE and of_the_kind(e.value)), key=flagging, reverse=True
+    )
+    kept, words = [], set()
+    for extraction in read:
+        if words.isdisjoint(extraction.positions):
+            kept.append(extraction)
+            words.update(extraction.positions)
+    return [e for e in extractions if e.rule != FEATURE or e in kept]
 
 
 def spelling_alternatives(spelling: SpellingResult, applied: list[Extraction]) -> list[Alternative]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from catalog.colours import COLOURS
-from catalog.features import unordered_form
+from catalog.features import NEGATIONS, unordered_form
 from catalog.taxonomy import categorize
 from indexing.backends.base import Range
 from ranking.words import STOPWORDS
@@ -301,9 +301,11 @@ def extract_colours(tokens: Sequence[str], vocabulary: Vocabulary | None = None)
 def extract_features(tokens: Sequence[str], vocabulary: Vocabulary) -> list[Extraction]:
     """The catalog's yes/no features the query names, written apart, joined or hyphenated:
     "wifi", "wi fi" and "wi-fi" all name "wi_fi"; in any order: "backlit keyboard" names
-    "keyboard_backlit" (catalog/features.py)."""
+    "keyboard_backlit" (catalog/features.py); not after a word denying it ("no wifi")."""
     found: dict[str, Extraction] = {}
     for start in range(len(tokens)):
+        if start and tokens[start - 1] in NEGATIONS:  # "non backlit keyboard" asks for none
+            continue
         for end in range(start + 1, min(start + MAX_FEATURE_WORDS, len(tokens)) + 1):
             words = tokens[start:end]
             text = " ".join(words)

@@ -94,9 +94,9 @@ class Vocabulary:
     queries: dict[str, int] = field(default_factory=dict)
     # how a query writes a feature ("wifi", "wi fi") -> the yes/no attribute naming it ("wi_fi")
     features: dict[str, str] = field(default_factory=dict)
-    # feature -> the category paths whose products flag it: "box" is a boxed processor's
-    # feature, and "tv box" asks for no boxed anything
-    feature_kinds: dict[str, list[str]] = field(default_factory=dict)
+    # feature -> the category paths whose products flag it -> how many do, either way: "box"
+    # is a boxed processor's feature, and "tv box" asks for no boxed anything
+    feature_kinds: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @cached_property
     def brand_words(self) -> frozenset[str]:
@@ -111,7 +111,13 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
-        return cls(**json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        # A vocabulary saved before feature kinds were counted lists them: each counts as least.
+        data["feature_kinds"] = {
+            name: kinds if isinstance(kinds, dict) else dict.fromkeys(kinds, FEATURE_MIN_KIND_PRODUCTS)
+            for name, kinds in data.get("feature_kinds", {}).items()
+        }
+        return cls(**data)
 
 
 def vocabulary_path() -> Path:
@@ -227,11 +233,11 @@ def feature_forms_of(flagged: Counter[str]) -> dict[str, str]:
     return forms
 
 
-def feature_kinds_of(flagged_in: Counter[tuple[str, str]], features: set[str]) -> dict[str, list[str]]:
-    kinds: defaultdict[str, list[str]] = defaultdict(list)
+def feature_kinds_of(flagged_in: Counter[tuple[str, str]], features: set[str]) -> dict[str, dict[str, int]]:
+    kinds: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for (name, category), count in sorted(flagged_in.items()):
         if count >= FEATURE_MIN_KIND_PRODUCTS and name in features:
-            kinds[name].append(category)
+            kinds[name][category] = count
     return dict(kinds)
 
 

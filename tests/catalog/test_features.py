@@ -41,6 +41,13 @@ def test_a_feature_is_named_apart_joined_or_in_any_order():
     assert feature_forms("wi_fi") == ("wi fi", "wifi", "fi wi")
     assert feature_forms("keyboard_backlit") == ("keyboard backlit", "keyboardbacklit", "backlit keyboard")
     assert feature_forms("bluetooth") == ("bluetooth",)
+    # keyboards flag "backlight", shoppers type "backlit"
+    assert set(feature_forms("led_backlight")) >= {
+        "led backlight",
+        "led backlit",
+        "backlit led",
+        "ledbacklit",
+    }
 
 
 def test_features_enough_products_flag_true_and_few_words_name_are_searchable():
@@ -85,7 +92,7 @@ def test_the_query_vocabulary_holds_the_features_the_catalog_flags(monkeypatch):
     assert built.features == {"wi fi": "wi_fi", "wifi": "wi_fi", "fi wi": "wi_fi", "wireless": "wireless"}
     # ...for the kinds of products flagging it (either way).
     assert set(built.feature_kinds) == {"wi_fi", "wireless"}
-    assert built.feature_kinds["wi_fi"] == [Product.objects.get(external_id="SKU-7").category.path]
+    assert built.feature_kinds["wi_fi"] == {Product.objects.get(external_id="SKU-7").category.path: 1}
     # Its words are the catalog's, never corrected ("cuda laptop" is no typo of "cauda").
     assert built.terms["wifi"] >= 1 and built.terms["fi"] >= 1 and "fax" not in built.terms
     # A word the text uses counts as the text does: two products say "Wireless" in an attribute

@@ -165,8 +165,8 @@ def test_a_feature_word_counts_only_when_the_query_asks_for_a_kind_flagging_it(v
         vocabulary,
         features={"box": "box", "bluetooth": "bluetooth"},
         feature_kinds={
-            "box": ["computer-components/processors"],
-            "bluetooth": ["audio/speakers", "audio/headphones"],
+            "box": {"computer-components/processors": 40},
+            "bluetooth": {"audio/speakers": 30, "audio/headphones": 50},
         },
     )
 
@@ -180,6 +180,46 @@ def test_a_feature_word_counts_only_when_the_query_asks_for_a_kind_flagging_it(v
     assert read("bluetooth audio", [("audio/speakers", 0.3), ("audio/headphones", 0.3)]) == ["bluetooth"]
 
 
+def test_of_features_read_from_the_same_words_the_likely_kind_flagging_it_most_is_read(vocabulary):
+    from dataclasses import replace
+
+    from catalog.features import feature_forms
+    from searchapp.query.analyzer import features_of_the_kind
+    from searchapp.query.attributes import extract_features
+
+    # Laptops flag "keyboard_backlit" (and 7 keyboards false); keyboards flag "backlight".
+    flagging = replace(
+        vocabulary,
+        features={form: name for name in ("keyboard_backlit", "backlight") for form in feature_forms(name)},
+        feature_kinds={
+            "keyboard_backlit": {"computers/laptops": 111, "computers/keyboards-mice": 7},
+            "backlight": {"computers/keyboards-mice": 86},
+        },
+    )
+
+    def read(query, intent):
+        found = extract_features(query.split(), flagging)
+        return [e.value for e in features_of_the_kind(found, intent, flagging)]
+
+    assert read("backlit keyboard", [("computers/keyboards-mice", 0.9)]) == ["backlight"]
+    assert read(
+        "laptop backlit keyboard", [("computers/laptops", 0.9), ("computers/keyboards-mice", 0.1)]
+    ) == ["keyboard_backlit"]
+
+
+def test_a_vocabulary_saved_before_feature_kinds_were_counted_still_loads(vocabulary, tmp_path):
+    import json
+
+    from searchapp.query.vocabulary import FEATURE_MIN_KIND_PRODUCTS, Vocabulary
+
+    path = tmp_path / "vocabulary.json"
+    vocabulary.save(path)
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "feature_kinds": {"bluetooth": ["audio/speakers"]}}))
+
+    assert Vocabulary.load(path).feature_kinds == {"bluetooth": {"audio/speakers": FEATURE_MIN_KIND_PRODUCTS}}
+
+
 def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vocabulary, settings):
     """ "hdmi monitor": the declared rule reads it as a title, HDMI first (HDMI cables), and
     the classifier leans the same way; the cables' titles only say "monitor" for what they fit."""
@@ -191,9 +231,9 @@ def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vo
     from searchapp.query.intent import IntentModel, intent_path
     from searchapp.query.vocabulary import vocabulary_path
 
-    replace(saved_vocabulary, features={"hdmi": "hdmi"}, feature_kinds={"hdmi": ["computers/monitors"]}).save(
-        vocabulary_path()
-    )
+    replace(
+        saved_vocabulary, features={"hdmi": "hdmi"}, feature_kinds={"hdmi": {"computers/monitors": 52}}
+    ).save(vocabulary_path())
 
     def intent_with(heads):
         IntentModel(

@@ -216,6 +216,8 @@ def with_features(vocabulary):
         ("keyboard with numeric keypad and bluetooth", ["numeric_keypad", "bluetooth"]),
         ("backlit keyboard", ["keyboard_backlit"]),
         ("blue speaker", []),
+        ("speaker without bluetooth", []),
+        ("non backlit keyboard", []),
     ],
 )
 def test_features_are_read_however_the_query_writes_them(with_features, query, named):

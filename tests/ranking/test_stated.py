@@ -180,14 +180,18 @@ def test_the_first_stage_puts_products_having_the_feature_first_and_those_lackin
     assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]
 
 
-def test_a_title_denying_the_feature_lacks_it():
-    # BM25 finds "Non-Backlit" keyboards for "backlit keyboard": their titles say they lack it.
-    backlit = QueryFeatures("backlit keyboard", features=frozenset({"keyboard_backlit"}))
+@pytest.mark.parametrize("feature", ["keyboard_backlit", "backlight"])
+def test_a_title_denying_the_feature_lacks_it_and_loses_what_its_word_earned(feature):
+    # BM25 finds "Non-Backlit" keyboards for "backlit keyboard" by that very word: their titles
+    # say they lack it, so they lose more than a keyboard flagging it false.
+    backlit = QueryFeatures("backlit keyboard", features=frozenset({feature}))
 
-    def factor(title):
-        terms = document_terms(speaker(1, title, category="computers/keyboards-mice"))
-        return attribute_factor(backlit, terms, 0.5, frozenset({"computers/keyboards-mice"}))
+    def factor(title, lacking=()):
+        hit = speaker(1, title, category="computers/keyboards-mice")
+        hit.keywords["lacking"] = list(lacking)
+        return attribute_factor(backlit, document_terms(hit), 0.5, frozenset({"computers/keyboards-mice"}))
 
-    assert factor("Origin Storage Laptop Internal UK Keyboard Non-Backlit") == 0.5
-    assert factor("Logitech K800 Backlit Keyboard") == 1.0
+    assert factor("Origin Storage Laptop Internal UK Keyboard Non-Backlit") == 0.25
+    assert factor("Cherry G83 keyboard", lacking=[feature]) == 0.5
+    assert factor("Logitech K800 Backlit Keyboard") == 1.0  # "backlit" writes "backlight" too
     assert factor("Cherry G83 keyboard") == pytest.approx(0.5**0.5)
