@@ -52,8 +52,6 @@ class StatedFeatures:
         return not (features.isdisjoint(self.having) and features.isdisjoint(self.lacking))
 
 
-
-
 def feature_fit(feature: str, terms: DocumentTerms) -> bool | None:
     """True when the product flags the feature true or its words name it ("... Bluetooth
     Speaker"), False when it flags it false or its title denies it ("Keyboard Non-Backlit",
