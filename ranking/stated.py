@@ -58,17 +58,24 @@ def feature_fit(feature: str, terms: DocumentTerms) -> bool | None:
     which BM25 finds for "backlit keyboard"), None when it says nothing."""
     if feature in terms.features.having:
         return True
-    if feature in terms.features.lacking or title_denies(feature, terms):
+    if feature in terms.features.lacking:
+        return False
+    return words_fit(feature, terms.title_phrase, terms.words_anywhere)
+
+
+def words_fit(feature: str, title_phrase: str, words: Iterable[str]) -> bool | None:
+    """What a text says of the feature: False when the title (its stemmed words, space-joined
+    and padded) denies it, True when `words` (stemmed) name it, None when neither."""
+    if title_denies(feature, title_phrase):
         return False
     spellings = stemmed_spellings(feature)
-    return True if any(all(word in terms.words_anywhere for word in words) for words in spellings) else None
+    return True if any(all(word in words for word in spelling) for spelling in spellings) else None
 
 
-def title_denies(feature: str, terms: DocumentTerms) -> bool:
+def title_denies(feature: str, title_phrase: str) -> bool:
     """The title says the product lacks the feature: "Keyboard Non-Backlit"."""
-    phrase = terms.title_phrase
     return any(
-        f" {negation} {word} " in phrase
+        f" {negation} {word} " in title_phrase
         for negation in NEGATIONS
         for words in stemmed_spellings(feature)
         for word in words
@@ -113,7 +120,7 @@ def attribute_factor(
             if fits is False:
                 # A title denying it holds the feature's word, which BM25 credited as asked
                 # for: "Non-Backlit" keyboards led "backlit keyboard" through a halving.
-                factor *= demotion**2 if title_denies(feature, terms) else demotion
+                factor *= demotion**2 if title_denies(feature, terms.title_phrase) else demotion
             elif fits is None and terms.category in kinds:
                 factor *= demotion**0.5
     return factor

@@ -4,14 +4,16 @@ measure whether search honours what the shopper names: no judged query names a s
 
 Each noun is searched with the sizes (in the noun's units) its products' titles state, or
 the colours their titles or colour attributes state (catalog/colours.py), or the one-word
-features their attributes say they have ("bluetooth", "wireless"; catalog/features.py: a product
-lacking it states another value); its products are those of the category query
-understanding reads for the noun (its top intent), and a value is asked for when at least
-`min_products` of them state it, the `PER_NOUN` most stated. A
-query's score is the share of its first k results that fit (see ranking/stated.py), that state
-another value, and that could fit: its category's products that do, up to k. Brand queries
-pair a noun with the catalog's largest brands that sell none of its kind ("logitech webcam"
-where Logitech sells no webcam): what fits is a product of the kind, whatever its brand.
+features their attributes say they have ("bluetooth", "wireless"; catalog/features.py: a
+product lacking it states another value; a title naming the feature has it, as search reads
+it); its products are those of the category query understanding reads for the noun (its top
+intent), and a value is asked for when at least `min_products` of them state it, the
+`PER_NOUN` most stated. A query's score is the share of its first k results that fit (see
+ranking/stated.py; a product of another category fits no "<value> <noun>" query: a
+Bluetooth mouse is no "bluetooth laptop"), that state another value, and that could fit: its
+category's products that do, up to k. Brand queries pair a noun with the catalog's largest
+brands that sell none of its kind ("logitech webcam" where Logitech sells no webcam): what
+fits is a product of the kind, whatever its brand.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from django.db.models import Count
 from catalog.colours import product_colours
 from catalog.features import product_features
 from catalog.models import Product
+from ranking.features import title_tokens
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
+from ranking.stated import words_fit
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
 
@@ -62,6 +66,7 @@ class AttributeQuery:
     # kind's category
     value: str
     fitting: int  # active products of the noun's category that fit it
+    category: str  # the noun's category: a product filed elsewhere is not what was asked for
 
 
 def attribute_queries(min_products: int = 3) -> list[AttributeQuery]:
@@ -92,7 +97,7 @@ def brand_queries() -> list[AttributeQuery]:
         of_kind = active.filter(category__path=kind)
         sellers = set(of_kind.values_list("brand__name", flat=True))
         for brand in [name for name in by_size if name not in sellers][:BRANDS_PER_NOUN]:
-            queries.append(AttributeQuery(f"{brand.casefold()} {noun}", BRAND, kind, of_kind.count()))
+            queries.append(AttributeQuery(f"{brand.casefold()} {noun}", BRAND, kind, of_kind.count(), kind))
     return queries
 
 
@@ -115,7 +120,7 @@ def queries_for(
         )
         for value in common[:PER_NOUN]:
             fitting = sum(fit_of(kind, value, *product, intent[0][0]) is True for product in products)
-            queries.append(AttributeQuery(text(noun, value), kind, value, fitting))
+            queries.append(AttributeQuery(text(noun, value), kind, value, fitting, intent[0][0]))
     return queries
 
 
@@ -137,9 +142,12 @@ def fit_of(kind: str, value: str, title: str, attributes: dict | None, category:
     if kind == COLOUR:
         colours = product_colours(title, attributes)
         return value in colours if colours else None
-    if kind == FEATURE:  # it has the feature, lacks it, or says nothing (catalog/features.py)
+    if kind == FEATURE:  # it flags the feature, or its title names or denies it (ranking/stated.py)
         having, lacking = product_features(attributes)
-        return True if value in having else False if value in lacking else None
+        if value in having or value in lacking:
+            return value in having
+        tokens = title_tokens(title)
+        return words_fit(value, f" {' '.join(tokens)} ", tokens)
     distance = size_distance(sizes_in([value]), title_sizes(title))
     return None if distance is None else distance == 0
 
@@ -155,7 +163,12 @@ def score_results(
     query: AttributeQuery, products: list[tuple[str, dict | None, str]], k: int
 ) -> AttributeScore:
     """`products`: (title, attributes, category path) of the results in order."""
-    fits = [fit_of(query.kind, query.value, *product) for product in products[:k]]
+    fits = [
+        fit_of(query.kind, query.value, *product)
+        if query.kind == BRAND or product[2] == query.category
+        else None
+        for product in products[:k]
+    ]
     return AttributeScore(
         fit=sum(fit is True for fit in fits) / k,
         off=sum(fit is False for fit in fits) / k,
