@@ -9,8 +9,11 @@ from titles and, where the index holds them, the catalog's colour attributes
 
 A feature is binary, and catalogs flag it for the kinds of products that may have it: a
 speaker flagging neither way, among speakers that do, is less likely to have it, so it is
-demoted by half as much (in log terms). Only among those kinds: "box" is flagged by boxed
-processors, and "tv box" must not put TV boxes behind them.
+demoted by half as much (in log terms). A product of a kind no candidate flags it for is
+ranked with those silent ones, whatever its title says: the preference orders products
+within the kinds asked for ("hdmi monitor": an HDMI cable is no likelier than a monitor
+silent on HDMI). Query understanding reads a feature only for a query likely about a kind
+flagging it ("tv box" reads no boxed processor's "box").
 """
 
 from __future__ import annotations
@@ -110,7 +113,8 @@ def attribute_factor(
     document stating colours, none of them asked for (1: none stated or one fits), times its
     sizes' factor, times its features': `demotion` for each it lacks (feature_fit; squared when
     its title denies it), its square root for each it does not state when its category (in
-    `kinds`, featured_kinds) flags it."""
+    `kinds`, featured_kinds) flags it, and for each whatever it states when its category does
+    not: the preference ranks products within the kinds asked for, not across kinds."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
@@ -121,6 +125,8 @@ def attribute_factor(
                 # A title denying it holds the feature's word, which BM25 credited as asked
                 # for: "Non-Backlit" keyboards led "backlit keyboard" through a halving.
                 factor *= demotion**2 if title_denies(feature, terms.title_phrase) else demotion
-            elif fits is None and terms.category in kinds:
+            elif kinds and (fits is None or terms.category not in kinds):
+                # Silent among its kind, or of a kind no candidate flags it for: a cable
+                # saying "HDMI" is no likelier the "hdmi monitor" than a monitor silent on it.
                 factor *= demotion**0.5
     return factor

@@ -142,7 +142,8 @@ def test_a_product_flagging_a_feature_false_is_demoted_one_saying_nothing_less_a
     wired = speaker(3, "Trust Leto 2.0 speaker set", lacking=("bluetooth",))
     silent = speaker(4, "Logitech Z207 speaker")
     cabled = speaker(5, "Logitech S150 USB speaker", category="audio/other")
-    hits = [flagged, named, wired, silent, cabled]
+    adapter = speaker(7, "Trust Bluetooth audio adapter", category="audio/other")
+    hits = [flagged, named, wired, silent, cabled, adapter]
     kinds = featured_kinds(bluetooth, map(document_terms, hits))
 
     def factor(hit):
@@ -154,9 +155,9 @@ def test_a_product_flagging_a_feature_false_is_demoted_one_saying_nothing_less_a
     assert factor(wired) == 0.5
     # Saying nothing where speakers flag it: less likely to have it, but not known to lack it.
     assert factor(silent) == pytest.approx(0.5**0.5)
-    # Saying nothing where no candidate of its kind flags it ("box" flags boxed processors:
-    # "tv box" must not put TV boxes behind them): left alone.
-    assert factor(cabled) == 1.0
+    # Of a kind no candidate flags it for, whatever its title says: ranked with the silent
+    # speakers, neither before them nor behind ("hdmi monitor" put HDMI cables before monitors).
+    assert factor(cabled) == factor(adapter) == pytest.approx(0.5**0.5)
     # A video or live stream states no flags: left alone too.
     video = make_hit(6, title="JBL Go 3 review")
     video.doc_type = "video"
