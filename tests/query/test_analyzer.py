@@ -4,6 +4,8 @@ from searchapp.models import Synonym
 from searchapp.query.analyzer import PARTS, AnalyzerConfig, analyze
 from searchapp.search_request import SearchFilters
 
+from .intent_models import cables_and_monitors
+
 pytestmark = pytest.mark.django_db
 
 
@@ -228,7 +230,7 @@ def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vo
     import numpy as np
 
     from searchapp.query.analyzer import reset_caches
-    from searchapp.query.intent import IntentModel, intent_path
+    from searchapp.query.intent import intent_path
     from searchapp.query.vocabulary import vocabulary_path
 
     replace(
@@ -236,15 +238,7 @@ def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vo
     ).save(vocabulary_path())
 
     def intent_with(heads):
-        IntentModel(
-            vocabulary={"hdmi": 0, "monitor": 1},
-            idf=np.ones(2),
-            coef=np.array([[3.0, 0.0], [0.0, 1.0]]),
-            intercept=np.zeros(2),
-            classes=["cables/hdmi-cables", "computers/monitors"],
-            presence=np.array([[True, False], [True, True]]),
-            heads=heads,
-        ).save(intent_path())
+        cables_and_monitors(heads, ("cables/hdmi-cables", "computers/monitors")).save(intent_path())
         reset_caches()
         parsed = analyze("hdmi monitor")
         return parsed.category_intent[0][0], {b.value for b in parsed.boosts if b.field == "category_path"}

@@ -15,6 +15,8 @@ from searchapp.query.intent import (
 )
 from tests.catalog.factories import SMALL_CATALOG, load_rows
 
+from .intent_models import cables_and_monitors, two_word_model
+
 
 @pytest.fixture
 def trained(db) -> IntentModel:
@@ -66,20 +68,13 @@ def test_training_records_which_categories_use_each_word(trained):
     assert used_by["toner"] == used_by["cyan"] and len(used_by["toner"]) == 1
 
 
-def two_word_model(presence) -> IntentModel:
+def nintendo_switch(presence) -> IntentModel:
     """ "switch" is strong evidence for networking, "nintendo" weak evidence for games."""
-    return IntentModel(
-        vocabulary={"nintendo": 0, "switch": 1},
-        idf=np.ones(2),
-        coef=np.array([[1.0, 0.0], [0.0, 3.0]]),
-        intercept=np.zeros(2),
-        classes=["games", "networking"],
-        presence=presence,
-    )
+    return two_word_model(("nintendo", "switch"), ("games", "networking"), (1.0, 3.0), presence)
 
 
 def test_a_query_word_no_product_of_a_category_uses_makes_that_category_unlikely():
-    model = two_word_model(np.array([[True, False], [True, True]]))
+    model = nintendo_switch(np.array([[True, False], [True, True]]))
     query = ["nintendo", "switch"]
     assert model.predict(query)[0][0] == "networking"
     (best, probability), (_, other) = model.predict_query(query)
@@ -87,13 +82,13 @@ def test_a_query_word_no_product_of_a_category_uses_makes_that_category_unlikely
 
 
 def test_a_one_word_query_keeps_the_classifiers_distribution():
-    model = two_word_model(np.array([[True, False], [True, True]]))
+    model = nintendo_switch(np.array([[True, False], [True, True]]))
     assert model.predict_query(["nintendo"]) == model.predict(["nintendo"])
     assert model.predict_query(["nintendo", "nintendo"]) == model.predict(["nintendo", "nintendo"])
 
 
 def test_a_category_whose_products_state_the_word_keeps_its_odds():
-    model = two_word_model(np.array([[True, False], [True, True]]))
+    model = nintendo_switch(np.array([[True, False], [True, True]]))
     query = ["nintendo", "switch"]
     assert model.predict_query(query, stated_by={"nintendo": ["networking"]}) == model.predict(query)
 
@@ -112,20 +107,6 @@ def test_training_records_which_categories_name_a_word_as_their_product():
 
     assert naming("monitor") == {"monitors"} and naming("hdmi") == {"cables"}
     assert model.presence[model.vocabulary["monitor"]].all()  # both hold the word
-
-
-def cables_and_monitors(heads) -> IntentModel:
-    """ "hdmi" is strong evidence for cables, whose titles say "Monitor Cable DVI-HDMI";
-    monitors flag HDMI but their titles do not say it."""
-    return IntentModel(
-        vocabulary={"hdmi": 0, "monitor": 1},
-        idf=np.ones(2),
-        coef=np.array([[3.0, 0.0], [0.0, 1.0]]),
-        intercept=np.zeros(2),
-        classes=["cables", "monitors"],
-        presence=np.array([[True, False], [True, True]]),
-        heads=heads,
-    )
 
 
 MONITORS_NAME_MONITORS = np.array([[True, False], [False, True]])
@@ -154,7 +135,7 @@ def test_a_product_no_category_sells_leaves_what_fits_it_likely():
 
 
 def test_a_model_saved_before_word_presence_predicts_queries_as_the_classifier_does():
-    model = two_word_model(None)
+    model = nintendo_switch(None)
     assert model.predict_query(["nintendo", "switch"]) == model.predict(["nintendo", "switch"])
 
 
