@@ -10,7 +10,7 @@ switched off (ablation, or an incident); a part that fails is skipped and report
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -339,11 +339,11 @@ def query_intent(
     return blend_with_rule(predictions, rule.value if rule else None, top=top), extractions
 
 
-def feature_words(extractions: list[Extraction]) -> dict[str, list[str]]:
+def feature_words(extractions: list[Extraction]) -> dict[str, Collection[str]]:
     """Folded word of a feature the query names -> the categories flagging that feature."""
     kinds = get_vocabulary().feature_kinds
     return {
-        stem(word): kinds.get(e.value, [])
+        stem(word): kinds.get(e.value, {})
         for e in extractions
         if e.rule == FEATURE
         for word in e.text.split()

@@ -128,11 +128,10 @@ class IntentModel:
     def names_elsewhere(self, category: str, tokens: Sequence[str], brand_words: Iterable[str] = ()) -> bool:
         """The category's texts use the query's product word mostly for what they fit: the
         declared rule reading "hdmi monitor" as a title ("HDMI" first: cables) is not followed."""
-        if category not in self.classes:
+        column = self.class_index.get(category)
+        if column is None:
             return False
-        return bool(
-            self.fitting_only(folded_words(" ".join(tokens)), brand_words)[self.classes.index(category)]
-        )
+        return bool(self.fitting_only(folded_words(" ".join(tokens)), brand_words)[column])
 
     def probabilities(self, tokens: Sequence[str]) -> np.ndarray | None:
         """The distribution over classes; None when no term is known."""
