@@ -170,6 +170,11 @@ def title_tokens(title: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in TOKEN.findall(title.casefold()))
 
 
+def padded_phrase(tokens: Sequence[str]) -> str:
+    """Tokens space-joined and padded, for phrase containment tests (" non backlit ")."""
+    return f" {' '.join(tokens)} "
+
+
 def field_words(*texts: str) -> frozenset[str]:
     return frozenset(stem(word) for text in texts for word in TOKEN.findall(text.casefold()))
 
@@ -237,8 +242,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         title_words=frozenset(tokens),
         title_positions=first_positions(tokens),
         title_length=len(tokens),
-        # Space-joined and padded, for phrase containment tests.
-        title_phrase=f" {' '.join(tokens)} ",
+        title_phrase=padded_phrase(tokens),
         accessory_targets=accessory_targets(tokens),
         component_words=component_words(title),
         category_words=field_words(category_name),
@@ -343,10 +347,10 @@ def compute_features(
         return columns.astype(np.float32)
     query_words = [stem(word) for word in query.tokens]
     tokens = set(query_words)
-    phrase = f" {' '.join(query_words)} " if len(query_words) > 1 else ""
+    phrase = padded_phrase(query_words) if len(query_words) > 1 else ""
     query_brand = (query.brand or "").casefold()
     colour = stem((query.colour or "").casefold())
-    text = f" {' '.join(query.tokens)} "
+    text = padded_phrase(query.tokens)
     intent = query.category_intent
     head = query.product_head
     documents = [document_terms(hit) for hit in hits]

@@ -27,7 +27,7 @@ from django.db.models import Count
 from catalog.colours import product_colours
 from catalog.features import product_features
 from catalog.models import Product
-from ranking.features import title_tokens
+from ranking.features import padded_phrase, title_tokens
 from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
 from ranking.stated import words_fit
 from searchapp.query.analyzer import analyze
@@ -147,7 +147,7 @@ def fit_of(kind: str, value: str, title: str, attributes: dict | None, category:
         if value in having or value in lacking:
             return value in having
         tokens = title_tokens(title)
-        return words_fit(value, f" {' '.join(tokens)} ", tokens)
+        return words_fit(value, padded_phrase(tokens), tokens)
     distance = size_distance(sizes_in([value]), title_sizes(title))
     return None if distance is None else distance == 0
 

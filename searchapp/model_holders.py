@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexing.backends.base import Hit
-from ranking.features import document_terms, field_words, title_tokens
+from ranking.features import document_terms, field_words, padded_phrase, title_tokens
 
 from .query.attributes import written_forms
 
@@ -34,4 +34,4 @@ def model_holder(parsed) -> Callable[[Hit], bool] | None:
 def written_phrases(model: str) -> tuple[str, ...]:
     """The model number as a title's padded word phrase (`DocumentTerms.title_phrase`) holds
     it, in each way titles write it: "tn-3170" -> (" tn 3170 ", " tn3170 ")."""
-    return tuple(f" {' '.join(title_tokens(form))} " for form in written_forms(model))
+    return tuple(padded_phrase(title_tokens(form)) for form in written_forms(model))

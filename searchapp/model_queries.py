@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ranking.features import title_tokens
+from ranking.features import padded_phrase, title_tokens
 from searchapp.model_holders import written_phrases
 from searchapp.query.attributes import names_few_titles
 from searchapp.query.vocabulary import Vocabulary
@@ -36,7 +36,7 @@ def model_codes(vocabulary: Vocabulary, limit: int) -> list[tuple[str, str]]:
 
 def holds_code(title: str, letters: str, digits: str) -> bool:
     """The title writes the code, hyphenated, apart or joined."""
-    phrase = f" {' '.join(title_tokens(title))} "
+    phrase = padded_phrase(title_tokens(title))
     return any(written in phrase for written in written_phrases(letters + digits))
 
 
