@@ -5,7 +5,8 @@ many products only in their attributes, so the title alone cannot tell the speak
 it from those that lack it. The flags a product sets true are its features, those it sets false
 what it lacks, under the attribute's name ("wi_fi"); what comes in the box and compliance
 flags name nothing a shopper searches by. A few attributes name features in their text
-(NAMED_FEATURES: "Wired" or "Wireless").
+(NAMED_FEATURES: "Wired" or "Wireless"), and a port a product counts one of is a feature too
+(CONNECTORS: "vga_d_sub_ports_quantity": 1 is a VGA port).
 """
 
 from __future__ import annotations
@@ -22,6 +23,28 @@ NOT_FEATURE_WORDS = frozenset({"manual", "guide", "included", "drivers", "compli
 # headphones, mice, keyboards, adapters), and a wired headphone lacks what "wireless
 # headphones" asks for.
 NAMED_FEATURES = {"connectivity_technology": frozenset({"wired", "wireless"})}
+# Attributes stating a connector, by count or by flag -> the connector as shoppers name it.
+# Icecat counts most ports instead of flagging them: of the 199 Chorus monitors, 138 count VGA
+# ports, 63 DVI-D and 44 DisplayPorts, none flags them, so "vga monitor" could not tell monitors
+# from the VGA cables its words match. Declared, reviewable like the taxonomy.
+CONNECTORS = {
+    "vga_d_sub_ports_quantity": "vga",
+    "hdmi_ports_quantity": "hdmi",
+    "displayports_quantity": "displayport",
+    "mini_displayports_quantity": "mini_displayport",
+    "dvi_d_ports_quantity": "dvi",
+    "dvi_i_ports_quantity": "dvi",
+    "dvi_ports_quantity": "dvi",
+    "dvi_port": "dvi",
+    "thunderbolt_3_ports_quantity": "thunderbolt",
+    "thunderbolt_ports_quantity": "thunderbolt",
+    "usb_type_c_ports_quantity": "usb_c",
+    "usb_2_0_type_c_ports_quantity": "usb_c",
+    "usb_3_2_gen_1_3_1_gen_1_type_c_ports_quantity": "usb_c",
+    "usb_3_2_gen_2_3_1_gen_2_type_c_ports_quantity": "usb_c",
+    "esata_ports_quantity": "esata",
+    "scart_ports_quantity": "scart",
+}
 
 
 def is_feature(name: str) -> bool:
@@ -29,12 +52,15 @@ def is_feature(name: str) -> bool:
 
 
 def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
-    """(the features it has, those it lacks), sorted: the flags it sets true and false, and
-    the features its NAMED_FEATURES attributes name and do not name."""
+    """(the features it has, those it lacks), sorted: the flags it sets true and false, the
+    features its NAMED_FEATURES attributes name and do not name, and the CONNECTORS it counts
+    or flags."""
     having, lacking = set(), set()
     for name, value in (attributes or {}).items():
         if isinstance(value, bool) and is_feature(name):
-            (having if value else lacking).add(name)
+            (having if value else lacking).add(CONNECTORS.get(name, name))
+        elif name in CONNECTORS and isinstance(value, int | float):
+            (having if value > 0 else lacking).add(CONNECTORS[name])
         elif name in NAMED_FEATURES:
             # A feed may list the values ["Wired", "Wireless"], as colour attributes do.
             named = NAMED_FEATURES[name].intersection(text_words(value))

@@ -37,6 +37,20 @@ def test_connectivity_names_wired_or_wireless_and_the_other_is_lacking():
     assert features(1) == ([], [])
 
 
+def test_a_port_counted_or_flagged_is_the_connector_as_shoppers_name_it():
+    monitor = {"vga_d_sub_ports_quantity": 1.0, "displayports_quantity": 2, "dvi_port": False}
+    assert product_features(monitor) == (["displayport", "vga"], ["dvi"])
+    # A DVI-D port counted outweighs the generic DVI flag set false: it has DVI.
+    assert product_features({"dvi_d_ports_quantity": 1.0, "dvi_port": False}) == (["dvi"], [])
+    assert product_features({"hdmi_ports_quantity": 0, "thunderbolt_3_ports_quantity": 1}) == (
+        ["thunderbolt"],
+        ["hdmi"],
+    )
+    # Counts of ports no shopper names by the count's name are no features.
+    assert product_features({"ports_quantity": 4, "usb_2_0_ports_quantity": 2}) == ([], [])
+    assert product_features({"vga_d_sub_ports_quantity": "1"}) == ([], [])
+
+
 def test_a_feature_is_named_apart_joined_or_in_any_order():
     assert feature_forms("wi_fi") == ("wi fi", "wifi", "fi wi")
     assert feature_forms("keyboard_backlit") == ("keyboard backlit", "keyboardbacklit", "backlit keyboard")
