@@ -472,8 +472,9 @@ class PreRank:
     wants laptops before laptop sleeves; see PipelineConfig) or a product of another category
     that holds it as a sized part ("ssd": SSDs before PCs "... 256 GB SSD Tower"), and by
     `attribute_demotion` when its title states another size or colour than the query asks
-    for ("samsung tv 55 inch": a 40" TV; ranking/stated.py); `Rank` then reorders the top of
-    this order with the learned model."""
+    for ("samsung tv 55 inch": a 40" TV; ranking/stated.py) or lacks the feature it names,
+    or when the query names a feature and the candidate is filed elsewhere than the clear
+    intent; `Rank` then reorders the top of this order with the learned model."""
 
     name = "prerank"
 
@@ -500,6 +501,10 @@ class PreRank:
                 score *= demotion
             if attributes:
                 score *= attribute_factor(query, terms, attribute_demotion, kinds)
+                if query.features and intent and is_other_product(hit, intent):
+                    # A feature asked of a clear kind ("vga monitor"): a VGA splitter or cable
+                    # has it, and its words match better, but it is not the kind asked for.
+                    score *= attribute_demotion
             return score
 
         key = first_stage_score if head or attributes else score_of

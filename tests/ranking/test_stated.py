@@ -181,6 +181,39 @@ def test_the_first_stage_puts_products_having_the_feature_first_and_those_lackin
     assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]
 
 
+def vga_monitor_first_stage(intent: float) -> list[str]:
+    query = "vga monitor"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = ParsedQuery(
+        original=query,
+        normalized=query,
+        extractions=(Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,)),),
+        category_intent=(("computers/monitors", intent),),
+    )
+
+    def filed(pk, title, category, having=()):
+        hit = make_hit(pk, title=title, rank=pk)
+        hit.keywords.update(feature=list(having), category_path=[category.split("/")[0], category])
+        return hit
+
+    ctx.candidates["product"] = [
+        filed(1, "C2G 4-Port UXGA Monitor Splitter Extender VGA", "cables/adapters", having=("vga",)),
+        filed(2, "C2G 5m Monitor HD15 M/M cable VGA", "cables/video-cables"),
+        filed(3, "HP VM633A4 computer monitor", "computers/monitors", having=("vga",)),
+        filed(4, "Philips LCD widescreen monitor", "computers/monitors"),
+    ]
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
+    return [hit.id for hit in ctx.candidates["product"]]
+
+
+def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
+    # A VGA splitter has VGA ports and its words match better, but "vga monitor" asks for a
+    # monitor: products filed elsewhere than the clear intent lose as a lacking one would.
+    assert vga_monitor_first_stage(intent=0.93) == ["product:3", "product:4", "product:1", "product:2"]
+    # An unclear intent demotes no kind: the feature alone orders them.
+    assert vga_monitor_first_stage(intent=0.4) == ["product:1", "product:3", "product:2", "product:4"]
+
+
 @pytest.mark.parametrize("feature", ["keyboard_backlit", "backlight"])
 def test_a_title_denying_the_feature_lacks_it_and_loses_what_its_word_earned(feature):
     # BM25 finds "Non-Backlit" keyboards for "backlit keyboard" by that very word: their titles
