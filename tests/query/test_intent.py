@@ -126,6 +126,18 @@ def test_a_brand_is_not_the_product_a_query_names():
     assert as_product[0] == "cables" and as_brand[0] == "monitors"
 
 
+def test_the_declared_rule_is_not_followed_where_its_category_holds_only_the_querys_other_words():
+    # "hdmi tv" read as a title names HDMI cables ("HDMI" first); their titles never say "TV",
+    # which TVs name as their product.
+    presence = np.array([[True, False], [False, True]])
+    model = two_word_model(("hdmi", "tv"), ("cables", "tvs"), (3.0, 1.0), presence, heads=presence)
+    assert model.names_elsewhere("cables", ["hdmi", "tv"])
+    assert not model.names_elsewhere("tvs", ["hdmi", "tv"])
+    # A category holding none of the query's words keeps a rule naming it: a declared alias
+    # ("iphone": phones, though the catalog sells no iPhone).
+    assert not model.names_elsewhere("cables", ["tv"])
+
+
 def test_a_product_no_category_sells_leaves_what_fits_it_likely():
     # "ipod": the catalog sells docks and cases for iPods, no iPod
     nobody = np.zeros((2, 2), dtype=bool)
