@@ -55,6 +55,8 @@ NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT = (
 PARTS = (NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT)
 # How likely the query must ask for kinds of products flagging a feature it names.
 FEATURE_KIND_PROBABILITY = 0.5
+# How likely the classifier's first reading must be to override the declared taxonomy rule.
+RULE_OVERRIDE_PROBABILITY = 0.5
 CATEGORY_INTENT_RULE = "category_intent"
 # Text fields a colour or a size is looked for in (fields a doc type lacks are skipped).
 DESCRIPTIVE_TEXT_FIELDS = ("title", "attributes")
@@ -333,7 +335,10 @@ def query_intent(
         tokens, top, brand_words=brand_words, stated_by=feature_words(extractions)
     )
     rule = next((e for e in extractions if e.rule == PRODUCT_TYPE), None)
-    if rule is not None and model.names_elsewhere(rule.value, tokens, brand_words):
+    # Only a sure reading overrides the declared rule: a corrected typo's stray word ("nintendo
+    # swith" -> "nintendo with") leaves the classifier unsure (0.06) and the rule standing.
+    best = predictions[0][0] if predictions and predictions[0][1] >= RULE_OVERRIDE_PROBABILITY else None
+    if rule is not None and model.names_elsewhere(rule.value, tokens, brand_words, best):
         extractions = [e for e in extractions if e is not rule]
         rule = None
     return blend_with_rule(predictions, rule.value if rule else None, top=top), extractions

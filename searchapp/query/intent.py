@@ -125,29 +125,37 @@ class IntentModel:
             return none
         return self.presence[column] & ~self.heads[column]
 
-    def names_elsewhere(self, category: str, tokens: Sequence[str], brand_words: Iterable[str] = ()) -> bool:
+    def names_elsewhere(
+        self, category: str, tokens: Sequence[str], brand_words: Iterable[str] = (), best: str | None = None
+    ) -> bool:
         """The category's texts use the query's product word mostly for what they fit ("hdmi
         monitor": cables "Monitor Cable DVI-HDMI"), or hold the query's other words but never
-        that word, which another category names ("hdmi tv": HDMI cables never say "TV"): the
-        declared rule reading the query as a title ("HDMI" first: cables) is not followed. A
-        category holding none of the query's words keeps it: the rule is a declared alias
-        ("iphone": phones, though the catalog sells no iPhone)."""
+        that word, which `best` (the classifier's first reading) names as its product ("hdmi
+        tv": HDMI cables never say "TV"; TVs do): the declared rule reading the query as a
+        title ("HDMI" first: cables) is not followed. A category holding none of the query's
+        words keeps it, the rule being a declared alias ("iphone": phones, though the catalog
+        sells no iPhone), as does a product word no likely category names (a typo: "nintendo
+        swith")."""
         column = self.class_index.get(category)
         if column is None:
             return False
         folded = folded_words(" ".join(tokens))
         if self.fitting_only(folded, brand_words)[column]:
             return True
-        return self.holds_only_modifiers(column, folded, brand_words)
+        return best in self.class_index and self.holds_only_modifiers(
+            column, self.class_index[best], folded, brand_words
+        )
 
-    def holds_only_modifiers(self, column: int, folded: Sequence[str], brand_words: Iterable[str]) -> bool:
-        """The class's texts hold another of the query's words, never its product word, while
-        another class names that word as its product."""
+    def holds_only_modifiers(
+        self, column: int, naming: int, folded: Sequence[str], brand_words: Iterable[str]
+    ) -> bool:
+        """Class `column`'s texts hold another of the query's words, never its product word,
+        which class `naming` names as its product."""
         head = product_head(folded, (stem(word) for word in brand_words))
         if self.heads is None or self.presence is None or head not in self.vocabulary:
             return False
         row = self.vocabulary[head]
-        if self.presence[row, column] or not self.heads[row].any():
+        if self.presence[row, column] or not self.heads[row, naming]:
             return False
         others = [self.vocabulary[word] for word in set(folded) - {head} if word in self.vocabulary]
         return bool(self.presence[others, column].any())

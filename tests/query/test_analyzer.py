@@ -248,3 +248,35 @@ def test_a_query_naming_a_product_by_its_connector_asks_for_the_product(saved_vo
         "computers/monitors",
         {"computers/monitors"},
     )
+
+
+def test_only_a_sure_reading_naming_the_product_word_overrides_the_declared_rule(saved_vocabulary):
+    """ "hdmi tv" read as a title names HDMI cables, whose titles never say "TV"; TVs name it.
+    The classifier sure of TVs drops the rule; unsure (a corrected typo's stray word), it stands."""
+    import numpy as np
+
+    from searchapp.query.analyzer import query_intent
+    from searchapp.query.attributes import PRODUCT_TYPE, Extraction
+    from searchapp.query.intent import IntentModel
+
+    classes = ["cables/hdmi-cables", "tv-video/tvs-displays", "a/a", "b/b"]
+    holds_tv = np.array([False, True, True, True])
+    presence = np.array([[True] * 4, holds_tv])  # rows: hdmi, tv
+    heads = np.array([[True, False, False, False], holds_tv])  # the classes holding "tv" name it
+    rule = Extraction(PRODUCT_TYPE, "category_path", "cables/hdmi-cables", 0.7, "hdmi tv")
+
+    def read(tv_weight):
+        model = IntentModel(
+            vocabulary={"hdmi": 0, "tv": 1},
+            idf=np.ones(2),
+            coef=np.array([[1.0, 0.0], [0.0, tv_weight], [0.0, 0.0], [0.0, 0.0]]),
+            intercept=np.zeros(4),
+            classes=classes,
+            presence=presence,
+            heads=heads,
+        )
+        intent, extractions = query_intent(model, ["hdmi", "tv"], [rule], 3)
+        return intent[0][0], rule in extractions
+
+    assert read(8.0) == ("tv-video/tvs-displays", False)
+    assert read(0.3) == ("cables/hdmi-cables", True)

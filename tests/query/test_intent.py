@@ -131,11 +131,14 @@ def test_the_declared_rule_is_not_followed_where_its_category_holds_only_the_que
     # which TVs name as their product.
     presence = np.array([[True, False], [False, True]])
     model = two_word_model(("hdmi", "tv"), ("cables", "tvs"), (3.0, 1.0), presence, heads=presence)
-    assert model.names_elsewhere("cables", ["hdmi", "tv"])
-    assert not model.names_elsewhere("tvs", ["hdmi", "tv"])
+    assert model.names_elsewhere("cables", ["hdmi", "tv"], best="tvs")
+    assert not model.names_elsewhere("tvs", ["hdmi", "tv"], best="tvs")
     # A category holding none of the query's words keeps a rule naming it: a declared alias
     # ("iphone": phones, though the catalog sells no iPhone).
-    assert not model.names_elsewhere("cables", ["tv"])
+    assert not model.names_elsewhere("cables", ["tv"], best="tvs")
+    # So does a product word the classifier's first reading does not name: a typo a stray
+    # title holds ("nintendo swith").
+    assert not model.names_elsewhere("cables", ["hdmi", "tv"], best="cables")
 
 
 def test_a_product_no_category_sells_leaves_what_fits_it_likely():
