@@ -107,18 +107,27 @@ def featured_kinds(query: QueryFeatures, documents: Iterable[DocumentTerms]) -> 
 
 
 def attribute_factor(
-    query: QueryFeatures, terms: DocumentTerms, demotion: float, kinds: frozenset[str] = frozenset()
+    query: QueryFeatures,
+    terms: DocumentTerms,
+    demotion: float,
+    kinds: frozenset[str] = frozenset(),
+    intent: str | None = None,
 ) -> float:
     """What a hit's first-stage score and P(engage) are multiplied by: `demotion` for a
     document stating colours, none of them asked for (1: none stated or one fits), times its
     sizes' factor, times its features': `demotion` for each it lacks (feature_fit; squared when
     its title denies it), its square root for each it does not state when its category (in
     `kinds`, featured_kinds) flags it, and for each whatever it states when its category does
-    not: the preference ranks products within the kinds asked for, not across kinds."""
+    not: the preference ranks products within the kinds asked for, not across kinds. A product
+    filed elsewhere than the query's clear category `intent` loses `demotion` once more when the
+    query names a feature: a VGA splitter has VGA ports and its words match "vga monitor" better
+    than a monitor's, but it is not the kind asked for."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
     if query.features and terms.features is not None:
+        if intent and terms.category and terms.category != intent:
+            factor *= demotion
         for feature in query.features:
             fits = feature_fit(feature, terms)
             if fits is False:

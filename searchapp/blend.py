@@ -33,6 +33,7 @@ from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
 from .mixed_row import SELLER_LOOKAHEAD, Slot, SlotAllocator
 from .model_holders import model_holder
+from .query.analyzer import confident_category
 from .query.attributes import LOW
 from .search_request import Sort, sort_key
 
@@ -57,9 +58,17 @@ PRICE_PERCENTILE = FEATURE_INDEX["price_percentile"]
 class Blend:
     name = "blend"
 
-    def __init__(self, marketplace: MarketplaceConfig | None = None, attribute_demotion: float = 1.0):
+    def __init__(
+        self,
+        marketplace: MarketplaceConfig | None = None,
+        attribute_demotion: float = 1.0,
+        intent: float | None = None,
+    ):
         # None: the merchandisers' settings (admin), re-read when they change.
         self.marketplace = marketplace
+        # How sure the query's category must be for a feature query to demote other kinds, as
+        # in the first stage (PipelineConfig.accessory_intent; None: never).
+        self.intent = intent
         # What a candidate stating another size or colour than the query asks for, or not
         # holding a model number it names when others do, is multiplied by here, as in the
         # first stage (PipelineConfig.attribute_demotion): the blend reorders the ranker's order
@@ -127,7 +136,9 @@ class Blend:
                 config.objective,
                 affinity,
                 features[:rows] if rows else None,
-                query_fit(ctx, hits[:rows], features[:rows], self.attribute_demotion) if rows else None,
+                query_fit(ctx, hits[:rows], features[:rows], self.attribute_demotion, self.intent)
+                if rows
+                else None,
             )
         utilities = combine(parts, config.objective)
         if len(ctx.candidates) > 1:
@@ -190,9 +201,12 @@ class Blend:
         return [pooled[page * budget : (page + 1) * budget] for page in range(pages)]
 
 
-def query_fit(ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float) -> np.ndarray | None:
+def query_fit(
+    ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float, intent: float | None = None
+) -> np.ndarray | None:
     """How well each hit fits what the query asked for beyond its words: its price wish
-    (price_fit) times its stated sizes' and colours' factor (ranking/stated.py), and
+    (price_fit) times its stated sizes', colours' and features' factor (ranking/stated.py; a
+    feature query's category counts when its intent reaches `intent`), and
     `attribute_demotion` for a hit not holding a model number the query names when others do
     (model_holders.py); None when it asked for none of them."""
     if ctx.parsed is None:
@@ -205,7 +219,10 @@ def query_fit(ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: fl
     if asks_for_attributes(query):
         documents = [document_terms(hit) for hit in hits]
         kinds = featured_kinds(query, documents)
-        factors *= [attribute_factor(query, terms, attribute_demotion, kinds) for terms in documents]
+        category = confident_category(ctx.parsed, intent) if intent is not None else None
+        factors *= [
+            attribute_factor(query, terms, attribute_demotion, kinds, category) for terms in documents
+        ]
     holds = model_holder(ctx.parsed)
     if holds is not None:
         held = np.array([holds(hit) for hit in hits], dtype=bool)

@@ -62,7 +62,7 @@ from .facets import compute_facets, disjunctive_facets, filtered_facets, without
 from .fusion import reciprocal_rank_fusion
 from .highlight import WORD, Highlighter
 from .model_holders import model_holder
-from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze
+from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze, confident_category
 from .query.normalize import normalize
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 from .sort_floor import sortable
@@ -486,8 +486,8 @@ class PreRank:
     def run(self, ctx: SearchContext) -> None:
         demotion, attribute_demotion = self.demotion, self.attribute_demotion
         query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-        intent = confident_category(ctx.parsed, self.intent) if demotion != 1 else None
-        head = query.product_head if intent else None
+        intent = confident_category(ctx.parsed, self.intent)
+        head = query.product_head if intent and demotion != 1 else None
         attributes = attribute_demotion != 1 and asks_for_attributes(query)
         kinds = featured_kinds(query, map(document_terms, chain.from_iterable(ctx.candidates.values())))
 
@@ -500,24 +500,13 @@ class PreRank:
             ):
                 score *= demotion
             if attributes:
-                score *= attribute_factor(query, terms, attribute_demotion, kinds)
-                if query.features and intent and is_other_product(hit, intent):
-                    # A feature asked of a clear kind ("vga monitor"): a VGA splitter or cable
-                    # has it, and its words match better, but it is not the kind asked for.
-                    score *= attribute_demotion
+                score *= attribute_factor(query, terms, attribute_demotion, kinds, intent)
             return score
 
         key = first_stage_score if head or attributes else score_of
         key = holders_first(ctx.parsed, key) or key
         for hits in ctx.candidates.values():
             hits.sort(key=key, reverse=True)
-
-
-def confident_category(parsed: ParsedQuery | None, threshold: float) -> str | None:
-    """The query's top category when its intent reaches `threshold`."""
-    intent = parsed.category_intent if parsed else ()
-    path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
-    return path if probability >= threshold else None
 
 
 def holders_first(parsed, score: Callable[[Hit], float]) -> Callable[[Hit], tuple] | None:
@@ -738,7 +727,7 @@ class SearchPipeline:
             PreRank(config.accessory_demotion, config.accessory_intent, config.attribute_demotion),
             Rank(backend, config),
             SortResults(),
-            Blend(config.marketplace, config.attribute_demotion),
+            Blend(config.marketplace, config.attribute_demotion, config.accessory_intent),
             Facets(recall, fuse),
             Present(),
         ]

@@ -31,6 +31,7 @@ from dataclasses import replace
 from indexing.backends.base import BaseSearchBackend
 
 from . import pipeline  # the stages this one re-runs; imported as a module (cycle)
+from .query.analyzer import confident_category
 from .query.vocabulary import get_vocabulary
 from .search_request import SearchFilters
 
@@ -174,7 +175,7 @@ class Recover:
 
 
 def clear_kind(ctx: pipeline.SearchContext) -> str | None:
-    return pipeline.confident_category(ctx.parsed, KIND_INTENT)
+    return confident_category(ctx.parsed, KIND_INTENT)
 
 
 def has_kind(candidates: dict[str, list], category: str) -> bool:

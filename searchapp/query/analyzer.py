@@ -240,6 +240,13 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
     )
 
 
+def confident_category(parsed: ParsedQuery | None, threshold: float) -> str | None:
+    """The query's top category when its intent reaches `threshold`."""
+    intent = parsed.category_intent if parsed else ()
+    path, probability = max(intent, key=lambda pair: pair[1], default=(None, 0.0))
+    return path if probability >= threshold else None
+
+
 def features_of_the_kind(
     extractions: list[Extraction], intent: list[tuple[str, float]], vocabulary
 ) -> list[Extraction]:

@@ -1,5 +1,6 @@
 """Sizes and colours a query asks for against those a title states (ranking/sizes.py, stated.py)."""
 
+import numpy as np
 import pytest
 
 from ranking.features import QueryFeatures, document_terms, title_tokens
@@ -204,6 +205,27 @@ def vga_monitor_first_stage(intent: float) -> list[str]:
     ]
     PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
     return [hit.id for hit in ctx.candidates["product"]]
+
+
+def test_the_blend_demotes_other_kinds_for_a_feature_asked_of_a_clear_kind_as_the_first_stage_does():
+    from searchapp.blend import query_fit
+
+    query = "vga monitor"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = ParsedQuery(
+        original=query,
+        normalized=query,
+        extractions=(Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,)),),
+        category_intent=(("computers/monitors", 0.93),),
+    )
+    monitor = speaker(1, "HP VM633A4 computer monitor", having=("vga",), category="computers/monitors")
+    splitter = speaker(2, "C2G UXGA Monitor Splitter VGA", having=("vga",), category="cables/adapters")
+    features = np.zeros((2, 1))
+
+    assert list(query_fit(ctx, [monitor, splitter], features, 0.5, intent=0.6)) == [1.0, 0.5]
+    # Without a threshold, or below it, both fit the feature alike.
+    assert query_fit(ctx, [monitor, splitter], features, 0.5) is None
+    assert query_fit(ctx, [monitor, splitter], features, 0.5, intent=0.95) is None
 
 
 def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
