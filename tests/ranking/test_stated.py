@@ -132,7 +132,9 @@ def test_the_first_stage_puts_the_colour_asked_for_before_other_colours():
 
 def speaker(pk: int, title: str, having=(), lacking=(), category: str = "audio/speakers"):
     hit = make_hit(pk, title=title, rank=pk)
-    hit.keywords.update(feature=list(having), lacking=list(lacking), category_path=["audio", category])
+    hit.keywords.update(
+        feature=list(having), lacking=list(lacking), category_path=[category.split("/")[0], category]
+    )
     return hit
 
 
@@ -182,7 +184,8 @@ def test_the_first_stage_puts_products_having_the_feature_first_and_those_lackin
     assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]
 
 
-def vga_monitor_first_stage(intent: float) -> list[str]:
+def vga_monitor_context(intent: float) -> SearchContext:
+    """ "vga monitor": the feature read, monitors the query's category at `intent`."""
     query = "vga monitor"
     ctx = SearchContext(request=SearchRequest(query=query), query=query)
     ctx.parsed = ParsedQuery(
@@ -191,17 +194,19 @@ def vga_monitor_first_stage(intent: float) -> list[str]:
         extractions=(Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,)),),
         category_intent=(("computers/monitors", intent),),
     )
+    return ctx
 
-    def filed(pk, title, category, having=()):
-        hit = make_hit(pk, title=title, rank=pk)
-        hit.keywords.update(feature=list(having), category_path=[category.split("/")[0], category])
-        return hit
 
+MONITORS, ADAPTERS = "computers/monitors", "cables/adapters"
+
+
+def vga_monitor_first_stage(intent: float) -> list[str]:
+    ctx = vga_monitor_context(intent)
     ctx.candidates["product"] = [
-        filed(1, "C2G 4-Port UXGA Monitor Splitter Extender VGA", "cables/adapters", having=("vga",)),
-        filed(2, "C2G 5m Monitor HD15 M/M cable VGA", "cables/video-cables"),
-        filed(3, "HP VM633A4 computer monitor", "computers/monitors", having=("vga",)),
-        filed(4, "Philips LCD widescreen monitor", "computers/monitors"),
+        speaker(1, "C2G 4-Port UXGA Monitor Splitter Extender VGA", having=("vga",), category=ADAPTERS),
+        speaker(2, "C2G 5m Monitor HD15 M/M cable VGA", category="cables/video-cables"),
+        speaker(3, "HP VM633A4 computer monitor", having=("vga",), category=MONITORS),
+        speaker(4, "Philips LCD widescreen monitor", category=MONITORS),
     ]
     PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
     return [hit.id for hit in ctx.candidates["product"]]
@@ -210,16 +215,9 @@ def vga_monitor_first_stage(intent: float) -> list[str]:
 def test_the_blend_demotes_other_kinds_for_a_feature_asked_of_a_clear_kind_as_the_first_stage_does():
     from searchapp.blend import query_fit
 
-    query = "vga monitor"
-    ctx = SearchContext(request=SearchRequest(query=query), query=query)
-    ctx.parsed = ParsedQuery(
-        original=query,
-        normalized=query,
-        extractions=(Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,)),),
-        category_intent=(("computers/monitors", 0.93),),
-    )
-    monitor = speaker(1, "HP VM633A4 computer monitor", having=("vga",), category="computers/monitors")
-    splitter = speaker(2, "C2G UXGA Monitor Splitter VGA", having=("vga",), category="cables/adapters")
+    ctx = vga_monitor_context(0.93)
+    monitor = speaker(1, "HP VM633A4 computer monitor", having=("vga",), category=MONITORS)
+    splitter = speaker(2, "C2G UXGA Monitor Splitter VGA", having=("vga",), category=ADAPTERS)
     features = np.zeros((2, 1))
 
     assert list(query_fit(ctx, [monitor, splitter], features, 0.5, intent=0.6)) == [1.0, 0.5]
