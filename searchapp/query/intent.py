@@ -103,7 +103,7 @@ class IntentModel:
                 ]
                 used[row, stating] = True
             probabilities = probabilities * ABSENT_WORD_ODDS ** (~used).sum(axis=0)
-        fitting = self.fitting_only(folded, brand_words)
+        fitting = self.fitting_only(query_product_word(folded, brand_words))
         if fitting.any():
             probabilities = np.where(fitting, probabilities * HEAD_ODDS, probabilities)
         return self.best(probabilities / probabilities.sum(), top)
@@ -112,11 +112,10 @@ class IntentModel:
     def class_index(self) -> dict[str, int]:
         return {path: column for column, path in enumerate(self.classes)}
 
-    def fitting_only(self, folded: Sequence[str], brand_words: Iterable[str]) -> np.ndarray:
-        """Per class: its texts hold the query's product word mostly for what they fit, while
-        another class sells that product. When none does ("ipod": the catalog has docks and
-        cases for iPods, no iPod), what fits it is the best the catalog has."""
-        head = product_head(folded, (stem(word) for word in brand_words))
+    def fitting_only(self, head: str | None) -> np.ndarray:
+        """Per class: its texts hold the query's product word `head` mostly for what they fit,
+        while another class sells that product. When none does ("ipod": the catalog has docks
+        and cases for iPods, no iPod), what fits it is the best the catalog has."""
         none = np.zeros(len(self.classes), dtype=bool)
         if self.heads is None or self.presence is None or head not in self.vocabulary:
             return none
@@ -140,18 +139,16 @@ class IntentModel:
         if column is None:
             return False
         folded = folded_words(" ".join(tokens))
-        if self.fitting_only(folded, brand_words)[column]:
+        head = query_product_word(folded, brand_words)
+        if self.fitting_only(head)[column]:
             return True
         return best in self.class_index and self.holds_only_modifiers(
-            column, self.class_index[best], folded, brand_words
+            column, self.class_index[best], head, folded
         )
 
-    def holds_only_modifiers(
-        self, column: int, naming: int, folded: Sequence[str], brand_words: Iterable[str]
-    ) -> bool:
-        """Class `column`'s texts hold another of the query's words, never its product word,
-        which class `naming` names as its product."""
-        head = product_head(folded, (stem(word) for word in brand_words))
+    def holds_only_modifiers(self, column: int, naming: int, head: str | None, folded: Sequence[str]) -> bool:
+        """Class `column`'s texts hold another of the query's words, never its product word
+        `head`, which class `naming` names as its product."""
         if self.heads is None or self.presence is None or head not in self.vocabulary:
             return False
         row = self.vocabulary[head]
@@ -224,6 +221,11 @@ def query_terms(tokens: Sequence[str]) -> list[str]:
     """Unigrams and bigrams, exactly as the vectorizer builds them at training time."""
     tokens = folded_words(" ".join(tokens))  # the vectorizer's own tokenizer
     return [*tokens, *(f"{a} {b}" for a, b in pairwise(tokens))]
+
+
+def query_product_word(folded: Sequence[str], brand_words: Iterable[str]) -> str | None:
+    """The (stemmed) word naming the product a query of `folded` words asks for, not a brand's."""
+    return product_head(folded, (stem(word) for word in brand_words))
 
 
 def folded_words(text: str) -> list[str]:
