@@ -116,13 +116,17 @@ class IntentModel:
         """Per class: its texts hold the query's product word `head` mostly for what they fit,
         while another class sells that product. When none does ("ipod": the catalog has docks
         and cases for iPods, no iPod), what fits it is the best the catalog has."""
-        none = np.zeros(len(self.classes), dtype=bool)
+        row = self.head_row(head)
+        if row is None or not self.heads[row].any():
+            return np.zeros(len(self.classes), dtype=bool)
+        return self.presence[row] & ~self.heads[row]
+
+    def head_row(self, head: str | None) -> int | None:
+        """The word's row in `presence` and `heads`; None for a model saved without them or
+        a word it does not know."""
         if self.heads is None or self.presence is None or head not in self.vocabulary:
-            return none
-        column = self.vocabulary[head]
-        if not self.heads[column].any():
-            return none
-        return self.presence[column] & ~self.heads[column]
+            return None
+        return self.vocabulary[head]
 
     def names_elsewhere(
         self, category: str, tokens: Sequence[str], brand_words: Iterable[str] = (), best: str | None = None
@@ -149,10 +153,8 @@ class IntentModel:
     def holds_only_modifiers(self, column: int, naming: int, head: str | None, folded: Sequence[str]) -> bool:
         """Class `column`'s texts hold another of the query's words, never its product word
         `head`, which class `naming` names as its product."""
-        if self.heads is None or self.presence is None or head not in self.vocabulary:
-            return False
-        row = self.vocabulary[head]
-        if self.presence[row, column] or not self.heads[row, naming]:
+        row = self.head_row(head)
+        if row is None or self.presence[row, column] or not self.heads[row, naming]:
             return False
         others = [self.vocabulary[word] for word in set(folded) - {head} if word in self.vocabulary]
         return bool(self.presence[others, column].any())
