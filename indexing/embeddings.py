@@ -6,6 +6,7 @@ implementation, the query-vector cache and the document-vector cache.
 
 import hashlib
 import logging
+import math
 import threading
 import unicodedata
 from abc import ABC, abstractmethod
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from time import perf_counter
 
 import numpy as np
 from django.conf import settings
@@ -38,6 +40,9 @@ PROBE_TEXTS = (
     "usb c charger 65w",
     "Samsung Galaxy Tab A 10.1 32 GB Black | Samsung | Tablets | storage 32 GB",
 )
+# What the load-time speed check encodes: one batch of texts as long as products' (~35 tokens).
+SPEED_PROBE_TEXTS = tuple(f"{first} {second}" for first in PROBE_TEXTS for second in PROBE_TEXTS)
+SPEED_PROBE_ROUNDS = 2
 DOCUMENT_CACHE_LOOKUP_CHUNK = 1000
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # Shared query vectors expire so that a fixed encoding bug (or a re-exported runtime) cannot
@@ -182,26 +187,27 @@ class SentenceTransformerEmbedder(Embedder):
 
         reference = embedding_runtimes.TorchRuntime(transformer)
         bf16_runtime = cache(lambda: embedding_runtimes.TorchRuntime.bf16_copy(transformer))
-        self.precision = choose_precision(
-            self.requested_precision,
-            cpu_flags(),
-            lambda: self._min_cosine(bf16_runtime(), reference),
-        )
         # One query at a time is latency, not throughput: on 2 cores ONNX Runtime encodes a
-        # query in ~3 ms where torch bf16 (AMX) needs ~9 ms, while torch bf16 encodes
-        # document batches at 2.2x ONNX's rate. So queries take ONNX whenever it is faithful,
-        # in a session of their own: a web server runs a worker process per core, and each
-        # query spreading over every core made concurrent searches fight for them.
+        # query in ~3 ms where torch bf16 (AMX) needs ~9 ms. So queries take ONNX whenever it
+        # is faithful, in a session of their own: a web server runs a worker process per core,
+        # and each query spreading over every core made concurrent searches fight for them.
         query_onnx = (
             self._faithful_onnx_runtime(transformer, reference, settings.EMBEDDINGS_QUERY_THREADS)
             if self.device == "cpu"
             else None
         )
+        # Documents: the same checked model, one thread per core.
+        document_onnx = cache(lambda: query_onnx.with_threads(0))
+        self.precision = choose_precision(
+            self.requested_precision,
+            cpu_flags(),
+            lambda: self._min_cosine(bf16_runtime(), reference),
+            lambda: query_onnx is None or self._fastest(bf16=bf16_runtime(), onnx=document_onnx()) == "bf16",
+        )
         if self.precision == "bf16":
             self.runtime = bf16_runtime()
         elif query_onnx is not None:
-            # Documents: the same checked model, one thread per core.
-            self.runtime = query_onnx.with_threads(0)
+            self.runtime = document_onnx()
         else:
             self.runtime = reference
         self.query_runtime = query_onnx or self.runtime
@@ -258,6 +264,18 @@ class SentenceTransformerEmbedder(Embedder):
             )["input_ids"]
         return np.argsort([-len(ids) for ids in pieces], kind="stable")
 
+    def _fastest(self, **runtimes) -> str:
+        """The name of the runtime encoding SPEED_PROBE_TEXTS fastest: each warmed up by one
+        unmeasured batch, then timed in turns (a host whose speed drifts slows all alike),
+        best of SPEED_PROBE_ROUNDS. ~1 s on 2 cores, once per process that loads the model."""
+        return fastest(
+            {
+                name: lambda runtime=runtime: self._encode(SPEED_PROBE_TEXTS, DOCUMENT_MAX_TOKENS, runtime)
+                for name, runtime in runtimes.items()
+            },
+            SPEED_PROBE_ROUNDS,
+        )
+
     def _min_cosine(self, candidate, reference) -> float:
         got = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, candidate)
         expected = self._encode(PROBE_TEXTS, DOCUMENT_MAX_TOKENS, reference)
@@ -291,9 +309,17 @@ def _mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
-def choose_precision(requested: str, flags: set[str], bf16_min_cosine: Callable[[], float]) -> str:
+def choose_precision(
+    requested: str,
+    flags: set[str],
+    bf16_min_cosine: Callable[[], float],
+    bf16_is_faster: Callable[[], bool],
+) -> str:
     """ "fp32" or "bf16". bf16 only pays off with native instructions (avx512_bf16/AMX); without
-    them torch emulates it and is slower than fp32. `auto` also demands it stay faithful."""
+    them torch emulates it and is slower than fp32. `auto` also demands it stay faithful, and be
+    measured faster than fp32 on this CPU: with AMX torch bf16 encodes documents at 2.2x ONNX
+    Runtime's fp32 rate, on a Xeon with AVX512-BF16 and no AMX at 0.7x (s42: 137-152 vs
+    207-222 docs/s)."""
     if requested not in {"auto", "fp32", "bf16"}:
         raise ValueError(f"EMBEDDINGS_PRECISION must be auto, fp32 or bf16, not {requested!r}")
     if requested != "auto":
@@ -304,7 +330,24 @@ def choose_precision(requested: str, flags: set[str], bf16_min_cosine: Callable[
     if cosine < MIN_COSINE_TO_FP32:
         logger.warning("bf16 drifts from fp32 (cosine %.5f < %s); using fp32", cosine, MIN_COSINE_TO_FP32)
         return "fp32"
+    if not bf16_is_faster():
+        logger.info("bf16 encodes documents slower than fp32 on this CPU; using fp32")
+        return "fp32"
     return "bf16"
+
+
+def fastest(calls: dict[str, Callable[[], object]], rounds: int) -> str:
+    """The name of the call with the shortest best time over `rounds` turns, after one
+    unmeasured call each; a tie goes to the first named."""
+    for call in calls.values():
+        call()
+    best = dict.fromkeys(calls, math.inf)
+    for _ in range(rounds):
+        for name, call in calls.items():
+            started = perf_counter()
+            call()
+            best[name] = min(best[name], perf_counter() - started)
+    return min(best, key=best.__getitem__)
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:

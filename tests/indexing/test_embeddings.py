@@ -11,6 +11,7 @@ from indexing.embeddings import (
     bundled_model_path,
     choose_precision,
     cpu_flags,
+    fastest,
     normalise_query,
 )
 
@@ -53,27 +54,48 @@ def test_normalise_query():
     assert normalise_query("  \uff23af\u00e9\tLATTE ") == "café latte"
 
 
-def test_bf16_is_never_chosen_without_native_support():
-    # given a CPU with avx2 only: the cosine check is not even run
-    def must_not_run():
-        raise AssertionError("no point checking bf16 without native support")
+def must_not_run():
+    raise AssertionError("this check has no bearing on the outcome and must not cost its time")
 
-    assert choose_precision("auto", {"avx2", "fma"}, must_not_run) == "fp32"
+
+def test_bf16_is_never_chosen_without_native_support():
+    # given a CPU with avx2 only: neither the cosine nor the speed check is run
+    assert choose_precision("auto", {"avx2", "fma"}, must_not_run, must_not_run) == "fp32"
 
 
 @pytest.mark.parametrize(
     ("cosine", "expected"), [(0.9995, "bf16"), (MIN_COSINE_TO_FP32, "bf16"), (0.998, "fp32")]
 )
 def test_bf16_is_chosen_with_native_support_only_when_faithful(cosine, expected):
-    assert choose_precision("auto", {"avx2", "avx512_bf16"}, lambda: cosine) == expected
-    assert choose_precision("auto", {"amx_bf16"}, lambda: cosine) == expected
+    assert choose_precision("auto", {"avx2", "avx512_bf16"}, lambda: cosine, lambda: True) == expected
+    assert choose_precision("auto", {"amx_bf16"}, lambda: cosine, lambda: True) == expected
+
+
+def test_faithful_native_bf16_slower_than_fp32_is_not_chosen():
+    # AVX512-BF16 without AMX: torch bf16 encoded documents at 0.7x ONNX Runtime's fp32 rate
+    assert choose_precision("auto", {"avx512_bf16"}, lambda: 1.0, lambda: False) == "fp32"
+    # and a drifting bf16 is refused before its speed is measured
+    assert choose_precision("auto", {"avx512_bf16"}, lambda: 0.9, must_not_run) == "fp32"
+
+
+def test_fastest_names_the_quickest_call_after_warming_each_up():
+    import time
+
+    calls = []
+
+    def timed(name, seconds):
+        return lambda: calls.append(name) or time.sleep(seconds)
+
+    assert fastest({"slow": timed("slow", 0.02), "quick": timed("quick", 0.0)}, rounds=2) == "quick"
+    # one unmeasured call each, then the rounds in turns
+    assert calls == ["slow", "quick"] * 3
 
 
 def test_explicit_precision_wins_and_nonsense_is_refused():
-    assert choose_precision("fp32", {"amx_bf16"}, lambda: 1.0) == "fp32"
-    assert choose_precision("bf16", set(), lambda: 0.0) == "bf16"
+    assert choose_precision("fp32", {"amx_bf16"}, lambda: 1.0, lambda: True) == "fp32"
+    assert choose_precision("bf16", set(), lambda: 0.0, lambda: False) == "bf16"
     with pytest.raises(ValueError, match="EMBEDDINGS_PRECISION"):
-        choose_precision("int4", set(), lambda: 1.0)
+        choose_precision("int4", set(), lambda: 1.0, lambda: True)
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
@@ -85,14 +107,12 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
 
 def test_queries_run_on_onnx_runtime_documents_on_the_fastest_faithful_path(embedder):
     # Queries: ONNX Runtime (~3 ms a query on 2 cores; torch bf16 ~9 ms). Documents: torch
-    # bf16 where the CPU has it natively (2.2x ONNX's batch rate with AMX), else ONNX fp32.
+    # bf16 only where the CPU has it natively and it measured faster than ONNX fp32 at load.
     assert type(embedder.query_runtime).__name__ == "OnnxRuntime"
-    if cpu_flags() & {"avx512_bf16", "amx_bf16"}:
-        assert embedder.precision == "bf16"
-        assert type(embedder.runtime).__name__ == "TorchRuntime"
-    else:
+    if not cpu_flags() & {"avx512_bf16", "amx_bf16"}:
         assert embedder.precision == "fp32"
-        assert type(embedder.runtime).__name__ == "OnnxRuntime"
+    expected_runtime = "TorchRuntime" if embedder.precision == "bf16" else "OnnxRuntime"
+    assert type(embedder.runtime).__name__ == expected_runtime
 
 
 def test_queries_encode_on_one_core_documents_on_all(embedder, settings):
