@@ -11,6 +11,7 @@ from datetime import datetime
 from catalog.colours import product_colours
 from catalog.features import product_features
 from catalog.models import Category, LiveStream, Product, Video
+from catalog.sizes import product_sizes
 
 from .backends.base import SearchDocument
 from .passages import split_passages
@@ -144,6 +145,7 @@ def _product_document(product: Product, categories: CategoryChains) -> SearchDoc
                 "colour": product_colours(product.title, product.attributes),
                 "feature": having,
                 "lacking": lacking,
+                "size": product_sizes(product.attributes, product.category.path if product.category else ""),
                 "shop": [product.shop.slug] if product.shop else [],
                 "status": [product.status],
                 "currency": [product.currency],

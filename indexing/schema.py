@@ -44,7 +44,8 @@ PRODUCT = DocTypeSchema(
     name="product",
     text_fields={"title": 3.0, "brand": 2.0, "category": 2.0, "attributes": 1.0, "description": 0.5},
     # `colour`: what the title or the colour attributes state (catalog/colours.py); `feature`
-    # and `lacking`: the yes/no attributes it flags true and false (catalog/features.py).
+    # and `lacking`: the yes/no attributes it flags true and false (catalog/features.py);
+    # `size`: the sizes its attributes state (catalog/sizes.py).
     keyword_fields=(
         "brand",
         "category",
@@ -52,6 +53,7 @@ PRODUCT = DocTypeSchema(
         "colour",
         "feature",
         "lacking",
+        "size",
         "shop",
         "status",
         "currency",

@@ -23,7 +23,7 @@ from indexing.backends.base import Hit
 from indexing.schema import DOC_TYPES, PRODUCT
 
 from .accessories import accessory_targets, component_words, product_head
-from .sizes import Sizes, sizes_in, title_sizes
+from .sizes import Sizes, document_sizes, sizes_in
 from .stated import StatedFeatures, document_colours
 from .stats import RankingStats, bayesian_average, leaf_category, shop_of
 from .words import TOKEN, stem
@@ -211,7 +211,7 @@ class DocumentTerms:
     brand: str
     shop: str
     category: str
-    sizes: Sizes  # the sizes its title states (ranking/sizes.py)
+    sizes: Sizes  # the sizes its title or size attributes state (ranking/sizes.py)
     colours: frozenset[str]  # the colours it states (ranking/stated.py)
     features: StatedFeatures | None  # the features a product flags (None: not a product)
     # price, published time, doc type code, sales, rating, reviews, views, likes, viewers,
@@ -250,7 +250,7 @@ def document_terms(hit: Hit) -> DocumentTerms:
         brand=brand,
         shop=shop_of(hit),
         category=leaf_category(hit),
-        sizes=title_sizes(title),
+        sizes=document_sizes(title, keywords.get("size", ())),
         colours=document_colours(tokens, keywords.get("colour", ())),
         features=StatedFeatures.of(keywords) if hit.doc_type == PRODUCT.name else None,
         values=(

@@ -12,7 +12,8 @@ or when its sizes of that family span it (a mount "for 32-55 inch TVs" fits "43 
 laptop's 8 GB RAM and 1 TB drive say nothing sure about "256gb"). A title stating sizes of the family, none of which
 fits, is demoted the more the further off its nearest is. A title stating none is left alone:
 many never state the size (descriptions do, as sizes of other things: compatible mounts,
-cables in the box).
+cables in the box). Where a title states none, the catalog's size attribute for the kind may
+(`display_diagonal` of a TV, `cable_length` of an HDMI cable: catalog/sizes.py).
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def sizes_in(tokens: Iterable[str]) -> Sizes:
 
 def title_sizes(title: str) -> Sizes:
     return sizes_in(title_size_tokens(title))
+
+
+def document_sizes(title: str, indexed: Iterable[str]) -> Sizes:
+    """The sizes a document states: its title's and, for a family its title states none of,
+    those its index entry holds (`size`: the catalog's size attributes, catalog/sizes.py; an
+    index built before that field existed holds none). The title wins a family it states: "for
+    32-55 inch TVs" spans sizes no single diagonal does."""
+    return {**sizes_in(indexed), **title_sizes(title)}
 
 
 def title_size_tokens(title: str) -> list[str]:

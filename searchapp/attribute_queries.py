@@ -2,7 +2,9 @@
 ("tv 55in", "memory card 32gb", "red mouse", "bluetooth headphones", "logitech webcam"), to
 measure whether search honours what the shopper names: no judged query names a size or colour.
 
-Each noun is searched with the sizes (in the noun's units) its products' titles state, or
+Each noun is searched with the sizes (in the noun's units) its products' titles state (a
+product fits by its title's sizes or, where that states none, its size attribute's:
+catalog/sizes.py), or
 the colours their titles or colour attributes state (catalog/colours.py), or the one-word
 features their attributes say they have ("bluetooth", "wireless"; catalog/features.py: a
 product lacking it states another value; a title naming the feature has it, as search reads
@@ -27,8 +29,9 @@ from django.db.models import Count
 from catalog.colours import product_colours
 from catalog.features import product_features
 from catalog.models import Product
+from catalog.sizes import product_sizes
 from ranking.features import padded_phrase, title_tokens
-from ranking.sizes import size_distance, sizes_in, title_size_tokens, title_sizes
+from ranking.sizes import document_sizes, size_distance, sizes_in, title_size_tokens
 from ranking.stated import words_fit
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
@@ -148,7 +151,7 @@ def fit_of(kind: str, value: str, title: str, attributes: dict | None, category:
             return value in having
         tokens = title_tokens(title)
         return words_fit(value, padded_phrase(tokens), tokens)
-    distance = size_distance(sizes_in([value]), title_sizes(title))
+    distance = size_distance(sizes_in([value]), document_sizes(title, product_sizes(attributes, category)))
     return None if distance is None else distance == 0
 
 

@@ -1,10 +1,11 @@
-"""Sizes and colours a query asks for against those a title states (ranking/sizes.py, stated.py)."""
+"""Sizes and colours a query asks for against those a title, or the attributes the index holds,
+state (ranking/sizes.py, stated.py)."""
 
 import numpy as np
 import pytest
 
 from ranking.features import QueryFeatures, document_terms, title_tokens
-from ranking.sizes import size_distance, size_factor, sizes_in, title_sizes
+from ranking.sizes import document_sizes, size_distance, size_factor, sizes_in, title_sizes
 from ranking.stated import attribute_factor, document_colours, featured_kinds
 from searchapp.pipeline import PreRank, SearchContext
 from searchapp.query.analyzer import ParsedQuery
@@ -88,6 +89,32 @@ def test_the_first_stage_puts_the_size_asked_for_first_then_the_nearest():
 
     # Then the 55" sets come first, the 58" next and the 40" last
     assert [hit.display["title"] for hit in ctx.candidates["product"]] == [TV_55, TV_55_CLASS, TV_58, TV_40]
+
+
+def test_a_title_silent_on_a_size_states_its_size_attribute():
+    # The index's `size` keyword: the catalog's size attributes (catalog/sizes.py).
+    assert document_sizes(TV_UNSIZED, ["42in"]) == sizes_in(["42in"])
+    # The title wins a family it states; other families still come from the attributes.
+    assert document_sizes(TV_55, ["42in"]) == title_sizes(TV_55)
+    assert document_sizes(TV_55, ["2m", "1tb"]) == {**title_sizes(TV_55), **sizes_in(["1tb"])}
+    assert document_sizes(TV_UNSIZED, ()) == {}
+
+
+def test_the_first_stage_demotes_a_tv_whose_attributes_state_another_size():
+    # Given "tv 55 inch" where fusion put first a 42" TV whose title states no size
+    query = "tv 55in"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = parsed_with(query, Extraction("unit", "unit", "55in", 0.6, "55in", positions=(1,)))
+    sized_by_attribute = make_hit(1, title="Philips widescreen flat TV 42PF5521D/10", rank=1)
+    sized_by_attribute.keywords["size"] = ["42in"]
+    unsized = make_hit(2, title=TV_UNSIZED, rank=2)
+    ctx.candidates["product"] = [sized_by_attribute, unsized, make_hit(3, title=TV_55, rank=3)]
+
+    # When the first stage orders them
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
+
+    # Then the 42" set goes last; the set stating no size anywhere is left alone
+    assert [hit.id for hit in ctx.candidates["product"]] == [unsized.id, "product:3", sized_by_attribute.id]
 
 
 RED_MOUSE = "HP Wireless Optical (Red) mouse"
