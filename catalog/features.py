@@ -6,14 +6,16 @@ it from those that lack it. The flags a product sets true are its features, thos
 what it lacks, under the attribute's name ("wi_fi"); what comes in the box and compliance
 flags name nothing a shopper searches by. A few attributes name features in their text
 (NAMED_FEATURES: "Wired" or "Wireless"), and a port a product counts one of is a feature too
-(CONNECTORS: "vga_d_sub_ports_quantity": 1 is a VGA port).
+(CONNECTORS: "vga_d_sub_ports_quantity": 1 is a VGA port), and so is a display's 4K
+(`hd_type`, FOUR_K).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
-from .attribute_values import text_words
+from .attribute_values import text_values, text_words
 
 # Flags naming what comes in the box or a certificate, not something the product does: a
 # "manual" flag is a printed manual, and "manual coffee grinder" asks for none.
@@ -46,6 +48,12 @@ CONNECTORS = {
     "scart_ports_quantity": "scart",
 }
 
+# Icecat's `hd_type` places a display on a resolution scale ("HD", "Full HD", "Quad HD", "4K
+# Ultra HD", "8K Ultra HD"): shoppers ask for 4K by name ("4k tv", "4k laptop"), which a Full HD
+# set lacks and an 8K one has. Its "Not supported" names no resolution.
+FOUR_K, HD_TYPE, NO_HD_TYPE = "4k", "hd_type", "not supported"
+RESOLUTION_CLASS = re.compile(r"\b(\d+)k\b")
+
 
 def is_feature(name: str) -> bool:
     return NOT_FEATURE_WORDS.isdisjoint(name.split("_"))
@@ -53,14 +61,16 @@ def is_feature(name: str) -> bool:
 
 def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
     """(the features it has, those it lacks), sorted: the flags it sets true and false, the
-    features its NAMED_FEATURES attributes name and do not name, and the CONNECTORS it counts
-    or flags."""
+    features its NAMED_FEATURES attributes name and do not name, the CONNECTORS it counts or
+    flags, and whether its `hd_type` is 4K or more."""
     having, lacking = set(), set()
     for name, value in (attributes or {}).items():
         if isinstance(value, bool) and is_feature(name):
             (having if value else lacking).add(CONNECTORS.get(name, name))
         elif name in CONNECTORS and isinstance(value, int | float):
             (having if value > 0 else lacking).add(CONNECTORS[name])
+        elif name == HD_TYPE and (has_4k := is_4k(value)) is not None:
+            (having if has_4k else lacking).add(FOUR_K)
         elif name in NAMED_FEATURES:
             # A feed may list the values ["Wired", "Wireless"], as colour attributes do.
             named = NAMED_FEATURES[name].intersection(text_words(value))
@@ -68,6 +78,15 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
                 having |= named
                 lacking |= NAMED_FEATURES[name] - named
     return sorted(having), sorted(lacking - having)
+
+
+def is_4k(hd_type: object) -> bool | None:
+    """True for a resolution class of 4K or more ("4K Ultra HD", "8K Ultra HD"), False for a
+    lower one ("Full HD", "2K Ultra HD", "WUXGA"), None when it names none."""
+    classes = [text.casefold() for text in text_values(hd_type) if text.casefold().strip() != NO_HD_TYPE]
+    if not classes:
+        return None
+    return any(int(number) >= 4 for text in classes for number in RESOLUTION_CLASS.findall(text))
 
 
 # Words before a feature's word that deny it: Icecat titles say "Non-Backlit", a shopper may

@@ -51,6 +51,17 @@ def test_a_port_counted_or_flagged_is_the_connector_as_shoppers_name_it():
     assert product_features({"vga_d_sub_ports_quantity": "1"}) == ([], [])
 
 
+def test_a_display_of_4k_or_more_has_4k_a_lower_resolution_class_lacks_it():
+    def features(hd_type):
+        return product_features({"hd_type": hd_type, "bluetooth": True})
+
+    assert features("4K Ultra HD") == features("8K Ultra HD") == (["4k", "bluetooth"], [])
+    assert features("Full HD") == features("2K Ultra HD") == features("WUXGA+") == (["bluetooth"], ["4k"])
+    assert features(["HD+"]) == (["bluetooth"], ["4k"])
+    # "Not supported" names no resolution class.
+    assert features("Not supported") == features(None) == (["bluetooth"], [])
+
+
 def test_a_feature_is_named_apart_joined_or_in_any_order():
     assert feature_forms("wi_fi") == ("wi fi", "wifi", "fi wi")
     assert feature_forms("keyboard_backlit") == ("keyboard backlit", "keyboardbacklit", "backlit keyboard")
