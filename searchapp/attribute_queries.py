@@ -55,8 +55,8 @@ COLOURED_NOUNS = (
     "usb flash drive", "ink cartridge", "toner",
 )  # fmt: skip
 # Nouns whose products flag features (Icecat's yes/no attributes named by one word, the word a
-# shopper types: "bluetooth", "touchscreen", "wireless", "nfc").
-FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "printer", "phone")
+# shopper types: "bluetooth", "touchscreen", "wireless", "nfc", "4k").
+FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "tv", "printer", "phone")
 PER_NOUN = 4
 BRANDS_PER_NOUN = 2
 
@@ -72,13 +72,18 @@ class AttributeQuery:
     category: str  # the noun's category: a product filed elsewhere is not what was asked for
 
 
-def attribute_queries(min_products: int = 3) -> list[AttributeQuery]:
+def attribute_queries(min_products: int = 3, features: Iterable[str] = ()) -> list[AttributeQuery]:
+    """`features`: also asked of every noun whose products state them, beyond its most stated."""
     sized = queries_for(SIZED_NOUNS, SIZE, min_products, lambda noun, size: f"{noun} {size}")
     coloured = queries_for(
         dict.fromkeys(COLOURED_NOUNS), COLOUR, min_products, lambda noun, colour: f"{colour} {noun}"
     )
     featured = queries_for(
-        dict.fromkeys(FEATURED_NOUNS), FEATURE, min_products, lambda noun, feature: f"{feature} {noun}"
+        dict.fromkeys(FEATURED_NOUNS),
+        FEATURE,
+        min_products,
+        lambda noun, feature: f"{feature} {noun}",
+        asked=features,
     )
     return sized + coloured + featured + brand_queries()
 
@@ -105,7 +110,11 @@ def brand_queries() -> list[AttributeQuery]:
 
 
 def queries_for(
-    nouns: dict, kind: str, min_products: int, text: Callable[[str, str], str]
+    nouns: dict,
+    kind: str,
+    min_products: int,
+    text: Callable[[str, str], str],
+    asked: Iterable[str] = (),
 ) -> list[AttributeQuery]:
     queries = []
     for noun, units in nouns.items():
@@ -121,7 +130,7 @@ def queries_for(
         common = sorted(
             (value for value, count in stated.items() if count >= min_products), key=lambda v: (-stated[v], v)
         )
-        for value in common[:PER_NOUN]:
+        for value in common[:PER_NOUN] + [value for value in asked if value in common[PER_NOUN:]]:
             fitting = sum(fit_of(kind, value, *product, intent[0][0]) is True for product in products)
             queries.append(AttributeQuery(text(noun, value), kind, value, fitting, intent[0][0]))
     return queries
@@ -133,7 +142,7 @@ def stated_values(
     if kind == COLOUR:
         return product_colours(title, attributes)
     if kind == FEATURE:
-        return [name for name in product_features(attributes)[0] if name.isalpha()]
+        return [name for name in product_features(attributes)[0] if name.isalnum()]
     return [token for token in title_size_tokens(title) if split_unit(token)[1] in units]
 
 

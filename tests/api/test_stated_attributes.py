@@ -42,7 +42,8 @@ def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_cat
 def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
     add_tvs(small_catalog)
     headphones = small_catalog["headphones"]
-    headphones.attributes = {"bluetooth": True}
+    # five features: a noun's four most stated are asked for ("radio" is fifth, alphabetically)
+    headphones.attributes = dict.fromkeys(("bluetooth", "equalizer", "microphone", "nfc", "radio"), True)
     headphones.save()
     index_objects("product", [headphones.pk])
     call_command("train_intent", stdout=io.StringIO())
@@ -50,7 +51,16 @@ def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(sma
     report = tmp_path / "sizes.json"
 
     call_command(
-        "evaluate_attributes", "--k", "3", "--min-products", "1", "--json", str(report), stdout=io.StringIO()
+        "evaluate_attributes",
+        "--k",
+        "3",
+        "--min-products",
+        "1",
+        "--feature",
+        "radio",
+        "--json",
+        str(report),
+        stdout=io.StringIO(),
     )
     with_sizes = json.loads(report.read_text())
     call_command(
@@ -77,3 +87,7 @@ def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(sma
     # HP sells no TV here: "hp tv" is a brand query, and the TVs are what fits it
     assert with_sizes["per_query"]["hp tv"]["fit"] == 1.0
     assert without["attribute_demotion"] == 1.0
+    # a feature asked for by name joins the noun's most stated ones
+    assert "radio headphones" in with_sizes["per_query"]
+    assert "radio headphones" not in without["per_query"]
+    assert "nfc headphones" in without["per_query"]

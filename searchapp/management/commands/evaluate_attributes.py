@@ -33,6 +33,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--attribute-demotion", type=float, help="Override PipelineConfig.attribute_demotion (1 = off)."
         )
+        parser.add_argument(
+            "--feature",
+            action="append",
+            default=[],
+            dest="features",
+            help="Also ask for this feature (e.g. 4k) of every noun whose products state it; repeatable.",
+        )
         parser.add_argument("--json", dest="json_path", help="Also write the figures to this file.")
 
     def handle(self, *args, **options):
@@ -43,7 +50,7 @@ class Command(BaseCommand):
         if options["attribute_demotion"] is not None:
             config = replace(config, attribute_demotion=options["attribute_demotion"])
         pipeline = SearchPipeline(config)
-        queries = attribute_queries(options["min_products"])
+        queries = attribute_queries(options["min_products"], options["features"])
         if not queries:
             raise CommandError(
                 "the loaded catalog states no sizes, colours, features or brands for the queries' nouns"
