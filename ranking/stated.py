@@ -119,15 +119,16 @@ def attribute_factor(
     its title denies it), its square root for each it does not state when its category (in
     `kinds`, featured_kinds) flags it, and for each whatever it states when its category does
     not: the preference ranks products within the kinds asked for, not across kinds. A product
-    filed elsewhere than the query's clear category `intent` loses `demotion` once more when the
-    query names a feature: a VGA splitter has VGA ports and its words match "vga monitor" better
-    than a monitor's, but it is not the kind asked for."""
+    filed elsewhere than the query's clear category `intent` loses `demotion` once more: a VGA
+    splitter has VGA ports and its words match "vga monitor" better than a monitor's, a black
+    laptop bag is black and says "Laptop" where laptops say "Notebook", but neither is the kind
+    asked for."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
+    if intent and terms.features is not None and terms.category and terms.category != intent:
+        factor *= demotion  # a product (features is None for videos and lives) of another kind
     if query.features and terms.features is not None:
-        if intent and terms.category and terms.category != intent:
-            factor *= demotion
         for feature in query.features:
             fits = feature_fit(feature, terms)
             if fits is False:

@@ -66,7 +66,8 @@ class Blend:
     ):
         # None: the merchandisers' settings (admin), re-read when they change.
         self.marketplace = marketplace
-        # How sure the query's category must be for a feature query to demote other kinds, as
+        # How sure the query's category must be for a size, colour or feature query to demote
+        # other kinds, as
         # in the first stage (PipelineConfig.accessory_intent; None: never).
         self.intent = intent
         # What a candidate stating another size or colour than the query asks for, or not
@@ -205,8 +206,8 @@ def query_fit(
     ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float, intent: float | None = None
 ) -> np.ndarray | None:
     """How well each hit fits what the query asked for beyond its words: its price wish
-    (price_fit) times its stated sizes', colours' and features' factor (ranking/stated.py; a
-    feature query's category counts when its intent reaches `intent`), and
+    (price_fit) times its stated sizes', colours' and features' factor (ranking/stated.py; the
+    query's category counts when its intent reaches `intent`), and
     `attribute_demotion` for a hit not holding a model number the query names when others do
     (model_holders.py); None when it asked for none of them."""
     if ctx.parsed is None:

@@ -473,8 +473,8 @@ class PreRank:
     that holds it as a sized part ("ssd": SSDs before PCs "... 256 GB SSD Tower"), and by
     `attribute_demotion` when its title states another size or colour than the query asks
     for ("samsung tv 55 inch": a 40" TV; ranking/stated.py) or lacks the feature it names,
-    or when the query names a feature and the candidate is filed elsewhere than the clear
-    intent; `Rank` then reorders the top of this order with the learned model."""
+    or when the query names a size, colour or feature and the candidate is filed elsewhere
+    than the clear intent; `Rank` then reorders the top of this order with the learned model."""
 
     name = "prerank"
 

@@ -261,6 +261,33 @@ def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
     assert vga_monitor_first_stage(intent=0.4) == ["product:1", "product:3", "product:2", "product:4"]
 
 
+LAPTOPS, LAPTOP_BAGS = "computers/laptops", "computers/laptop-bags-cases"
+
+
+@pytest.mark.parametrize("intent", [0.98, 0.4])
+def test_a_colour_or_size_asked_of_a_clear_kind_puts_that_kind_first(intent):
+    # Given "black laptop": laptop bags say "Laptop" and "Black", laptops say "Notebook Black"
+    query = "black laptop"
+    ctx = SearchContext(request=SearchRequest(query=query), query=query)
+    ctx.parsed = ParsedQuery(
+        original=query,
+        normalized=query,
+        extractions=(Extraction("colour", "colour", "black", 0.7, "black", positions=(0,)),),
+        category_intent=((LAPTOPS, intent),),
+    )
+    ctx.candidates["product"] = [
+        speaker(1, "Urban Factory Mission Laptop Bag Black", category=LAPTOP_BAGS),
+        speaker(2, "HP 255 G7 Notebook Black", category=LAPTOPS),
+    ]
+
+    # When the first stage orders them (no accessory demotion: this is the kind's alone)
+    PreRank(demotion=1.0, intent=0.6, attribute_demotion=0.5).run(ctx)
+
+    # Then with the kind clear the laptop comes first; unclear, the words' order stands
+    expected = ["product:2", "product:1"] if intent >= 0.6 else ["product:1", "product:2"]
+    assert [hit.id for hit in ctx.candidates["product"]] == expected
+
+
 @pytest.mark.parametrize("feature", ["keyboard_backlit", "backlight"])
 def test_a_title_denying_the_feature_lacks_it_and_loses_what_its_word_earned(feature):
     # BM25 finds "Non-Backlit" keyboards for "backlit keyboard" by that very word: their titles
