@@ -211,17 +211,19 @@ def test_the_first_stage_puts_products_having_the_feature_first_and_those_lackin
     assert [hit.id for hit in ctx.candidates["product"]] == ["product:3", "product:2", "product:1"]
 
 
-def vga_monitor_context(intent: float) -> SearchContext:
-    """ "vga monitor": the feature read, monitors the query's category at `intent`."""
-    query = "vga monitor"
+def understood_context(query: str, read: Extraction, category: str, intent: float) -> SearchContext:
+    """`query` with `read` extracted and `category` its intent at `intent`."""
     ctx = SearchContext(request=SearchRequest(query=query), query=query)
     ctx.parsed = ParsedQuery(
-        original=query,
-        normalized=query,
-        extractions=(Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,)),),
-        category_intent=(("computers/monitors", intent),),
+        original=query, normalized=query, extractions=(read,), category_intent=((category, intent),)
     )
     return ctx
+
+
+def vga_monitor_context(intent: float) -> SearchContext:
+    """ "vga monitor": the feature read, monitors the query's category at `intent`."""
+    vga = Extraction("feature", "feature", "vga", 0.6, "vga", positions=(0,))
+    return understood_context("vga monitor", vga, "computers/monitors", intent)
 
 
 MONITORS, ADAPTERS = "computers/monitors", "cables/adapters"
@@ -267,14 +269,8 @@ LAPTOPS, LAPTOP_BAGS = "computers/laptops", "computers/laptop-bags-cases"
 @pytest.mark.parametrize("intent", [0.98, 0.4])
 def test_a_colour_or_size_asked_of_a_clear_kind_puts_that_kind_first(intent):
     # Given "black laptop": laptop bags say "Laptop" and "Black", laptops say "Notebook Black"
-    query = "black laptop"
-    ctx = SearchContext(request=SearchRequest(query=query), query=query)
-    ctx.parsed = ParsedQuery(
-        original=query,
-        normalized=query,
-        extractions=(Extraction("colour", "colour", "black", 0.7, "black", positions=(0,)),),
-        category_intent=((LAPTOPS, intent),),
-    )
+    black = Extraction("colour", "colour", "black", 0.7, "black", positions=(0,))
+    ctx = understood_context("black laptop", black, LAPTOPS, intent)
     ctx.candidates["product"] = [
         speaker(1, "Urban Factory Mission Laptop Bag Black", category=LAPTOP_BAGS),
         speaker(2, "HP 255 G7 Notebook Black", category=LAPTOPS),
