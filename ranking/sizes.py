@@ -67,8 +67,8 @@ def title_sizes(title: str) -> Sizes:
 def document_sizes(title: str, indexed: Iterable[str]) -> Sizes:
     """The sizes a document states: its title's and, for a family its title states none of,
     those its index entry holds (`size`: the catalog's size attributes, catalog/sizes.py; an
-    index built before that field existed holds none). The title wins a family it states: "for
-    32-55 inch TVs" spans sizes no single diagonal does."""
+    index built before that field existed holds none). The title wins a family it states: it
+    is what the shopper reads, and it may span sizes ("HDMI cable 1.5 m / 3 m" sets)."""
     return {**sizes_in(indexed), **title_sizes(title)}
 
 

@@ -3,9 +3,10 @@ colour or a feature. A shopper typing "red mouse", "samsung tv 55 inch" or "blue
 names what they want; BM25 weighs the word as one of several, so products stating another
 colour or size, or lacking the feature, outranked those that fit. A product stating only other
 colours or sizes, or flagging the feature false, is demoted (a nearer size less); one stating
-no colour or size is left alone: many never state them. Sizes are read from titles; colours
-from titles and, where the index holds them, the catalog's colour attributes
-(catalog/colours.py); features from the yes/no attributes (catalog/features.py) and the words.
+no colour or size is left alone: many never state them. Sizes are read from titles and the
+kind's size attribute (catalog/sizes.py); colours from titles and, where the index holds them,
+the catalog's colour attributes (catalog/colours.py); features from the yes/no attributes
+(catalog/features.py) and the words.
 
 A feature is binary, and catalogs flag it for the kinds of products that may have it: a
 speaker flagging neither way, among speakers that do, is less likely to have it, so it is
