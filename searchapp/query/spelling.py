@@ -599,7 +599,9 @@ class SpellingCorrector:
     def join_split_words(self, tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """Join "blue tooth" into "bluetooth" when titles write it joined more often than apart.
         Both words may be real ("head set"): frequency decides, so a phrase the catalog does
-        use apart ("usb hub") stays apart."""
+        use apart ("usb hub") stays apart. Only into a word titles write: "usbc" is a word for
+        the feature it names (usb_c), but titles write "USB-C", which the index holds as "usb"
+        and "c", so "usb c hub" searched as "usbc hub" found USB 2.0 hubs first."""
         result: list[str] = []
         joins: list[tuple[str, str]] = []
         index = 0
@@ -611,6 +613,7 @@ class SpellingCorrector:
                     first.isalpha()
                     and second.isalpha()
                     and self.terms.get(joined, 0) >= KNOWN_MIN_COUNT
+                    and joined in self.postings
                     and self.terms[joined] > self.bigrams.get(f"{first} {second}", 0) * TITLE_WEIGHT
                 ):
                     result.append(joined)

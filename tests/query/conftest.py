@@ -28,6 +28,8 @@ def vocabulary() -> Vocabulary:
             "startech": 5000, "mice": 30, "monitor": 400, "wireles": 1, "stand": 300, "and": 9000,
         },
         bigrams={"wireless mouse": 120, "usb hub": 60, "head set": 1, "hdmi cable": 500, "laptop stand": 40},
+        # Titles holding a word (row numbers): the words a split pair may be joined into.
+        title_postings={"headset": [0, 1], "bluetooth": [2, 3]},
         brands={"jbl": "JBL", "sony": "Sony", "startech.com": "StarTech.com", "startech": "StarTech.com",
                 "allied telesis": "Allied Telesis", "equip": "Equip"},
         brand_precision={"jbl": 1.0, "sony": 0.99, "startech.com": 1.0, "startech": 1.0, "allied telesis": 1.0,

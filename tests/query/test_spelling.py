@@ -74,6 +74,16 @@ def test_words_the_catalog_writes_apart_stay_apart(corrector):
     assert correct(corrector, "usb hub").corrected is None
 
 
+def test_split_words_are_not_joined_into_a_word_no_title_writes(vocabulary):
+    # "usbc" is a word for the usb_c feature, but titles write "USB-C": the index holds "usb"
+    # and "c", and a search for "usbc" finds nothing by it.
+    terms = {**vocabulary.terms, "usbc": 211}
+    assert correct(SpellingCorrector(replace(vocabulary, terms=terms)), "usb c hub").corrected is None
+    postings = {**vocabulary.title_postings, "usbc": [7]}
+    joined = SpellingCorrector(replace(vocabulary, terms=terms, title_postings=postings))
+    assert correct(joined, "usb c hub").corrected == "usbc hub"
+
+
 def test_run_together_words_are_split(corrector):
     assert correct(corrector, "wirelessmouse").corrected == "wireless mouse"
 
