@@ -83,7 +83,7 @@ def product_features(attributes: Mapping | None) -> tuple[list[str], list[str]]:
 def is_4k(hd_type: object) -> bool | None:
     """True for a resolution class of 4K or more ("4K Ultra HD", "8K Ultra HD"), False for a
     lower one ("Full HD", "2K Ultra HD", "WUXGA"), None when it names none."""
-    classes = [text.casefold() for text in text_values(hd_type) if text.casefold().strip() != NO_HD_TYPE]
+    classes = [text for text in map(str.casefold, text_values(hd_type)) if text.strip() != NO_HD_TYPE]
     if not classes:
         return None
     return any(int(number) >= 4 for text in classes for number in RESOLUTION_CLASS.findall(text))
