@@ -67,8 +67,7 @@ class Blend:
         # None: the merchandisers' settings (admin), re-read when they change.
         self.marketplace = marketplace
         # How sure the query's category must be for a size, colour or feature query to demote
-        # other kinds, as
-        # in the first stage (PipelineConfig.accessory_intent; None: never).
+        # other kinds, as in the first stage (PipelineConfig.accessory_intent; None: never).
         self.intent = intent
         # What a candidate stating another size or colour than the query asks for, or not
         # holding a model number it names when others do, is multiplied by here, as in the
