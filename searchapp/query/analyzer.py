@@ -55,6 +55,9 @@ NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT = (
 PARTS = (NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT)
 # How likely the query must ask for kinds of products flagging a feature it names.
 FEATURE_KIND_PROBABILITY = 0.5
+# How likely the query must ask for kinds of products a brand sells for a word also read as a
+# size or colour to be that brand.
+BRAND_KIND_PROBABILITY = 0.1
 # How likely the classifier's first reading must be to override the declared taxonomy rule.
 RULE_OVERRIDE_PROBABILITY = 0.5
 CATEGORY_INTENT_RULE = "category_intent"
@@ -215,6 +218,9 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
         extractions = guarded(
             ATTRIBUTES, lambda: features_of_the_kind(extractions, intent, get_vocabulary()), extractions
         )
+        extractions = guarded(
+            ATTRIBUTES, lambda: brands_of_the_kind(extractions, applied, intent, get_vocabulary()), extractions
+        )
     filters = build_filters(applied, intent, config)
     beside_models: tuple[str, ...] = ()
     if any(e.rule == MODEL_NUMBER for e in extractions):
@@ -277,6 +283,25 @@ def features_of_the_kind(
             kept.append(extraction)
             words.update(extraction.positions)
     return [e for e in extractions if e.rule != FEATURE or e in kept]
+
+
+def brands_of_the_kind(
+    extractions: list[Extraction], applied: list[Extraction], intent: list[tuple[str, float]], vocabulary
+) -> list[Extraction]:
+    """A word read both as a brand and as a size or colour is the brand only when the query
+    may ask for a kind of product the brand sells: "hdmi cable 3m" asks for three-metre HDMI
+    cables (3M sells privacy filters, no cable), "3m privacy filter" for 3M's filters and
+    "black box cable" for Black Box's. A brand sure enough to filter by is the brand, and so is
+    one the vocabulary knows no kinds of (built before they were counted)."""
+    described = {position for e in extractions if e.rule in (UNIT, COLOUR) for position in e.positions}
+
+    def is_the_brand(extraction: Extraction) -> bool:
+        kinds = vocabulary.brand_kinds.get(extraction.value)
+        if extraction in applied or kinds is None or not described.issuperset(extraction.positions):
+            return True
+        return sum(probability for path, probability in intent if path in kinds) >= BRAND_KIND_PROBABILITY
+
+    return [e for e in extractions if e.rule != BRAND or is_the_brand(e)]
 
 
 def spelling_alternatives(spelling: SpellingResult, applied: list[Extraction]) -> list[Alternative]:

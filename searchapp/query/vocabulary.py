@@ -97,6 +97,9 @@ class Vocabulary:
     # feature -> the category paths whose products flag it -> how many do, either way: "box"
     # is a boxed processor's feature, and "tv box" asks for no boxed anything
     feature_kinds: dict[str, dict[str, int]] = field(default_factory=dict)
+    # brand name -> the category paths of its active products: whether a query may be asking
+    # for the brand's kind of product ("hdmi cable 3m" is not asking for 3M's privacy filters)
+    brand_kinds: dict[str, list[str]] = field(default_factory=dict)
 
     @cached_property
     def brand_words(self) -> frozenset[str]:
@@ -156,6 +159,7 @@ def build_vocabulary(
     flagged: Counter[str] = Counter()
     feature_words: Counter[str] = Counter()
     flagged_in: Counter[tuple[str, str]] = Counter()
+    brand_kinds: defaultdict[str, set[str]] = defaultdict(set)
     rows = (
         Product.objects.filter(status=Product.Status.ACTIVE)
         .values_list("title", "description", "attributes", "brand__name", "category__path")
@@ -178,6 +182,8 @@ def build_vocabulary(
         flagged.update(having)
         flagged_in.update((name, category) for name in (*having, *lacking) if category)
         titles_by_brand.append((f" {' '.join(title_tokens)} ", brand or ""))
+        if brand and category:
+            brand_kinds[brand].add(category)
 
     brands = {
         alias: name for name in Brand.objects.values_list("name", flat=True) for alias in brand_aliases(name)
@@ -215,6 +221,7 @@ def build_vocabulary(
         queries=dict(queries),
         features=features,
         feature_kinds=feature_kinds_of(flagged_in, set(features.values())),
+        brand_kinds={brand: sorted(paths) for brand, paths in brand_kinds.items()},
     )
 
 

@@ -209,6 +209,43 @@ def test_of_features_read_from_the_same_words_the_likely_kind_flagging_it_most_i
     ) == ["keyboard_backlit"]
 
 
+def test_a_word_read_as_a_brand_and_a_size_is_the_brand_only_for_a_kind_the_brand_sells(vocabulary):
+    from dataclasses import replace
+
+    from types import SimpleNamespace
+
+    from ranking.features import QueryFeatures
+    from ranking.sizes import sizes_in
+    from searchapp.query.analyzer import brands_of_the_kind
+    from searchapp.query.attributes import extract_attributes
+
+    # 3M sells privacy filters, no cable; most titles saying "3m" are cables three metres long.
+    selling = replace(
+        vocabulary,
+        brands={**vocabulary.brands, "3m": "3M", "black box": "Black Box"},
+        brand_precision={**vocabulary.brand_precision, "3m": 0.15, "black box": 0.5},
+        brand_kinds={"3M": ["computers/privacy-filters"], "Black Box": ["cables/network-cables"]},
+    )
+
+    def read(query, intent, applied=()):
+        found = extract_attributes(query.split(), selling)
+        kept = brands_of_the_kind(found, [e for e in found if e.text in applied], intent, selling)
+        parsed = SimpleNamespace(extractions=tuple(kept), category_intent=())
+        return sorted(e.value for e in kept if e.rule == "brand"), QueryFeatures.from_parsed(query, parsed).sizes
+
+    # Not the brand: the size ranks the cables.
+    assert read("hdmi cable 3m", [("cables/hdmi-cables", 1.0)]) == ([], sizes_in(["3m"]))
+    assert read("3m privacy filter", [("computers/privacy-filters", 0.95)]) == (["3M"], {})
+    # An unclear query may be asking for the brand's kind.
+    assert read("3m", [("cables/hdmi-cables", 0.6), ("computers/privacy-filters", 0.3)])[0] == ["3M"]
+    # A brand sure enough to filter by is the brand; so is one not also read as a size or colour.
+    assert read("hdmi cable 3m", [("cables/hdmi-cables", 1.0)], applied=("3m",))[0] == ["3M"]
+    assert read("black box cable", [("cables/hdmi-cables", 1.0)])[0] == ["Black Box"]
+    # A vocabulary built before brand kinds were counted knows none: the brand stands.
+    selling.brand_kinds = {}
+    assert read("hdmi cable 3m", [("cables/hdmi-cables", 1.0)])[0] == ["3M"]
+
+
 def test_a_vocabulary_saved_before_feature_kinds_were_counted_still_loads(vocabulary, tmp_path):
     import json
 

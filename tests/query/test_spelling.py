@@ -149,6 +149,9 @@ def test_the_vocabulary_is_built_from_the_catalog_and_loads_back(tmp_path):
     assert vocabulary.model_brands["wh-1000xm4"] == ["Sony"] and vocabulary.model_brands["305a"] == ["HP"]
     assert "45" not in vocabulary.model_brands and "2m" not in vocabulary.model_brands  # no letter; a size
     assert "audio/headphones-headsets" in vocabulary.category_paths.values()
+    # the kinds each brand sells, whether a query may be asking for its products
+    assert vocabulary.brand_kinds["Sony"] == ["audio/headphones-headsets"]
+    assert vocabulary.brand_kinds["C2G"] == vocabulary.brand_kinds["StarTech.com"] == ["cables/hdmi-cables"]
 
     vocabulary.save(tmp_path / "vocabulary.json")
     loaded = Vocabulary.load(tmp_path / "vocabulary.json")
