@@ -219,7 +219,9 @@ def analyze(raw: str, config: AnalyzerConfig | None = None) -> ParsedQuery:
             ATTRIBUTES, lambda: features_of_the_kind(extractions, intent, get_vocabulary()), extractions
         )
         extractions = guarded(
-            ATTRIBUTES, lambda: brands_of_the_kind(extractions, applied, intent, get_vocabulary()), extractions
+            ATTRIBUTES,
+            lambda: brands_of_the_kind(extractions, applied, intent, get_vocabulary()),
+            extractions,
         )
     filters = build_filters(applied, intent, config)
     beside_models: tuple[str, ...] = ()

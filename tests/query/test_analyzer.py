@@ -211,7 +211,6 @@ def test_of_features_read_from_the_same_words_the_likely_kind_flagging_it_most_i
 
 def test_a_word_read_as_a_brand_and_a_size_is_the_brand_only_for_a_kind_the_brand_sells(vocabulary):
     from dataclasses import replace
-
     from types import SimpleNamespace
 
     from ranking.features import QueryFeatures
@@ -231,7 +230,8 @@ def test_a_word_read_as_a_brand_and_a_size_is_the_brand_only_for_a_kind_the_bran
         found = extract_attributes(query.split(), selling)
         kept = brands_of_the_kind(found, [e for e in found if e.text in applied], intent, selling)
         parsed = SimpleNamespace(extractions=tuple(kept), category_intent=())
-        return sorted(e.value for e in kept if e.rule == "brand"), QueryFeatures.from_parsed(query, parsed).sizes
+        sizes = QueryFeatures.from_parsed(query, parsed).sizes
+        return sorted(e.value for e in kept if e.rule == "brand"), sizes
 
     # Not the brand: the size ranks the cables.
     assert read("hdmi cable 3m", [("cables/hdmi-cables", 1.0)]) == ([], sizes_in(["3m"]))
