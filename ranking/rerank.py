@@ -5,7 +5,7 @@ promoted LightGBM model orders them. Without a usable model the first-stage orde
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,11 +33,17 @@ def rank_candidates(
     similarity: Sequence[float] | None = None,
     use_model: bool = True,
     unit: str = "",
+    fit: Callable[[], np.ndarray | None] | None = None,
 ) -> RankedCandidates:
     """`hits` in first-stage order (their features depend on it: first_stage_rank); `ranker`
     defaults to the served (promoted) model; `use_model=False` keeps the first-stage order
     (training computes the features of the candidates exactly as serving does); `unit` the
-    shopper or session id a canary version splits traffic by (registry.serving_ranker)."""
+    shopper or session id a canary version splits traffic by (registry.serving_ranker);
+    `fit()[i]` (> 0; called only when a model orders them) how well hits[i] fits what the
+    query states beyond its words (None: nothing stated), which
+    multiplies the odds the model's score stands for (a LambdaRank score is a log-odds of
+    coming first): trained on judgments of queries that rarely state a size, a colour or a
+    feature, the model alone lifted VGA cables over monitors for "vga monitor"."""
     now = time.time() if now is None else now
     features = compute_features(query, hits, get_ranking_stats(), now, similarity)
     if use_model and hits:
@@ -45,6 +51,9 @@ def rank_candidates(
     if not use_model or ranker is None or not hits:
         return RankedCandidates(list(hits), features, None, "")
     scores = ranker.predict(features)
+    factors = fit() if fit is not None else None
+    if factors is not None:
+        scores = scores + np.log(factors)
     # Stable: equal scores keep the first-stage order.
     order = np.argsort(-scores, kind="stable")
     return RankedCandidates([hits[i] for i in order], features[order], scores[order], ranker.version)

@@ -22,20 +22,18 @@ from django.utils import timezone
 
 from indexing.backends.base import Hit
 from ranking.exploration import choose_explorations, exploration_rng
-from ranking.features import FEATURE_INDEX, MEDIA_TYPES, QueryFeatures, document_terms
+from ranking.features import FEATURE_INDEX, MEDIA_TYPES
 from ranking.marketplace_config import MarketplaceConfig
 from ranking.objective import TypeUtilities, combine, type_utilities
-from ranking.stated import asks_for_attributes, attribute_factor, featured_kinds
 from ranking.stats import get_ranking_stats
 
 from .boost_rules import boost_factors
 from .live_status import showable_lives
 from .marketplace_settings import marketplace_config
 from .mixed_row import SELLER_LOOKAHEAD, Slot, SlotAllocator
-from .model_holders import model_holder
-from .query.analyzer import confident_category
 from .query.attributes import LOW
 from .search_request import Sort, sort_key
+from .stated_fit import stated_fit
 
 UTILITY_MIN_DEPTH = 60
 AFFINITY_COLUMNS = [FEATURE_INDEX[name] for name in ("category_affinity", "brand_affinity", "price_affinity")]
@@ -205,32 +203,14 @@ def query_fit(
     ctx, hits: list[Hit], features: np.ndarray, attribute_demotion: float, intent: float | None = None
 ) -> np.ndarray | None:
     """How well each hit fits what the query asked for beyond its words: its price wish
-    (price_fit) times its stated sizes', colours' and features' factor (ranking/stated.py; the
-    query's category counts when its intent reaches `intent`), and
-    `attribute_demotion` for a hit not holding a model number the query names when others do
-    (model_holders.py); None when it asked for none of them."""
+    (price_fit) times what it states (stated_fit.py); None when it asked for neither."""
     if ctx.parsed is None:
         return None
     fit = price_fit(features, ctx.parsed.price_preference)
-    if attribute_demotion == 1:
-        return fit
-    factors = np.ones(len(hits))
-    query = QueryFeatures.from_parsed(ctx.query, ctx.parsed)
-    if asks_for_attributes(query):
-        documents = [document_terms(hit) for hit in hits]
-        kinds = featured_kinds(query, documents)
-        category = confident_category(ctx.parsed, intent) if intent is not None else None
-        factors *= [
-            attribute_factor(query, terms, attribute_demotion, kinds, category) for terms in documents
-        ]
-    holds = model_holder(ctx.parsed)
-    if holds is not None:
-        held = np.array([holds(hit) for hit in hits], dtype=bool)
-        if held.any():
-            factors[~held] *= attribute_demotion
-    if fit is None:
-        return factors if (factors != 1).any() else None
-    return fit * factors
+    stated = stated_fit(ctx, hits, attribute_demotion, intent)
+    if stated is None or fit is None:
+        return fit if stated is None else stated
+    return fit * stated
 
 
 def price_fit(features: np.ndarray, preference: str | None) -> np.ndarray | None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import chain
 from time import perf_counter
 
@@ -66,6 +66,7 @@ from .query.analyzer import PARTS, AnalyzerConfig, ParsedQuery, analyze, confide
 from .query.normalize import normalize
 from .search_request import SearchFilters, SearchRequest, Sort, sort_key
 from .sort_floor import sortable
+from .stated_fit import stated_fit
 
 # Recall channels. "lexical_all" is BM25 restricted to documents containing every query term:
 # fused with the any-term "lexical" channel it is an extra vote for full matches, which on
@@ -122,8 +123,9 @@ class PipelineConfig:
     accessory_intent: float = 0.6
     # ... and a candidate whose title states another size or colour than the query asks for
     # (a 40" TV for "samsung tv 55 inch", a black mouse for "red mouse"; ranking/stated.py) by
-    # this (1 = off), in the first stage and the blend: it still follows those that fit. The
-    # blend also applies it to hits not holding a model number the query names when others do.
+    # this (1 = off), in the first stage, the final ranker's odds and the blend (stated_fit.py):
+    # it still follows those that fit. The last two also apply it to hits not holding a model
+    # number the query names when others do.
     attribute_demotion: float = 0.5
     # The marketplace layer (objective, exploration, mixed row); None = the admin's settings.
     marketplace: MarketplaceConfig | None = None
@@ -558,6 +560,9 @@ class Rank:
                 ranker=self.config.rankers.get(doc_type),
                 use_model=self.config.use_ranker,
                 unit=ctx.request.shopper_id or ctx.request.session_id,
+                fit=partial(
+                    stated_fit, ctx, top, self.config.attribute_demotion, self.config.accessory_intent
+                ),
             )
             ctx.candidates[doc_type] = ranked.hits + hits[len(top) :]
             ctx.features[doc_type] = ranked.features

@@ -176,10 +176,10 @@ SEARCH_QUERY_BOOST_SCALE = env.float("SEARCH_QUERY_BOOST_SCALE", default=1.0)
 # SEARCH_ACCESSORY_INTENT on one category; 1 turns it off. See PipelineConfig.
 SEARCH_ACCESSORY_DEMOTION = env.float("SEARCH_ACCESSORY_DEMOTION", default=0.5)
 SEARCH_ACCESSORY_INTENT = env.float("SEARCH_ACCESSORY_INTENT", default=0.6)
-# What the first stage and the blend multiply a candidate by whose title states another size
-# or colour than the query asks for ("samsung tv 55 inch": a 40" TV; ranking/stated.py);
-# nearer sizes are demoted less; the blend also demotes hits not holding a model number the
-# query names. 1 turns it off. `manage.py evaluate_attributes` and `evaluate_models` measure it.
+# What the first stage, the final ranker's odds and the blend multiply a candidate by whose
+# title states another size or colour than the query asks for ("samsung tv 55 inch": a 40" TV;
+# ranking/stated.py, searchapp/stated_fit.py); nearer sizes are demoted less; the last two also
+# demote hits not holding a model number the query names. 1 turns it off. `manage.py evaluate_attributes` and `evaluate_models` measure it.
 SEARCH_ATTRIBUTE_DEMOTION = env.float("SEARCH_ATTRIBUTE_DEMOTION", default=0.5)
 # How often a process checks whether synonyms or query rules changed (one cache read).
 SEARCH_QUERY_SETTINGS_CHECK_SECONDS = env.float("SEARCH_QUERY_SETTINGS_CHECK_SECONDS", default=1.0)

@@ -255,6 +255,31 @@ def test_the_blend_demotes_other_kinds_for_a_feature_asked_of_a_clear_kind_as_th
     assert query_fit(ctx, [monitor, splitter], features, 0.5, intent=0.95) is None
 
 
+@pytest.mark.parametrize("intent", [0.93, 0.4])
+def test_the_final_ranker_keeps_a_feature_asked_of_a_clear_kind_first(intent, monkeypatch, stats):
+    from types import SimpleNamespace
+
+    from searchapp.pipeline import PipelineConfig, Rank
+
+    # Given a model that, like one trained on judged queries rarely naming a feature, scores
+    # the splitter (its title says "VGA" and "Monitor") above the monitor
+    monkeypatch.setattr("ranking.rerank.get_ranking_stats", lambda: stats)
+    model = SimpleNamespace(predict=lambda features: np.array([0.5, 1.0]), version="v1")
+    ctx = vga_monitor_context(intent)
+    ctx.candidates["product"] = [
+        speaker(1, "HP VM633A4 computer monitor", having=("vga",), category=MONITORS),
+        speaker(2, "C2G UXGA Monitor Splitter VGA", having=("vga",), category=ADAPTERS),
+    ]
+
+    # When it orders the first stage's candidates
+    Rank(backend=None, config=PipelineConfig(rankers={"product": model})).run(ctx)
+
+    # Then with the kind clear the splitter's odds are halved, as its first-stage score was:
+    # the monitor comes first; unclear, the model's order stands
+    expected = ["product:1", "product:2"] if intent >= 0.6 else ["product:2", "product:1"]
+    assert [hit.id for hit in ctx.candidates["product"]] == expected
+
+
 def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
     # A VGA splitter has VGA ports and its words match better, but "vga monitor" asks for a
     # monitor: products filed elsewhere than the clear intent lose as a lacking one would.
