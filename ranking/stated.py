@@ -123,12 +123,14 @@ def attribute_factor(
     filed elsewhere than the query's clear category `intent` loses `demotion` once more: a VGA
     splitter has VGA ports and its words match "vga monitor" better than a monitor's, a black
     laptop bag is black and says "Laptop" where laptops say "Notebook", but neither is the kind
-    asked for."""
+    asked for; an unfiled product loses the square root of `demotion`."""
     factor = size_factor(query.sizes, terms.sizes, demotion) if query.sizes else 1.0
     if query.colours and terms.colours and query.colours.isdisjoint(terms.colours):
         factor *= demotion
-    if intent and terms.features is not None and terms.category and terms.category != intent:
-        factor *= demotion  # a product (features is None for videos and lives) of another kind
+    if intent and terms.features is not None and terms.category != intent:
+        # A product (features is None for videos and lives) of another kind; one the taxonomy
+        # could not file is silent on its kind, as one silent on a feature is.
+        factor *= demotion if terms.category else demotion**0.5
     if query.features and terms.features is not None:
         for feature in query.features:
             fits = feature_fit(feature, terms)

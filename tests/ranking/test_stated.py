@@ -309,6 +309,24 @@ def test_a_colour_or_size_asked_of_a_clear_kind_puts_that_kind_first(intent):
     assert [hit.id for hit in ctx.candidates["product"]] == expected
 
 
+def test_a_product_the_taxonomy_could_not_file_is_silent_on_its_kind():
+    # "pink laptop": a pink personal scale nobody filed stood among pink laptops
+    pink = QueryFeatures("pink laptop", colours=frozenset({"pink"}))
+    laptop = speaker(1, "Lenovo IdeaPad S340 Notebook Pink", category=LAPTOPS)
+    bag = speaker(2, "Urban Factory Urban Ultra Laptop Bag 10.2 Pink", category=LAPTOP_BAGS)
+    unfiled = make_hit(3, title="Rowenta Premiss Electronic personal scale Square Pink")
+    del unfiled.keywords["category_path"]
+
+    def factor(hit, intent=LAPTOPS):
+        return attribute_factor(pink, document_terms(hit), 0.5, intent=intent)
+
+    assert (factor(laptop), factor(bag)) == (1.0, 0.5)
+    # Maybe of the kind, maybe not: between the two, as a product silent on a feature is
+    assert factor(unfiled) == pytest.approx(0.5**0.5)
+    # Without a clear kind, nothing is of another kind
+    assert factor(unfiled, intent=None) == factor(bag, intent=None) == 1.0
+
+
 @pytest.mark.parametrize("feature", ["keyboard_backlit", "backlight"])
 def test_a_title_denying_the_feature_lacks_it_and_loses_what_its_word_earned(feature):
     # BM25 finds "Non-Backlit" keyboards for "backlit keyboard" by that very word: their titles
