@@ -362,7 +362,7 @@ class SpellingCorrector:
         player", not "dvd layer"; "laptop awse" -> "laptop case"): noisy-channel odds, where
         the phrase and the word's frequency outweigh the extra edit."""
         if not (before or after):
-            return []
+            return self.far_likelier_longer(token, min_count, closest)
         closest_phrases = self.context_count(before, closest or "", after)
         phrase_floor = max(CONTEXT_EDIT_COUNT, CONTEXT_EDIT_DOMINANCE * closest_phrases)
         count_floor = max(min_count, KNOWN_MIN_COUNT, CONTEXT_EDIT_ODDS * self.symspell.words.get(closest, 0))
@@ -382,6 +382,21 @@ class SpellingCorrector:
             return in_phrases
         held = self.held_together(token, two_edits, min_count, before, after)
         return in_phrases + [word for word in held if word not in in_phrases]
+
+    def far_likelier_longer(self, token: str, min_count: int, closest: str | None) -> list[str]:
+        """With no neighbouring word to judge by, when the closest candidate is an English word
+        no product's text uses: the words two edits away at least as long as the typed one and
+        CONTEXT_EDIT_ODDS times as frequent. A shopper here likelier means a product word, the
+        frequency outweighs the extra edit, and dropped letters are the slip to undo: "batties"
+        is "batteries", not "patties"; "pinrter" is "printer", not "pinter". A closest word
+        the catalog uses stays, however rarely ("microgave" is "microwave", which descriptions
+        name, not "microsaver"). Short words get one edit only: two reach too many unrelated
+        words ("tiod": "tick", "hood", "ipod")."""
+        if closest is None or len(token) <= ONE_EDIT_MAX_LENGTH or closest in self.terms:
+            return []
+        floor = max(min_count, KNOWN_MIN_COUNT, CONTEXT_EDIT_ODDS * self.symspell.words.get(closest, 0))
+        found = [s for s in self.two_edits_away(token) if s.count >= floor and len(s.term) >= len(token)]
+        return self.by_likelihood(found, "", "")
 
     def held_together(
         self, token: str, suggestions: list, min_count: int, before: str, after: str

@@ -316,6 +316,32 @@ def test_a_phrase_two_edits_away_needs_a_far_more_frequent_word(player_corrector
     assert correct(player_corrector, "xternal dvd").corrected == "external dvd"
 
 
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [
+        # "pinter" (one edit) is an English word no product's text uses; "printer" (two) is a
+        # product word far more frequent, as long as what was typed: the shopper meant it.
+        ("pinrter", "printer"),
+        # "microwave" is an English word product descriptions use (3 times): it stays, though
+        # "microsaver", two edits away, is far more frequent.
+        ("microgave", "microwave"),
+        # Short words get one edit only: "batts" stays the English word one edit away.
+        ("batts", "bats"),
+    ],
+)
+def test_alone_an_english_word_no_product_uses_yields_to_a_far_likelier_product_word(
+    vocabulary, typed, corrected
+):
+    corrector = SpellingCorrector(
+        replace(
+            vocabulary,
+            terms={**vocabulary.terms, "printer": 3377, "microsaver": 74, "microwave": 3, "batteries": 125},
+            common_words=[*vocabulary.common_words, "microwave", "pinter", "bats"],
+        )
+    )
+    assert correct(corrector, typed).corrected == corrected
+
+
 @pytest.fixture
 def card_vocabulary(vocabulary):
     # "coid" is one edit from "cord" and two from "card"; titles hold "sd" with "card" only.
