@@ -69,11 +69,25 @@ def component_words(title: str) -> frozenset[str]:
     )
 
 
+def product_and_target(query_words: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
+    """A query "<product> for <target>" split at its first inner "for": "case for iphone"
+    asks for a case, "mount for samsung tv" for a mount; None without one."""
+    inner = [position for position, word in enumerate(query_words) if word == "for"]
+    inner = [position for position in inner if 0 < position < len(query_words) - 1]
+    if not inner:
+        return None
+    return query_words[: inner[0]], query_words[inner[0] + 1 :]
+
+
 def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:
     """The (stemmed) word naming the product the query asks for: its last word that is
     neither the brand nor a number or size ("kids headphone" -> "headphone", "iphone 7" ->
-    "iphone", "ssd 500gb" -> "ssd", "dell" -> None). None when the query names an accessory
-    itself ("laptop sleeve")."""
+    "iphone", "ssd 500gb" -> "ssd", "dell" -> None), before "for" when words follow it ("ink
+    for hp printer" -> "ink"). None when the query names an accessory itself ("laptop
+    sleeve")."""
+    split = product_and_target(query_words)
+    if split is not None:
+        query_words = split[0]
     if not ACCESSORY_NOUNS.isdisjoint(query_words):
         return None
     brands = frozenset(brand_words)

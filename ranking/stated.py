@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from catalog.colours import colours_in
 from catalog.features import NEGATIONS, feature_spellings
 
+from .accessories import product_and_target
 from .sizes import size_factor
 from .words import stem
 
@@ -93,7 +94,12 @@ def stemmed_spellings(feature: str) -> tuple[tuple[str, ...], ...]:
 
 
 def asks_for_attributes(query: QueryFeatures) -> bool:
-    return bool(query.sizes or query.colours or query.features)
+    """Whether the query states what the product must be beyond its kind: a size, a colour, a
+    feature, or what it fits ("mount for samsung tv": under a clear intent, the TVs its words
+    match are of another kind, as for "vga monitor" the VGA cables are)."""
+    return (
+        bool(query.sizes or query.colours or query.features) or product_and_target(query.tokens) is not None
+    )
 
 
 def featured_kinds(query: QueryFeatures, documents: Iterable[DocumentTerms]) -> frozenset[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from indexing.embeddings import normalise_query
+from ranking.accessories import product_and_target
 from ranking.words import stem
 from searchapp.search_request import SearchFilters
 
@@ -31,6 +32,7 @@ from .attributes import (
     UNIT,
     Extraction,
     extract_attributes,
+    extract_product_type,
     residual_tokens,
     words_beside_models,
 )
@@ -55,6 +57,9 @@ NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT = (
 PARTS = (NORMALIZE, SPELLING, ATTRIBUTES, SYNONYMS, INTENT)
 # How likely the query must ask for kinds of products flagging a feature it names.
 FEATURE_KIND_PROBABILITY = 0.5
+# In "<product> for <target>", a declared rule's category the target alone reads this likely is
+# what the product fits ("mount for samsung tv": TVs), not the product.
+FITTED_RULE_PROBABILITY = 0.5
 # How likely the query must ask for kinds of products a brand sells for a word also read as a
 # size or colour to be that brand.
 BRAND_KIND_PROBABILITY = 0.1
@@ -372,10 +377,45 @@ def query_intent(
     # Only a sure reading overrides the declared rule: a corrected typo's stray word ("nintendo
     # swith" -> "nintendo with") leaves the classifier unsure (0.06) and the rule standing.
     best = predictions[0][0] if predictions and predictions[0][1] >= RULE_OVERRIDE_PROBABILITY else None
-    if rule is not None and model.names_elsewhere(rule.value, tokens, brand_words, best):
+    split = product_and_target(tokens)
+    fitted = target_intent(model, split[1], brand_words, top) if split else {}
+    if rule is not None and (
+        model.names_elsewhere(rule.value, tokens, brand_words, best)
+        or fitted.get(rule.value, 0.0) >= FITTED_RULE_PROBABILITY
+    ):
         extractions = [e for e in extractions if e is not rule]
         rule = None
-    return blend_with_rule(predictions, rule.value if rule else None, top=top), extractions
+    intent = blend_with_rule(predictions, rule.value if rule else None, top=top)
+    return (not_what_it_fits(intent, fitted) if fitted else intent), extractions
+
+
+def target_intent(
+    model: IntentModel, target: Sequence[str], brand_words: Sequence[str], top: int
+) -> dict[str, float]:
+    """What the words after "for" name read alone, as a query: the classifier's categories
+    blended with the declared rule's ("iphone": phones)."""
+    rule = (
+        next(iter(extract_product_type(target, get_vocabulary())), None)
+        if rule_enabled(PRODUCT_TYPE)
+        else None
+    )
+    predictions = model.predict_query(target, top, brand_words=brand_words)
+    return dict(blend_with_rule(predictions, rule.value if rule else None, top=top))
+
+
+def not_what_it_fits(intent: list[tuple[str, float]], fitted: dict[str, float]) -> list[tuple[str, float]]:
+    """The intent of "<product> for <target>" less what the target alone names: each category's
+    probability times 1 - the target's, renormalised. "case for iphone" read phones 0.50 and
+    phone cases 0.41, "mount for samsung tv" TVs 0.52: the words after "for" say what the
+    product fits, and a category the target names is not the product (0.58 phone cases, 1.0
+    mounts)."""
+    kept = {path: probability * (1.0 - fitted.get(path, 0.0)) for path, probability in intent}
+    total = sum(kept.values())
+    if total <= 0:
+        return intent
+    return sorted(
+        ((path, probability / total) for path, probability in kept.items()), key=lambda item: -item[1]
+    )
 
 
 def feature_words(extractions: list[Extraction]) -> dict[str, Collection[str]]:

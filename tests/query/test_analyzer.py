@@ -246,6 +246,39 @@ def test_a_word_read_as_a_brand_and_a_size_is_the_brand_only_for_a_kind_the_bran
     assert read("hdmi cable 3m", [("cables/hdmi-cables", 1.0)])[0] == ["3M"]
 
 
+def test_what_the_words_after_for_name_is_what_the_product_fits_not_the_product():
+    from searchapp.query.analyzer import not_what_it_fits
+
+    # "case for iphone": the classifier leans to phones, which "iphone" alone names
+    intent = [("phones/phones", 0.5), ("phones/phone-cases", 0.41), ("computers/laptop-bags", 0.09)]
+    fitted = {"phones/phones": 0.9, "phones/phone-cases": 0.05}
+
+    read = not_what_it_fits(intent, fitted)
+
+    assert [path for path, _ in read] == ["phones/phone-cases", "computers/laptop-bags", "phones/phones"]
+    assert sum(probability for _, probability in read) == pytest.approx(1.0)
+    # A target naming every category the query reads leaves the intent as it was
+    assert not_what_it_fits(intent, dict.fromkeys(dict(intent), 1.0)) == intent
+
+
+def test_a_product_for_a_target_is_read_as_the_product(saved_vocabulary):
+    """ "mount for tv": "tv" is stronger evidence than "mount", and alone names TVs."""
+    import numpy as np
+
+    from searchapp.query.analyzer import reset_caches
+    from searchapp.query.intent import intent_path
+
+    from .intent_models import two_word_model
+
+    presence = np.ones((2, 2), dtype=bool)  # both kinds' texts use both words
+    two_word_model(("mount", "tv"), ("tv/mounts", "tv/tvs"), (1.0, 3.0), presence).save(intent_path())
+    reset_caches()
+
+    assert analyze("mount tv").category_intent[0][0] == "tv/tvs"
+    assert analyze("mount for tv").category_intent[0][0] == "tv/mounts"
+    reset_caches()
+
+
 def test_a_vocabulary_saved_before_feature_kinds_were_counted_still_loads(vocabulary, tmp_path):
     import json
 

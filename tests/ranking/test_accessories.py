@@ -29,6 +29,13 @@ def test_the_product_asked_for_is_the_query_head_unless_the_query_names_an_acces
     assert product_head(["ssd", "500gb"], []) == "ssd"
     assert product_head(["laptop", "sleeve"], []) is None
     assert product_head(["dell"], ["dell"]) is None
+    # "<product> for <target>": the product is before "for"
+    assert product_head(["memory", "for", "hp", "laptop"], ["hp"]) == "memory"
+    assert product_head(["battery", "for", "nc4400"], []) == "battery"
+    assert product_head(["case", "for", "iphone"], []) is None  # an accessory named
+    # "for" with nothing on one side splits nothing
+    assert product_head(["for", "laptop"], []) == "laptop"
+    assert product_head(["gift", "for"], []) == "for"
 
 
 def test_the_accessory_feature_marks_the_sleeve_for_laptops_only(stats):

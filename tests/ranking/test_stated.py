@@ -289,6 +289,24 @@ def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
 
 
 LAPTOPS, LAPTOP_BAGS = "computers/laptops", "computers/laptop-bags-cases"
+MOUNTS, TVS = "tv-video/tv-monitor-mounts", "tv-video/tvs-displays"
+
+
+@pytest.mark.parametrize("intent", [0.99, 0.4])
+def test_a_product_asked_for_what_it_fits_puts_its_kind_first(intent):
+    # "mount for samsung tv": Samsung's TVs hold every word but "mount"
+    samsung = Extraction("brand", "brand", "Samsung", 0.6, "samsung", positions=(2,))
+    ctx = understood_context("mount for samsung tv", samsung, MOUNTS, intent)
+    ctx.candidates["product"] = [
+        speaker(1, "Samsung UE55RU7099UXZG TV 139.7 cm Smart TV", category=TVS),
+        speaker(2, "Samsung WMN5770D flat panel wall mount Silver", category=MOUNTS),
+    ]
+
+    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
+
+    # With the kind clear, the TV is of another kind; unclear, the words' order stands
+    expected = ["product:2", "product:1"] if intent >= 0.6 else ["product:1", "product:2"]
+    assert [hit.id for hit in ctx.candidates["product"]] == expected
 
 
 @pytest.mark.parametrize("intent", [0.98, 0.4])
