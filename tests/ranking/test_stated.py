@@ -290,39 +290,42 @@ def test_a_feature_asked_of_a_clear_kind_puts_that_kind_first():
 
 LAPTOPS, LAPTOP_BAGS = "computers/laptops", "computers/laptop-bags-cases"
 MOUNTS, TVS = "tv-video/tv-monitor-mounts", "tv-video/tvs-displays"
-
-
-@pytest.mark.parametrize("intent", [0.99, 0.4])
-def test_a_product_asked_for_what_it_fits_puts_its_kind_first(intent):
-    # "mount for samsung tv": Samsung's TVs hold every word but "mount"
-    samsung = Extraction("brand", "brand", "Samsung", 0.6, "samsung", positions=(2,))
-    ctx = understood_context("mount for samsung tv", samsung, MOUNTS, intent)
-    ctx.candidates["product"] = [
-        speaker(1, "Samsung UE55RU7099UXZG TV 139.7 cm Smart TV", category=TVS),
-        speaker(2, "Samsung WMN5770D flat panel wall mount Silver", category=MOUNTS),
-    ]
-
-    PreRank(demotion=0.5, intent=0.6, attribute_demotion=0.5).run(ctx)
-
-    # With the kind clear, the TV is of another kind; unclear, the words' order stands
-    expected = ["product:2", "product:1"] if intent >= 0.6 else ["product:1", "product:2"]
-    assert [hit.id for hit in ctx.candidates["product"]] == expected
+# query, what it states, its kind, (a product of another kind its words match better, its kind),
+# a product of the kind
+CLEAR_KIND_CASES = {
+    # laptop bags say "Laptop" and "Black", laptops say "Notebook Black"
+    "colour": (
+        "black laptop",
+        Extraction("colour", "colour", "black", 0.7, "black", positions=(0,)),
+        LAPTOPS,
+        ("Urban Factory Mission Laptop Bag Black", LAPTOP_BAGS),
+        "HP 255 G7 Notebook Black",
+    ),
+    # Samsung's TVs hold every word but "mount"
+    "what it fits": (
+        "mount for samsung tv",
+        Extraction("brand", "brand", "Samsung", 0.6, "samsung", positions=(2,)),
+        MOUNTS,
+        ("Samsung UE55RU7099UXZG TV 139.7 cm Smart TV", TVS),
+        "Samsung WMN5770D flat panel wall mount Silver",
+    ),
+}
 
 
 @pytest.mark.parametrize("intent", [0.98, 0.4])
-def test_a_colour_or_size_asked_of_a_clear_kind_puts_that_kind_first(intent):
-    # Given "black laptop": laptop bags say "Laptop" and "Black", laptops say "Notebook Black"
-    black = Extraction("colour", "colour", "black", 0.7, "black", positions=(0,))
-    ctx = understood_context("black laptop", black, LAPTOPS, intent)
+@pytest.mark.parametrize("case", CLEAR_KIND_CASES)
+def test_a_colour_or_what_it_fits_asked_of_a_clear_kind_puts_that_kind_first(case, intent):
+    query, read, kind, (other, other_kind), of_the_kind = CLEAR_KIND_CASES[case]
+    ctx = understood_context(query, read, kind, intent)
     ctx.candidates["product"] = [
-        speaker(1, "Urban Factory Mission Laptop Bag Black", category=LAPTOP_BAGS),
-        speaker(2, "HP 255 G7 Notebook Black", category=LAPTOPS),
+        speaker(1, other, category=other_kind),
+        speaker(2, of_the_kind, category=kind),
     ]
 
     # When the first stage orders them (no accessory demotion: this is the kind's alone)
     PreRank(demotion=1.0, intent=0.6, attribute_demotion=0.5).run(ctx)
 
-    # Then with the kind clear the laptop comes first; unclear, the words' order stands
+    # Then with the kind clear its product comes first; unclear, the words' order stands
     expected = ["product:2", "product:1"] if intent >= 0.6 else ["product:1", "product:2"]
     assert [hit.id for hit in ctx.candidates["product"]] == expected
 
