@@ -82,9 +82,9 @@ def product_and_target(query_words: Sequence[str]) -> tuple[Sequence[str], Seque
 def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:
     """The (stemmed) word naming the product the query asks for: its last word that is
     neither the brand nor a number or size ("kids headphone" -> "headphone", "iphone 7" ->
-    "iphone", "ssd 500gb" -> "ssd", "dell" -> None), before "for" when words follow it ("ink
-    for hp printer" -> "ink"). None when the query names an accessory itself ("laptop
-    sleeve")."""
+    "iphone", "ssd 500gb" -> "ssd", "dell" -> None), before "for" when words follow it ("memory
+    for hp laptop" -> "memory"). None when the query names an accessory itself ("laptop
+    sleeve", "ink for hp printer")."""
     split = product_and_target(query_words)
     if split is not None:
         query_words = split[0]

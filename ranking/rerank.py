@@ -39,11 +39,11 @@ def rank_candidates(
     defaults to the served (promoted) model; `use_model=False` keeps the first-stage order
     (training computes the features of the candidates exactly as serving does); `unit` the
     shopper or session id a canary version splits traffic by (registry.serving_ranker);
-    `fit()[i]` (> 0; called only when a model orders them) how well hits[i] fits what the
-    query states beyond its words (None: nothing stated), which
-    multiplies the odds the model's score stands for (a LambdaRank score is a log-odds of
-    coming first): trained on judgments of queries that rarely state a size, a colour or a
-    feature, the model alone lifted VGA cables over monitors for "vga monitor"."""
+    `fit()[i]` (> 0; None: nothing stated; called only when a model orders them) how well
+    hits[i] fits what the query states beyond its words, which multiplies the odds the
+    model's score stands for (a LambdaRank score is a log-odds of coming first): trained on
+    judgments of queries that rarely state a size, a colour or a feature, the model alone
+    lifted VGA cables over monitors for "vga monitor"."""
     now = time.time() if now is None else now
     features = compute_features(query, hits, get_ranking_stats(), now, similarity)
     if use_model and hits:

@@ -407,7 +407,7 @@ def not_what_it_fits(intent: list[tuple[str, float]], fitted: dict[str, float]) 
     """The intent of "<product> for <target>" less what the target alone names: each category's
     probability times 1 - the target's, renormalised. "case for iphone" read phones 0.50 and
     phone cases 0.41, "mount for samsung tv" TVs 0.52: the words after "for" say what the
-    product fits, and a category the target names is not the product (0.58 phone cases, 1.0
+    product fits, and a category the target names is not the product (0.87 phone cases, 1.0
     mounts)."""
     kept = {path: probability * (1.0 - fitted.get(path, 0.0)) for path, probability in intent}
     total = sum(kept.values())
