@@ -15,7 +15,8 @@ ranking/stated.py; a product of another category fits no "<value> <noun>" query:
 Bluetooth mouse is no "bluetooth laptop"), that state another value, and that could fit: its
 category's products that do, up to k. Brand queries pair a noun with the catalog's largest
 brands that sell none of its kind ("logitech webcam" where Logitech sells no webcam): what
-fits is a product of the kind, whatever its brand.
+fits is a product of the kind, whatever its brand. "For" queries name a product and what it
+fits ("mount for samsung tv", FOR_QUERIES): what fits is a product of the declared kind.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ranking.stated import words_fit
 from searchapp.query.analyzer import analyze
 from searchapp.query.normalize import split_unit
 
-SIZE, COLOUR, BRAND, FEATURE = "size", "colour", "brand", "feature"
+SIZE, COLOUR, BRAND, FEATURE, FITS = "size", "colour", "brand", "feature", "fits"
 # noun -> the units its shoppers name sizes in
 SIZED_NOUNS = {
     "tv": ("in",),
@@ -57,8 +58,33 @@ COLOURED_NOUNS = (
 # Nouns whose products flag features (Icecat's yes/no attributes named by one word, the word a
 # shopper types: "bluetooth", "touchscreen", "wireless", "nfc", "4k").
 FEATURED_NOUNS = ("headphones", "speaker", "keyboard", "mouse", "laptop", "monitor", "tv", "printer", "phone")
+# "<product> for <target>" queries and the kind of product each asks for (taxonomy paths,
+# catalog/taxonomy.py): the words after "for" name what it fits, and a product of the target's
+# kind (a TV for "mount for samsung tv") is not what was asked for. Declared: the product word
+# alone does not always name the kind ("case" reads laptop cases).
+FOR_QUERIES = {
+    "ink for hp printer": "printing/ink-cartridges",
+    "cartridge for canon printer": "printing/ink-cartridges",
+    "toner for brother printer": "printing/toner-cartridges",
+    "case for iphone": "phones-wearables/phone-cases-accessories",
+    "speaker for iphone": "audio/speakers",
+    "screen protector for iphone": "computers/security-locks-privacy-filters",
+    "keyboard for ipad": "computers/keyboards-mice",
+    "bag for 15 inch laptop": "computers/laptop-bags-cases",
+    "sleeve for macbook": "computers/laptop-bags-cases",
+    "memory for macbook": "computer-components/memory",
+    "charger for dell laptop": "batteries-power/power-adapters-chargers",
+    "power adapter for laptop": "batteries-power/power-adapters-chargers",
+    "battery for hp laptop": "batteries-power/batteries",
+    "dock for dell laptop": "computers/docking-stations-hubs",
+    "stand for laptop": "tv-video/tv-monitor-mounts",
+    "mount for samsung tv": "tv-video/tv-monitor-mounts",
+    "lens for canon camera": "cameras/lenses-filters",
+}
 PER_NOUN = 4
 BRANDS_PER_NOUN = 2
+# Queries whose value is a kind of product: what fits is a product of that kind.
+KIND_QUERIES = frozenset({BRAND, FITS})
 
 
 @dataclass(frozen=True)
@@ -85,7 +111,7 @@ def attribute_queries(min_products: int = 3, features: Iterable[str] = ()) -> li
         lambda noun, feature: f"{feature} {noun}",
         asked=features,
     )
-    return sized + coloured + featured + brand_queries()
+    return sized + coloured + featured + brand_queries() + for_queries()
 
 
 def brand_queries() -> list[AttributeQuery]:
@@ -107,6 +133,20 @@ def brand_queries() -> list[AttributeQuery]:
         for brand in [name for name in by_size if name not in sellers][:BRANDS_PER_NOUN]:
             queries.append(AttributeQuery(f"{brand.casefold()} {noun}", BRAND, kind, of_kind.count(), kind))
     return queries
+
+
+def for_queries() -> list[AttributeQuery]:
+    """FOR_QUERIES whose kind the loaded catalog sells."""
+    counts = dict(
+        Product.objects.filter(status=Product.Status.ACTIVE, category__path__in=set(FOR_QUERIES.values()))
+        .values_list("category__path")
+        .annotate(products=Count("id"))
+    )
+    return [
+        AttributeQuery(text, FITS, kind, counts[kind], kind)
+        for text, kind in FOR_QUERIES.items()
+        if counts.get(kind)
+    ]
 
 
 def queries_for(
@@ -148,8 +188,9 @@ def stated_values(
 
 def fit_of(kind: str, value: str, title: str, attributes: dict | None, category: str) -> bool | None:
     """True when the product fits the value, False when it states only others (or, for a brand
-    query, it is filed elsewhere), None when it states none of its kind."""
-    if kind == BRAND:
+    query or one naming what the product fits, it is filed elsewhere), None when it states none
+    of its kind."""
+    if kind in KIND_QUERIES:
         return category == value
     if kind == COLOUR:
         colours = product_colours(title, attributes)
@@ -177,7 +218,7 @@ def score_results(
     """`products`: (title, attributes, category path) of the results in order."""
     fits = [
         fit_of(query.kind, query.value, *product)
-        if query.kind == BRAND or product[2] == query.category
+        if query.kind in KIND_QUERIES or product[2] == query.category
         else None
         for product in products[:k]
     ]

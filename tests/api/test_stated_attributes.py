@@ -41,6 +41,12 @@ def test_the_size_a_shopper_names_comes_first_then_the_nearest(client, small_cat
 
 def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(small_catalog, tmp_path):
     add_tvs(small_catalog)
+    # Filed where the taxonomy files mounts: "mount for samsung tv" asks for one of them
+    mounts = Category.objects.create(
+        name="TV & monitor mounts", slug="tv-monitor-mounts", parent=Category.objects.get(slug="tv-video")
+    )
+    wall_mount = ("mount", "Samsung WMN5770D flat panel wall mount Silver", "", "89.00")
+    add_products(small_catalog["headphones"], mounts, [wall_mount])
     headphones = small_catalog["headphones"]
     # five features: a noun's four most stated are asked for ("radio" is fifth, alphabetically)
     headphones.attributes = dict.fromkeys(("bluetooth", "equalizer", "microphone", "nfc", "radio"), True)
@@ -91,3 +97,7 @@ def test_evaluate_attributes_reports_how_many_results_fit_the_size_asked_for(sma
     assert "radio headphones" in with_sizes["per_query"]
     assert "radio headphones" not in without["per_query"]
     assert "nfc headphones" in without["per_query"]
+    # "for" queries whose kind the catalog sells are asked: the mount fits, the TVs beside it
+    # are of another kind
+    assert with_sizes["per_query"]["mount for samsung tv"] == {"fit": 1 / 3, "off": 2 / 3, "ideal": 1 / 3}
+    assert "case for iphone" not in with_sizes["per_query"]  # no phone case here

@@ -1,7 +1,8 @@
-"""How well search honours a size, colour, feature or brand the shopper names, on queries drawn
-from the loaded catalog (searchapp/attribute_queries.py): per query and per kind, the share of
-the first `--k` results that fit, that state another size or colour only or lack the feature
-(or, for a brand query, are of another kind), and that could fit.
+"""How well search honours a size, colour, feature or brand the shopper names, or what the
+product fits ("mount for samsung tv"), on queries drawn from the loaded catalog
+(searchapp/attribute_queries.py): per query and per kind, the share of the first `--k` results
+that fit, that state another size or colour only or lack the feature (or, for a brand or "for"
+query, are of another kind), and that could fit.
 `--attribute-demotion 1` shows the order without the preference (PipelineConfig)."""
 
 from __future__ import annotations
