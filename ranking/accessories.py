@@ -72,11 +72,11 @@ def component_words(title: str) -> frozenset[str]:
 def product_and_target(query_words: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
     """A query "<product> for <target>" split at its first inner "for": "case for iphone"
     asks for a case, "mount for samsung tv" for a mount; None without one."""
-    inner = [position for position, word in enumerate(query_words) if word == "for"]
-    inner = [position for position in inner if 0 < position < len(query_words) - 1]
-    if not inner:
+    last = len(query_words) - 1
+    inner = next((i for i, word in enumerate(query_words) if word == "for" and 0 < i < last), None)
+    if inner is None:
         return None
-    return query_words[: inner[0]], query_words[inner[0] + 1 :]
+    return query_words[:inner], query_words[inner + 1 :]
 
 
 def product_head(query_words: Sequence[str], brand_words: Iterable[str]) -> str | None:

@@ -1,8 +1,9 @@
 """How well each candidate fits what the query states beyond its words: the sizes, colours,
 features and what the product fits it names (ranking/stated.py; other kinds than a clear intent
-count as not fitting) and the model numbers it names (model_holders.py). The first stage multiplies its score by the same
-factors; the final ranker's scores take them as odds (Rank), and the blend weighs each
-candidate's engagement by them, so neither undoes what the first stage honoured."""
+count as not fitting) and the model numbers it names (model_holders.py). The first stage
+multiplies its score by the same factors; the final ranker's scores take them as odds (Rank),
+and the blend weighs each candidate's engagement by them, so neither undoes what the first
+stage honoured."""
 
 from __future__ import annotations
 
